@@ -1,0 +1,38 @@
+"""What the decision stage hands on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+__all__ = ["CandidateVerdict", "Decision", "Outcome"]
+
+Outcome = Literal["go", "no_go", "inconclusive"]
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Non-inferiority of one candidate on one dimension in one region.
+
+    ``blocking`` is False for regions below the study's traffic threshold: they are
+    reported but do not block a go. ``labels_needed`` estimates how many more human labels
+    (per model, in this stratum) an inconclusive cell needs; None when decided.
+    """
+
+    candidate: str
+    dimension: str
+    region: str
+    outcome: Outcome
+    p_noninferior: float
+    blocking: bool
+    labels_needed: int | None = None
+
+
+@dataclass(frozen=True)
+class CandidateVerdict:
+    """The overall call on one candidate, with the reasons in words."""
+
+    candidate: str
+    outcome: Outcome
+    reasons: tuple[str, ...]
+    flagged_regions: tuple[str, ...] = ()

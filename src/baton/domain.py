@@ -1,0 +1,111 @@
+"""The nouns of Baton, as frozen dataclasses used inside the package.
+
+Item (a production prompt), Response (a model's answer to an item), Verdict (an automated
+judge's output on a response for one dimension), Label (a human judgment of a response for
+one dimension), Stratum (model x region x dimension). Pydantic lives at the boundaries
+(``baton.study``, storage rows); these are the values the stages pass to each other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+__all__ = [
+    "ExpectedBehaviour",
+    "Item",
+    "Label",
+    "Message",
+    "Response",
+    "Role",
+    "Stratum",
+    "Verdict",
+]
+
+Role = Literal["system", "user", "assistant"]
+ExpectedBehaviour = Literal["answer", "refuse"]
+
+
+@dataclass(frozen=True)
+class Message:
+    """One turn of a conversation."""
+
+    role: Role
+    content: str
+
+
+@dataclass(frozen=True)
+class Item:
+    """One production prompt with its metadata."""
+
+    item_id: str
+    region: str
+    prompt: str
+    context: tuple[Message, ...] = ()
+    segment: str | None = None
+    reference: str | None = None
+    expected_behaviour: ExpectedBehaviour | None = None
+    weight: float = 1.0
+
+
+@dataclass(frozen=True)
+class Response:
+    """One model's answer to one item. ``error`` is set (and ``text`` is None) on failure."""
+
+    item_id: str
+    model: str
+    text: str | None
+    input_tokens: int = 0
+    output_tokens: int = 0
+    latency_s: float = 0.0
+    cost_usd: float = 0.0
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """An automated judge's output on one response for one dimension.
+
+    ``category`` is the judge's output as a category (0/1 for binary judges, 1..5 for
+    Likert). An abstention has ``category`` None and says why in ``abstention``; it is
+    never turned into a score.
+    """
+
+    item_id: str
+    model: str
+    dimension: str
+    judge: str
+    judge_version: str
+    category: int | None
+    rationale: str = ""
+    abstention: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.category is None) == (self.abstention is None):
+            raise ValueError("a verdict has exactly one of a category or an abstention reason")
+
+
+@dataclass(frozen=True)
+class Label:
+    """One human rater's judgment of one response for one dimension (1 pass, 0 fail).
+
+    ``inclusion_prob`` is the probability with which the response was chosen for labelling
+    within its stratum, so estimates stay unbiased under non-uniform selection.
+    """
+
+    item_id: str
+    model: str
+    dimension: str
+    rater: str
+    value: int
+    inclusion_prob: float = 1.0
+    note: str = ""
+
+
+@dataclass(frozen=True, order=True)
+class Stratum:
+    """The unit of estimation: one model's answers in one region on one dimension."""
+
+    dimension: str
+    model: str
+    region: str

@@ -1,0 +1,94 @@
+"""The one exception tree of Baton.
+
+Every error Baton raises on purpose is a ``BatonError``; the CLI turns each into one line
+and an exit code (see ``baton.cli.main``)::
+
+    BatonError
+    ├── StudyError                 study.yaml is invalid: names the file and the field
+    ├── InputError                 a data file is invalid: names the file, row and field
+    ├── ProviderError              a model provider failed
+    │   ├── ProviderRetryableError     worth retrying (rate limit, timeout, 5xx)
+    │   └── ProviderFatalError         not worth retrying (auth, bad request)
+    ├── JudgeOutputError           a judge's output could not be parsed into a verdict
+    ├── StorageError               the store cannot be read or written
+    │   └── StudyMismatchError         the store belongs to another version of the study
+    └── InsufficientLabelsError    too few human labels for the requested estimate
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "BatonError",
+    "InputError",
+    "InsufficientLabelsError",
+    "JudgeOutputError",
+    "ProviderError",
+    "ProviderFatalError",
+    "ProviderRetryableError",
+    "StorageError",
+    "StudyError",
+    "StudyMismatchError",
+]
+
+
+class BatonError(Exception):
+    """Root of every error Baton raises on purpose."""
+
+
+class StudyError(BatonError):
+    """The study specification is invalid."""
+
+    def __init__(self, path: str, problems: list[tuple[str, str]]) -> None:
+        self.path = path
+        self.problems = problems
+        detail = "; ".join(f"{field}: {message}" for field, message in problems)
+        super().__init__(f"{path}: {detail}")
+
+
+class InputError(BatonError):
+    """A data file or table is invalid; names the file, the row and the field at fault."""
+
+    def __init__(
+        self, message: str, *, source: str, row: int | None = None, field: str | None = None
+    ) -> None:
+        self.source = source
+        self.row = row
+        self.field = field
+        where = source
+        if row is not None:
+            where += f", row {row}"
+        if field is not None:
+            where += f", field {field!r}"
+        super().__init__(f"{where}: {message}")
+
+
+class ProviderError(BatonError):
+    """A model provider failed to answer."""
+
+
+class ProviderRetryableError(ProviderError):
+    """A provider failure that is worth retrying (rate limit, timeout, server error)."""
+
+    def __init__(self, message: str, *, retry_after_s: float | None = None) -> None:
+        self.retry_after_s = retry_after_s
+        super().__init__(message)
+
+
+class ProviderFatalError(ProviderError):
+    """A provider failure that retrying will not fix (authentication, bad request)."""
+
+
+class JudgeOutputError(BatonError):
+    """A judge produced output that cannot be parsed into a verdict."""
+
+
+class StorageError(BatonError):
+    """The store cannot be opened, migrated, read or written."""
+
+
+class StudyMismatchError(StorageError):
+    """The store was written for a different version of the study."""
+
+
+class InsufficientLabelsError(BatonError):
+    """Too few human labels to compute what was asked."""

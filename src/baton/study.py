@@ -1,0 +1,223 @@
+"""The study specification: one migration question, loaded from ``study.yaml``.
+
+A study names the service being migrated (its system prompt and generation parameters),
+the incumbent model, the candidate models, the regions with their traffic shares, the
+dimensions to judge (each with a judge, a human rubric and a non-inferiority margin), the
+human-label budget and the confidence a decision needs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from baton.errors import StudyError
+
+__all__ = [
+    "DecisionSpec",
+    "DimensionSpec",
+    "JudgeSpec",
+    "LabelBudget",
+    "ModelSpec",
+    "RegionSpec",
+    "ServiceSpec",
+    "Study",
+    "load_study",
+    "parse_study",
+    "study_fingerprint",
+    "study_json_schema",
+]
+
+_SHARE_TOLERANCE = 1e-6
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ServiceSpec(_Spec):
+    """The production service: what every model is asked with."""
+
+    system_prompt: str = Field(description="System prompt sent before every item.")
+    parameters: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Generation parameters (temperature, max_tokens, ...) for every model.",
+    )
+
+
+class ModelSpec(_Spec):
+    """One model under study: the incumbent or a candidate."""
+
+    name: str = Field(min_length=1, description="Short unique name used in reports.")
+    provider: str = Field(min_length=1, description="Registered provider: openai, anthropic, fake.")
+    model: str = Field(min_length=1, description="The provider's model id.")
+    parameters: dict[str, Any] = Field(
+        default_factory=dict, description="Overrides of the service's generation parameters."
+    )
+    system_prompt: str | None = Field(
+        default=None, description="This model's own system prompt, if the migration adapts it."
+    )
+    price_per_mtok_input: float = Field(default=0.0, ge=0, description="USD per million input tokens.")
+    price_per_mtok_output: float = Field(
+        default=0.0, ge=0, description="USD per million output tokens."
+    )
+
+
+class RegionSpec(_Spec):
+    """A region of production traffic."""
+
+    name: str = Field(min_length=1)
+    traffic_share: float = Field(gt=0, le=1, description="Share of production traffic.")
+
+
+class JudgeSpec(_Spec):
+    """The automated judge of one dimension."""
+
+    name: str = Field(min_length=1, description="Registered judge name.")
+    scale: Literal["binary", "likert5"] = Field(
+        default="binary", description="Output scale: pass/fail or a 1-5 Likert score."
+    )
+    options: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def categories(self) -> tuple[int, ...]:
+        """Every category this judge can output, in order."""
+        return (0, 1) if self.scale == "binary" else (1, 2, 3, 4, 5)
+
+
+class DimensionSpec(_Spec):
+    """One thing users care about, judged automatically and by humans."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="Identifier, e.g. correctness.")
+    judge: JudgeSpec
+    rubric: str = Field(min_length=1, description="The question human raters answer.")
+    margin: float = Field(
+        gt=0, lt=1, description="Non-inferiority margin: a candidate may be this much worse."
+    )
+
+
+class LabelBudget(_Spec):
+    """How many human labels the study may ask for."""
+
+    budget: int = Field(ge=0, description="Total human labels across all strata.")
+    minutes_per_label: float = Field(default=1.0, gt=0)
+
+
+class DecisionSpec(_Spec):
+    """What a decision needs."""
+
+    confidence: float = Field(
+        default=0.95, gt=0.5, lt=1, description="P(non-inferior) needed for go."
+    )
+    min_traffic_share: float = Field(
+        default=0.05,
+        ge=0,
+        lt=1,
+        description="Regions with a smaller share are reported but do not block a go.",
+    )
+
+
+class Study(_Spec):
+    """One migration question."""
+
+    name: str = Field(min_length=1)
+    service: ServiceSpec
+    incumbent: ModelSpec
+    candidates: list[ModelSpec] = Field(min_length=1)
+    regions: list[RegionSpec] = Field(min_length=1)
+    dimensions: list[DimensionSpec] = Field(min_length=1)
+    labels: LabelBudget
+    decision: DecisionSpec = Field(default_factory=DecisionSpec)
+    store: str | None = Field(
+        default=None, description="Store URL; default: a SQLite file next to study.yaml."
+    )
+
+    @model_validator(mode="after")
+    def _check_consistency(self) -> Study:
+        _require_unique("candidates", [m.name for m in self.models])
+        _require_unique("regions", [r.name for r in self.regions])
+        _require_unique("dimensions", [d.name for d in self.dimensions])
+        total = sum(r.traffic_share for r in self.regions)
+        if abs(total - 1.0) > _SHARE_TOLERANCE:
+            raise ValueError(f"regions: traffic shares sum to {total:.6g}, not 1")
+        return self
+
+    @property
+    def models(self) -> list[ModelSpec]:
+        """The incumbent first, then the candidates."""
+        return [self.incumbent, *self.candidates]
+
+    def model(self, name: str) -> ModelSpec:
+        for spec in self.models:
+            if spec.name == name:
+                return spec
+        raise KeyError(name)
+
+    def dimension(self, name: str) -> DimensionSpec:
+        for spec in self.dimensions:
+            if spec.name == name:
+                return spec
+        raise KeyError(name)
+
+    @property
+    def traffic_shares(self) -> dict[str, float]:
+        return {r.name: r.traffic_share for r in self.regions}
+
+
+def _require_unique(field: str, names: list[str]) -> None:
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise ValueError(f"{field}: name {name!r} is used twice")
+        seen.add(name)
+
+
+def parse_study(data: object, *, source: str = "<study>") -> Study:
+    """Validate a parsed study document; errors name ``source`` and the fields at fault."""
+    try:
+        return Study.model_validate(data)
+    except ValidationError as exc:
+        problems = [(_field_path(err["loc"]) or "(top level)", err["msg"]) for err in exc.errors()]
+        raise StudyError(source, problems) from None
+
+
+def _field_path(loc: tuple[int | str, ...]) -> str:
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else part
+    return path
+
+
+def load_study(path: str | Path) -> Study:
+    """Read and validate ``study.yaml``."""
+    source = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise StudyError(source, [("(file)", exc.strerror or str(exc))]) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark is not None else "(file)"
+        raise StudyError(source, [(where, f"not valid YAML: {exc}")]) from None
+    return parse_study(data, source=source)
+
+
+def study_fingerprint(study: Study) -> str:
+    """A hash of everything in the study that changes what a run produces."""
+    canonical = json.dumps(study.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def study_json_schema() -> dict[str, Any]:
+    """The JSON Schema of ``study.yaml``, for editors and validators."""
+    return Study.model_json_schema()
