@@ -62,7 +62,9 @@ class ModelSpec(_Spec):
     system_prompt: str | None = Field(
         default=None, description="This model's own system prompt, if the migration adapts it."
     )
-    price_per_mtok_input: float = Field(default=0.0, ge=0, description="USD per million input tokens.")
+    price_per_mtok_input: float = Field(
+        default=0.0, ge=0, description="USD per million input tokens."
+    )
     price_per_mtok_output: float = Field(
         default=0.0, ge=0, description="USD per million output tokens."
     )

@@ -1,1 +1,1 @@
-"""Baton cli stage."""
+"""The command line: one module per command; errors become messages and exit codes here."""

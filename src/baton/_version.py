@@ -1,0 +1,5 @@
+"""The installed Baton version."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
