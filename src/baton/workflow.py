@@ -7,7 +7,7 @@ batches, so an interrupted job re-run finishes with every row exactly once.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,14 +16,15 @@ from typing import Any
 import numpy as np
 import yaml
 
-from baton._version import __version__
 from baton._analyse import AnalysisOptions, analyse_study
 from baton._batches import BatchOptions
+from baton._version import __version__
 from baton.analysis import StudyResult
 from baton.data import stratified_sample
 from baton.domain import Item, Label
 from baton.errors import StudyMismatchError
 from baton.judges import judge_responses
+from baton.providers import Provider
 from baton.replay import replay_responses
 from baton.report import ReportPaths, write_report
 from baton.review import paired_label_requests
@@ -98,14 +99,25 @@ def simulated_labels(world: SimulatedStudy, items: Sequence[Item], *, seed: int)
         rater = world.raters[i % len(world.raters)]
         label = world.label(req.item_id, req.model, req.dimension, rater)
         labels.append(
-            Label(label.item_id, label.model, label.dimension, rater, label.value,
-                  inclusion_prob=req.inclusion_prob)
+            Label(
+                label.item_id,
+                label.model,
+                label.dimension,
+                rater,
+                label.value,
+                inclusion_prob=req.inclusion_prob,
+            )
         )
     return labels
 
 
 def _demo_steps(
-    world: SimulatedStudy, store: Store, options: DemoOptions, progress: Progress
+    world: SimulatedStudy,
+    store: Store,
+    options: DemoOptions,
+    *,
+    providers: Mapping[str, Provider],
+    progress: Progress,
 ) -> dict[str, dict[str, Any]]:
     study = world.study
     fingerprint = check_fingerprint(store, study)
@@ -120,7 +132,6 @@ def _demo_steps(
         summaries["sample"] = s
     with recorded_step(store, "replay", fingerprint, {}) as s:
         progress("replaying the items to every model")
-        providers = {m.name: world.provider(m.name) for m in study.models}
         summary = asyncio.run(
             replay_responses(study, sample, providers, store, options=options.batch)
         )
@@ -140,9 +151,17 @@ def _demo_steps(
 
 
 def run_demo(
-    out_dir: Path, *, options: DemoOptions = DemoOptions(), progress: Progress | None = None
+    out_dir: Path,
+    *,
+    options: DemoOptions = DemoOptions(),
+    progress: Progress | None = None,
+    providers: Mapping[str, Provider] | None = None,
 ) -> DemoRun:
-    """Run the whole job on the embedded simulated study and write the reports to ``out_dir``."""
+    """Run the whole job on the embedded simulated study and write the reports to ``out_dir``.
+
+    ``providers`` replaces the simulated model providers (by model name), e.g. to send the
+    prompts to real servers; the simulated judges and raters still decide pass or fail.
+    """
     say = progress or (lambda _message: None)
     world = simulate_study(
         demo_scenario(items_per_region=options.log_items_per_region),
@@ -155,7 +174,8 @@ def run_demo(
     )
     store = open_store(options.store_url or f"sqlite:///{(out_dir / 'baton.db').resolve()}")
     try:
-        summaries = _demo_steps(world, store, options, say)
+        chosen = providers or {m.name: world.provider(m.name) for m in world.study.models}
+        summaries = _demo_steps(world, store, options, providers=chosen, progress=say)
         say("calibrating the judges against the labels and deciding")
         result = analyse_study(
             world.study,

@@ -29,13 +29,15 @@ def verdict_table(result: StudyResult) -> Table:
         cells = []
         for dimension in dimensions:
             comp = next(
-                c for c in result.comparisons
+                c
+                for c in result.comparisons
                 if c.candidate == verdict.candidate
                 and c.dimension == dimension
                 and c.region == ALL_REGIONS
             )
             cells.append(
-                "n/a" if math.isnan(comp.mean)
+                "n/a"
+                if math.isnan(comp.mean)
                 else f"{comp.mean:+.1%} [{comp.lower:+.1%}, {comp.upper:+.1%}]"
             )
         style = _STYLE[verdict.outcome]
@@ -60,7 +62,7 @@ def demo(
     """
     options = DemoOptions(seed=seed, store_url=store)
     with console.status("running the demo") as status:
-        run = run_demo(out, options=options, progress=lambda m: status.update(m))
+        run = run_demo(out, options=options, progress=status.update)
     console.print(verdict_table(run.result))
     for path in (run.paths.html, run.paths.markdown, run.paths.json):
         console.print(f"wrote {path}")

@@ -23,6 +23,7 @@ def init(
     """Write a commented example study.yaml to start from."""
     if path.exists() and not force:
         raise typer.BadParameter(f"{path} exists; pass --force to overwrite it", param_hint="PATH")
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(example_study_text(), encoding="utf-8")
     console.print(f"Wrote {path}. Edit it, then check it with any baton command.")
     return 0

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import sys
 
-import click
+import typer
 from rich.markup import escape
 
-from baton.cli import demo, init, schema  # noqa: F401  (registers the commands)
+from baton.cli import check, demo, init, schema  # noqa: F401  (registers the commands)
 from baton.cli._app import EXIT_CODES, app, err_console
 from baton.errors import BatonError, InputError, StudyError
 
@@ -18,16 +18,22 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI on ``argv`` and return the exit code (documented in the README)."""
     try:
         code = app(args=argv, prog_name="baton", standalone_mode=False)
-    except click.ClickException as exc:
-        exc.show()
+    except typer.Exit as exc:
+        return int(exc.exit_code)
+    except typer.TyperException as exc:
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            err_console.print(f"[red]error:[/] {escape(str(exc))}")
         return EXIT_CODES["usage"]
-    except click.exceptions.Abort:
+    except typer.Abort:
         err_console.print("aborted")
         return 130
     except (StudyError, InputError) as exc:
         err_console.print(f"[red]error:[/] {escape(str(exc))}")
         return EXIT_CODES["usage"]
-    except BatonError as exc:
+    except (BatonError, OSError) as exc:
         err_console.print(f"[red]error:[/] {escape(str(exc))}")
         return EXIT_CODES["runtime"]
     return code if isinstance(code, int) else 0

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from baton.cli.main import main
+from baton.study import load_study
+
+
+def test_init_writes_a_valid_commented_study(tmp_path: Path) -> None:
+    path = tmp_path / "new" / "study.yaml"
+    assert main(["init", str(path)]) == 0
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("# study.yaml")
+    study = load_study(path)
+    assert len(study.candidates) == 2
+
+
+def test_init_refuses_to_overwrite(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "study.yaml"
+    path.write_text("mine", encoding="utf-8")
+    assert main(["init", str(path)]) == 2
+    assert "--force" in capsys.readouterr().err
+    assert path.read_text(encoding="utf-8") == "mine"
+    assert main(["init", str(path), "--force"]) == 0
+
+
+def test_schema_prints_json_schema(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert "dimensions" in schema["properties"]
+
+
+def test_check_reports_the_bad_field_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "study.yaml"
+    assert main(["init", str(path)]) == 0
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["regions"][0]["traffic_share"] = -1
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    assert main(["check", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "regions[0].traffic_share" in err
+    assert "Traceback" not in err
+
+
+def test_unknown_command_is_a_usage_error() -> None:
+    assert main(["frobnicate"]) == 2
+
+
+def test_demo_exits_with_the_documented_code(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["demo", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "cand-a" in out
+    assert "NO-GO" in out
+    assert (tmp_path / "report.html").exists()

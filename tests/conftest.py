@@ -1,0 +1,30 @@
+"""Fixtures shared across the suite."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+
+@pytest.fixture
+def study_data() -> dict[str, Any]:
+    """A small valid study document, as parsed from YAML."""
+    return {
+        "name": "unit",
+        "service": {"system_prompt": "Be helpful.", "parameters": {"temperature": 0}},
+        "incumbent": {"name": "old", "provider": "fake", "model": "m-old"},
+        "candidates": [
+            {"name": "new", "provider": "fake", "model": "m-new", "system_prompt": "Be brief."}
+        ],
+        "regions": [{"name": "eu", "traffic_share": 0.6}, {"name": "us", "traffic_share": 0.4}],
+        "dimensions": [
+            {
+                "name": "correctness",
+                "judge": {"name": "simulated"},
+                "rubric": "Is it correct?",
+                "margin": 0.05,
+            }
+        ],
+        "labels": {"budget": 100},
+    }

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from baton.decision import (
+    MAX_LABELS_NEEDED,
+    Decision,
+    candidate_verdict,
+    labels_needed_estimate,
+    noninferiority_outcome,
+    noninferiority_probability,
+)
+
+
+@pytest.mark.parametrize(
+    ("p", "outcome"),
+    [
+        (0.95, "go"),
+        (0.99, "go"),
+        (0.949, "inconclusive"),
+        (0.051, "inconclusive"),
+        (0.05, "no_go"),
+        (0.0, "no_go"),
+    ],
+)
+def test_outcome_thresholds(p: float, outcome: str) -> None:
+    assert noninferiority_outcome(p, 0.95) == outcome
+
+
+def test_probability_counts_draws_above_minus_margin() -> None:
+    draws = np.array([-0.10, -0.06, -0.04, 0.0, 0.02])
+    assert noninferiority_probability(draws, 0.05) == pytest.approx(0.6)
+
+
+def test_labels_needed_grows_as_the_mean_nears_the_margin() -> None:
+    rng = np.random.default_rng(0)
+    far = rng.normal(0.0, 0.04, 20_000)
+    near = rng.normal(-0.04, 0.04, 20_000)
+    n_far = labels_needed_estimate(far, 0.05, 0.95, 50)
+    n_near = labels_needed_estimate(near, 0.05, 0.95, 50)
+    assert 0 < n_far < n_near <= MAX_LABELS_NEEDED
+    # sd must shrink from 0.04 to 0.05/1.645: (0.04 * 1.645 / 0.05)^2 * 50 - 50 ≈ 36.6
+    assert n_far == pytest.approx(37, abs=3)
+
+
+def cell(region: str, outcome: str, *, blocking: bool = True, dim: str = "c") -> Decision:
+    return Decision("cand", dim, region, outcome, 0.5, blocking)  # type: ignore[arg-type]
+
+
+def test_go_needs_every_blocking_cell_and_flags_small_bad_regions() -> None:
+    verdict = candidate_verdict(
+        "cand", [cell("eu", "go"), cell("us", "go"), cell("tiny", "no_go", blocking=False)]
+    )
+    assert verdict.outcome == "go"
+    assert verdict.flagged_regions == ("tiny",)
+    assert any("tiny" in r for r in verdict.reasons)
+
+
+def test_one_blocking_no_go_makes_a_no_go() -> None:
+    verdict = candidate_verdict(
+        "cand", [cell("eu", "go"), cell("us", "no_go"), cell("eu", "inconclusive", dim="s")]
+    )
+    assert verdict.outcome == "no_go"
+    assert verdict.reasons == ("worse than the margin on c in us",)
+
+
+def test_undecided_blocking_cell_makes_it_inconclusive() -> None:
+    verdict = candidate_verdict("cand", [cell("eu", "go"), cell("us", "inconclusive")])
+    assert verdict.outcome == "inconclusive"
