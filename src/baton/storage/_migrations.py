@@ -1,0 +1,152 @@
+"""Ordered, named schema migrations, in the shape of simonw/llm's ``migrations.py``.
+
+``MIGRATIONS`` lists ``(name, function)`` pairs in the order they apply; each function takes
+a ``Connection`` already inside a transaction. ``migrate`` applies, in that one transaction,
+every migration whose name is not yet in ``schema_migrations`` and records it there, so a
+store is migrated completely or not at all, and re-opening a store applies nothing twice. A
+store naming a migration this code does not know was written by a newer Baton: refused.
+
+To change the schema, change ``_tables`` and append one function::
+
+    @_migration
+    def m002_response_finish_reason(connection: Connection) -> None:
+        connection.execute(text("ALTER TABLE responses ADD COLUMN finish_reason TEXT"))
+
+Never edit a released migration. ``m001_initial`` creates the tables as first released from
+its own snapshot below, not from ``_tables``, so it keeps doing exactly that after
+``_tables`` moves on (a test checks that all migrations together give ``_tables``' shape).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    Column,
+    Connection,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    insert,
+    select,
+    text,
+)
+
+from baton.errors import StorageError
+from baton.storage._tables import KEY, UtcDateTime, schema_migrations
+
+__all__ = ["MIGRATIONS", "Migration", "migrate"]
+
+Migration = Callable[[Connection], None]
+
+MIGRATIONS: list[tuple[str, Migration]] = []
+"""Every migration, in the order it applies. Append only."""
+
+_PG_LOCK_KEY = 0x6261746F6E  # "baton": serialises concurrent migrations on one database
+
+
+def _migration(function: Migration) -> Migration:
+    """Register ``function`` as the next migration, under its own name."""
+    MIGRATIONS.append((function.__name__, function))
+    return function
+
+
+def migrate(connection: Connection) -> list[str]:
+    """Bring the store on ``connection`` up to date; return the names of what was applied.
+
+    Runs inside the caller's transaction: if anything fails, nothing is applied.
+    """
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
+    schema_migrations.create(connection, checkfirst=True)
+    applied = set(connection.scalars(select(schema_migrations.c.name)))
+    unknown = sorted(applied - {name for name, _ in MIGRATIONS})
+    if unknown:
+        where = connection.engine.url.render_as_string(hide_password=True)
+        raise StorageError(
+            f"store {where} was written by a newer Baton: it has migrations this version "
+            f"does not know ({', '.join(unknown)}); upgrade Baton to open it"
+        )
+    done: list[str] = []
+    for name, function in MIGRATIONS:
+        if name in applied:
+            continue
+        function(connection)
+        connection.execute(
+            insert(schema_migrations).values(name=name, applied_at=datetime.now(UTC))
+        )
+        done.append(name)
+    return done
+
+
+# The schema as first released (Baton 0.1). A snapshot: never change it.
+_v1 = MetaData()
+Table(
+    "items",
+    _v1,
+    Column("item_id", KEY, primary_key=True),
+    Column("region", String, nullable=False, index=True),
+    Column("prompt", Text, nullable=False),
+    Column("context", Text, nullable=False),
+    Column("segment", String, nullable=True),
+    Column("reference", Text, nullable=True),
+    Column("expected_behaviour", String, nullable=True),
+    Column("weight", Float, nullable=False),
+)
+Table(
+    "responses",
+    _v1,
+    Column("item_id", KEY, primary_key=True),
+    Column("model", KEY, primary_key=True, index=True),
+    Column("text", Text, nullable=True),
+    Column("input_tokens", Integer, nullable=False),
+    Column("output_tokens", Integer, nullable=False),
+    Column("latency_s", Float, nullable=False),
+    Column("cost_usd", Float, nullable=False),
+    Column("error", Text, nullable=True),
+)
+Table(
+    "verdicts",
+    _v1,
+    Column("item_id", KEY, primary_key=True),
+    Column("model", KEY, primary_key=True),
+    Column("dimension", KEY, primary_key=True, index=True),
+    Column("judge", KEY, primary_key=True),
+    Column("judge_version", String, nullable=False),
+    Column("category", Integer, nullable=True),
+    Column("rationale", Text, nullable=False),
+    Column("abstention", Text, nullable=True),
+)
+Table(
+    "labels",
+    _v1,
+    Column("item_id", KEY, primary_key=True),
+    Column("model", KEY, primary_key=True),
+    Column("dimension", KEY, primary_key=True, index=True),
+    Column("rater", KEY, primary_key=True),
+    Column("value", Integer, nullable=False),
+    Column("inclusion_prob", Float, nullable=False),
+    Column("note", Text, nullable=False),
+)
+Table(
+    "runs",
+    _v1,
+    Column("run_id", Integer, primary_key=True, autoincrement=True),
+    Column("step", String, nullable=False),
+    Column("fingerprint", String, nullable=False),
+    Column("status", String, nullable=False),
+    Column("started_at", UtcDateTime(), nullable=False),
+    Column("finished_at", UtcDateTime(), nullable=True),
+    Column("summary", Text, nullable=False),
+    sqlite_autoincrement=True,
+)
+
+
+@_migration
+def m001_initial(connection: Connection) -> None:
+    """Create the items, responses, verdicts, labels and runs tables."""
+    _v1.create_all(connection, checkfirst=False)

@@ -1,0 +1,250 @@
+"""``SqlStore``: the ``Store`` protocol over one SQLAlchemy engine, SQLite or PostgreSQL.
+
+The same statements serve both backends; only the ``INSERT ... ON CONFLICT DO NOTHING``
+construct comes from the engine's dialect. Every ``add_*`` is one transaction, however many
+chunks of ``CHUNK_SIZE`` rows it is sent in: all of a batch is stored or none of it. Reads
+return the domain dataclasses ordered by key.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Any, cast
+
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Row,
+    Select,
+    Table,
+    delete,
+    insert,
+    select,
+    tuple_,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
+
+from baton.domain import ExpectedBehaviour, Item, Label, Message, Response, Role, Verdict
+from baton.errors import StorageError
+from baton.storage import _tables as t
+from baton.storage._base import RunRecord, RunStatus
+from baton.storage._engine import WRITE, describe, storage_error
+from baton.storage._migrations import migrate
+
+__all__ = ["CHUNK_SIZE", "SqlStore"]
+
+CHUNK_SIZE = 500
+"""Rows per INSERT statement; a batch of any size is still one transaction."""
+
+Rows = list[dict[str, Any]]
+
+
+class SqlStore:
+    """A study's store in a SQL database. Opening it brings its schema up to date."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self.url = describe(engine.url)
+        try:
+            with self._transaction("migrating the schema", write=True) as connection:
+                migrate(connection)
+        except BaseException:
+            engine.dispose()
+            raise
+
+    @property
+    def engine(self) -> Engine:
+        """The engine the store runs on (for tests and maintenance)."""
+        return self._engine
+
+    def add_items(self, items: Sequence[Item]) -> int:
+        return self._add("adding items", t.items, [_item_row(item) for item in items])
+
+    def items(self, *, region: str | None = None) -> list[Item]:
+        query = select(t.items).order_by(t.items.c.item_id)
+        if region is not None:
+            query = query.where(t.items.c.region == region)
+        return [_item(row) for row in self._read("reading items", query)]
+
+    def add_responses(self, responses: Sequence[Response]) -> int:
+        rows = _latest_responses(responses)
+        if not rows:
+            return 0
+        written = 0
+        with self._transaction("adding responses", write=True) as connection:
+            for chunk in _chunks(rows):
+                _delete_failed_responses(connection, chunk)
+                written += _insert_new(connection, t.responses, chunk)
+        return written
+
+    def responses(self, *, model: str | None = None) -> list[Response]:
+        query = select(t.responses).order_by(*t.responses.primary_key.columns)
+        if model is not None:
+            query = query.where(t.responses.c.model == model)
+        return [Response(**row._mapping) for row in self._read("reading responses", query)]
+
+    def add_verdicts(self, verdicts: Sequence[Verdict]) -> int:
+        return self._add("adding verdicts", t.verdicts, [asdict(verdict) for verdict in verdicts])
+
+    def verdicts(self, *, dimension: str | None = None) -> list[Verdict]:
+        query = select(t.verdicts).order_by(*t.verdicts.primary_key.columns)
+        if dimension is not None:
+            query = query.where(t.verdicts.c.dimension == dimension)
+        return [Verdict(**row._mapping) for row in self._read("reading verdicts", query)]
+
+    def add_labels(self, labels: Sequence[Label]) -> int:
+        return self._add("adding labels", t.labels, [asdict(label) for label in labels])
+
+    def labels(self, *, dimension: str | None = None) -> list[Label]:
+        query = select(t.labels).order_by(*t.labels.primary_key.columns)
+        if dimension is not None:
+            query = query.where(t.labels.c.dimension == dimension)
+        return [Label(**row._mapping) for row in self._read("reading labels", query)]
+
+    def start_run(self, step: str, fingerprint: str) -> int:
+        statement = (
+            insert(t.runs)
+            .values(
+                step=step,
+                fingerprint=fingerprint,
+                status="running",
+                started_at=datetime.now(UTC),
+                finished_at=None,
+                summary="{}",
+            )
+            .returning(t.runs.c.run_id)
+        )
+        with self._transaction("starting a run", write=True) as connection:
+            return int(connection.execute(statement).scalar_one())
+
+    def finish_run(self, run_id: int, status: RunStatus, summary: dict[str, Any]) -> None:
+        """Record how run ``run_id`` ended; ``summary`` must be JSON-serialisable."""
+        if status == "running":
+            raise ValueError("a run finishes with status 'done' or 'failed', not 'running'")
+        statement = (
+            update(t.runs)
+            .where(t.runs.c.run_id == run_id)
+            .values(
+                status=status,
+                finished_at=datetime.now(UTC),
+                summary=json.dumps(summary, ensure_ascii=False, default=_json_scalar),
+            )
+        )
+        with self._transaction("finishing a run", write=True) as connection:
+            if connection.execute(statement).rowcount != 1:
+                raise StorageError(f"store {self.url}: there is no run {run_id} to finish")
+
+    def runs(self) -> list[RunRecord]:
+        query = select(t.runs).order_by(t.runs.c.run_id)
+        return [_run(row) for row in self._read("reading runs", query)]
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def __repr__(self) -> str:
+        return f"SqlStore({self.url!r})"
+
+    @contextmanager
+    def _transaction(self, action: str, *, write: bool) -> Iterator[Connection]:
+        """One transaction; SQLAlchemy errors become a ``StorageError`` naming the store."""
+        try:
+            with self._engine.connect() as connection:
+                if write:
+                    connection.execution_options(**{WRITE: True})
+                with connection.begin():
+                    yield connection
+        except SQLAlchemyError as error:
+            raise storage_error(self._engine.url, action, error) from error
+
+    def _add(self, action: str, table: Table, rows: Rows) -> int:
+        if not rows:
+            return 0
+        written = 0
+        with self._transaction(action, write=True) as connection:
+            for chunk in _chunks(rows):
+                written += _insert_new(connection, table, chunk)
+        return written
+
+    def _read(self, action: str, query: Select[Any]) -> list[Row[Any]]:
+        with self._transaction(action, write=False) as connection:
+            return list(connection.execute(query))
+
+
+def _chunks(rows: Rows) -> Iterator[Rows]:
+    for start in range(0, len(rows), CHUNK_SIZE):
+        yield rows[start : start + CHUNK_SIZE]
+
+
+def _insert_new(connection: Connection, table: Table, rows: Rows) -> int:
+    """Insert the rows whose key is not stored yet; return how many were inserted."""
+    dialect_insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    statement = dialect_insert(table).on_conflict_do_nothing().returning(*table.primary_key.columns)
+    return len(connection.execute(statement, rows).all())
+
+
+def _latest_responses(responses: Sequence[Response]) -> Rows:
+    """One response per key, as if added one by one: the first success, else the last error."""
+    chosen: dict[tuple[str, str], Response] = {}
+    for response in responses:
+        key = (response.item_id, response.model)
+        held = chosen.get(key)
+        if held is None or held.error is not None:
+            chosen[key] = response
+    return [asdict(response) for response in chosen.values()]
+
+
+def _delete_failed_responses(connection: Connection, rows: Rows) -> None:
+    """Delete the stored failed responses that ``rows`` will replace."""
+    keys = [(row["item_id"], row["model"]) for row in rows]
+    connection.execute(
+        delete(t.responses).where(
+            t.responses.c.error.is_not(None),
+            t.responses.c.item_id.in_({item_id for item_id, _ in keys}),  # the key's index
+            tuple_(t.responses.c.item_id, t.responses.c.model).in_(keys),
+        )
+    )
+
+
+def _item_row(item: Item) -> dict[str, Any]:
+    row = asdict(item)
+    row["context"] = json.dumps(
+        [{"role": message.role, "content": message.content} for message in item.context],
+        ensure_ascii=False,
+    )
+    return row
+
+
+def _item(row: Row[Any]) -> Item:
+    fields = dict(row._mapping)
+    context = tuple(
+        Message(role=cast(Role, message["role"]), content=message["content"])
+        for message in json.loads(fields.pop("context"))
+    )
+    behaviour = cast(ExpectedBehaviour | None, fields.pop("expected_behaviour"))
+    return Item(**fields, context=context, expected_behaviour=behaviour)
+
+
+def _json_scalar(value: Any) -> Any:
+    """NumPy scalars (``np.int64(3)``) in a summary are stored as the numbers they are."""
+    item = getattr(value, "item", None)
+    if callable(item) and getattr(value, "shape", None) == ():
+        return item()
+    raise TypeError(f"a run summary must be JSON-serialisable; got {type(value).__name__}")
+
+
+def _run(row: Row[Any]) -> RunRecord:
+    return RunRecord(
+        run_id=row.run_id,
+        step=row.step,
+        fingerprint=row.fingerprint,
+        status=cast(RunStatus, row.status),
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        summary=json.loads(row.summary),
+    )
