@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: demo test lint typecheck unit clean
+.PHONY: demo test lint typecheck unit clean bench-demo
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,3 +36,6 @@ test: lint typecheck unit  ## set up and run ruff, mypy and pytest
 
 clean:
 	rm -rf $(VENV) demo-out .mypy_cache .ruff_cache .pytest_cache
+
+bench-demo: $(STAMP)  ## demo speed and how often its calls match the simulated truth
+	$(BIN)/python -m benchmarks.demo --seeds 20
