@@ -7,7 +7,7 @@ import sys
 import typer
 from rich.markup import escape
 
-from baton.cli import check, demo, init, schema  # noqa: F401  (registers the commands)
+from baton.cli import check, demo, estimate, init, schema  # noqa: F401  (registers the commands)
 from baton.cli._app import EXIT_CODES, app, err_console
 from baton.errors import BatonError, InputError, StudyError
 

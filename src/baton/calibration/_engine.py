@@ -1,0 +1,185 @@
+"""From a prepared table to posterior draws for every stratum and comparison (no I/O).
+
+One mechanism for every method: each yields draws per (dimension, model, region), or None
+for a stratum without human labels (uncalibrated); regions pool into ``ALL`` by traffic
+share draw by draw; comparisons are draws of candidate − baseline, paired where the same
+items carry labels for both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from baton.calibration._baselines import human_pass_rate_draws, judge_pass_rate_draws, ppi_draws
+from baton.calibration._bayes import cell_data, stratum_draws
+from baton.calibration._paired import influence, paired_correlation, paired_delta_draws
+from baton.calibration._prepare import Prepared
+from baton.calibration._types import ALL_REGIONS
+from baton.domain import Stratum
+
+__all__ = ["METHODS", "Method", "Posteriors", "posterior_draws"]
+
+Array = NDArray[np.float64]
+Method = Literal["bayes", "ppi", "human", "judge"]
+METHODS: tuple[Method, ...] = ("bayes", "ppi", "human", "judge")
+ComparisonKey = tuple[str, str, str]  # dimension, candidate, region
+
+
+@dataclass(frozen=True)
+class Posteriors:
+    """Draws for every stratum (regions and ALL) and every comparison with the baseline."""
+
+    strata: dict[Stratum, Array | None]
+    deltas: dict[ComparisonKey, Array | None]
+    shares: dict[tuple[str, str], dict[str, float]]  # (dimension, model) -> region shares
+    rhos: dict[ComparisonKey, float] = field(default_factory=dict)
+
+
+def _shares(rows: pd.DataFrame, regions: tuple[str, ...]) -> dict[str, float]:
+    totals = rows.groupby("region")["weight"].sum()
+    return {r: float(totals.get(r, 0.0) / totals.sum()) for r in regions}
+
+
+def _region_draws(
+    rows: pd.DataFrame,
+    regions: tuple[str, ...],
+    method: Method,
+    *,
+    levels: tuple[float, ...],
+    rng: np.random.Generator,
+    n_draws: int,
+) -> tuple[dict[str, Array | None], dict[str, tuple[pd.Series, pd.Series]]]:
+    """Draws per region for one dimension and model, and each region's influence terms."""
+    by_region: dict[str, Array | None] = {}
+    infl: dict[str, tuple[pd.Series, pd.Series]] = {}
+    if method == "bayes":
+        data = cell_data(rows, regions, levels)
+        thetas, means = stratum_draws(data, rng, n_draws)
+        for r, region in enumerate(regions):
+            by_region[region] = thetas[:, r] if data.n_labelled[r] > 0 else None
+            sub = rows[rows["region"] == region]
+            infl[region] = influence(sub, data.cells, means[r])
+        return by_region, infl
+    for region in regions:
+        sub = rows[rows["region"] == region]
+        labels = sub["human"].dropna().to_numpy(float)
+        if method == "human":
+            by_region[region] = human_pass_rate_draws(labels, rng=rng, n_draws=n_draws)
+            one_cell = sub.assign(cell=0)
+            mean = np.array([labels.mean()]) if labels.size else np.array([0.0])
+            infl[region] = influence(one_cell, (0,), mean)
+        elif method == "judge":
+            by_region[region] = judge_pass_rate_draws(
+                sub["judge_pass"].to_numpy(float),
+                sub["weight"].to_numpy(float),
+                rng=rng,
+                n_draws=n_draws,
+            )
+        else:
+            by_region[region] = ppi_draws(sub, rng=rng, n_draws=n_draws)
+    return by_region, infl
+
+
+def _pooled(by_region: dict[str, Array | None], shares: dict[str, float]) -> Array | None:
+    draws = list(by_region.values())
+    if any(d is None for d in draws):
+        return None
+    return np.asarray(sum(shares[r] * d for r, d in by_region.items() if d is not None))
+
+
+def _ppi_delta(
+    rows_a: pd.DataFrame, rows_b: pd.DataFrame, *, rng: np.random.Generator, n_draws: int
+) -> Array | None:
+    """PPI++ on paired differences (items judged for both; labelled for both)."""
+    cols = ["item_id", "human", "score"]
+    pairs = rows_a[cols].merge(rows_b[cols], on="item_id", suffixes=("_a", "_b"))
+    diff = pd.DataFrame(
+        {"human": pairs["human_b"] - pairs["human_a"], "score": pairs["score_b"] - pairs["score_a"]}
+    )
+    return ppi_draws(diff, rng=rng, n_draws=n_draws)
+
+
+def _comparisons(
+    prepared: Prepared,
+    posteriors: Posteriors,
+    influences: dict[Stratum, tuple[pd.Series, pd.Series]],
+    *,
+    baseline: str,
+    method: Method,
+    rng: np.random.Generator,
+    n_draws: int,
+) -> None:
+    frame = prepared.frame
+    for dim in frame["dimension"].unique():
+        dim_rows = frame[frame["dimension"] == dim]
+        regions = tuple(sorted(dim_rows["region"].unique()))
+        for cand in (m for m in dim_rows["model"].unique() if m != baseline):
+            by_region: dict[str, Array | None] = {}
+            for region in regions:
+                key = (str(dim), str(cand), region)
+                a = posteriors.strata[Stratum(dim, baseline, region)]
+                b = posteriors.strata[Stratum(dim, cand, region)]
+                delta: Array | None = None
+                if a is not None and b is not None:
+                    delta = b - a
+                    if method == "ppi":
+                        rows = dim_rows[dim_rows["region"] == region]
+                        paired = _ppi_delta(
+                            rows[rows["model"] == baseline],
+                            rows[rows["model"] == cand],
+                            rng=rng,
+                            n_draws=n_draws,
+                        )
+                        delta = paired if paired is not None else delta
+                    elif method in ("bayes", "human"):
+                        rho = paired_correlation(
+                            influences[Stratum(dim, baseline, region)],
+                            influences[Stratum(dim, cand, region)],
+                        )
+                        posteriors.rhos[key] = rho
+                        delta = paired_delta_draws(a, b, rho)
+                posteriors.deltas[key] = delta
+                by_region[region] = delta
+            shares = posteriors.shares[(str(dim), baseline)]
+            posteriors.deltas[(str(dim), str(cand), ALL_REGIONS)] = _pooled(by_region, shares)
+
+
+def posterior_draws(
+    prepared: Prepared, *, method: Method, baseline: str | None, seed: int, n_draws: int
+) -> Posteriors:
+    """Draws for every stratum and, with a baseline, every comparison."""
+    rng = np.random.default_rng(seed)
+    frame = prepared.frame
+    levels: tuple[float, ...] = ()
+    if not prepared.binary_human:
+        levels = tuple(sorted(float(v) for v in frame["human"].dropna().unique()))
+    posteriors = Posteriors(strata={}, deltas={}, shares={})
+    influences: dict[Stratum, tuple[pd.Series, pd.Series]] = {}
+    for (dim, model), rows in frame.groupby(["dimension", "model"], sort=True):
+        dim_regions = tuple(sorted(frame.loc[frame["dimension"] == dim, "region"].unique()))
+        by_region, infl = _region_draws(
+            rows, dim_regions, method, levels=levels, rng=rng, n_draws=n_draws
+        )
+        shares = _shares(rows, dim_regions)
+        posteriors.shares[(str(dim), str(model))] = shares
+        for region, draws in by_region.items():
+            posteriors.strata[Stratum(str(dim), str(model), region)] = draws
+        for region, terms in infl.items():
+            influences[Stratum(str(dim), str(model), region)] = terms
+        posteriors.strata[Stratum(str(dim), str(model), ALL_REGIONS)] = _pooled(by_region, shares)
+    if baseline is not None:
+        _comparisons(
+            prepared,
+            posteriors,
+            influences,
+            baseline=baseline,
+            method=method,
+            rng=rng,
+            n_draws=n_draws,
+        )
+    return posteriors

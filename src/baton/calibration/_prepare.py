@@ -1,0 +1,223 @@
+"""Validate an estimation table and code its judge signals as categories (no I/O).
+
+The table is DESIGN.md §3's: one row per (item, model, dimension), with ``item_id`` and
+``model`` required, ``dimension``, ``region``, ``weight`` (traffic weight) and
+``inclusion_prob`` (the probability the row was chosen for human labelling) optional,
+``human`` (1/0, true/false, integers for ordinal labels, empty when unlabelled) and the
+automated signals named by the caller. Every error names the table, the row and the column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from baton.errors import InputError
+
+__all__ = ["ABSTAIN", "DEFAULT_DIMENSION", "DEFAULT_REGION", "Prepared", "prepare_table"]
+
+ABSTAIN = -1
+"""The category of a row whose signal is missing: a judge that abstained, never a score."""
+DEFAULT_DIMENSION = "default"
+DEFAULT_REGION = "all"
+MAX_INTEGER_CATEGORIES = 10
+SCORE_BINS = 5
+_TRUE = {"1", "true", "yes", "pass", "1.0"}
+_FALSE = {"0", "false", "no", "fail", "0.0"}
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A validated table: one row per (item, model, dimension), signals coded.
+
+    ``frame`` columns: item_id, model, dimension, region, weight, inclusion_prob, human
+    (float, NaN when unlabelled), cell (joint judge category code per dimension; ABSTAIN
+    when every signal is missing), score (the first signal as a number) and judge_pass
+    (the first signal binarised at the midpoint of its range, NaN when missing).
+    """
+
+    frame: pd.DataFrame
+    signals: tuple[str, ...]
+    binary_human: bool
+    source: str
+
+
+def _fail(source: str, message: str, *, row: int | None = None, field: str | None = None) -> None:
+    raise InputError(message, source=source, row=row, field=field)
+
+
+def _row_number(frame: pd.DataFrame, position: int) -> int:
+    """Rows are numbered from 1 as a user sees them (header excluded)."""
+    return int(frame.index[position]) + 1
+
+
+def _require_columns(frame: pd.DataFrame, signals: Sequence[str], source: str) -> None:
+    for column in ("item_id", "model", *signals):
+        if column not in frame.columns:
+            known = ", ".join(map(str, frame.columns))
+            _fail(source, f"required column is missing (columns: {known})", field=column)
+    if not signals:
+        _fail(source, "name at least one automated signal column (--signal COL)", field="signal")
+    if frame.empty:
+        _fail(source, "the table has no rows")
+
+
+def _text_column(frame: pd.DataFrame, column: str, default: str, source: str) -> pd.Series:
+    if column not in frame.columns:
+        return pd.Series(default, index=frame.index, dtype=object)
+    values = frame[column]
+    missing = values.isna() | (values.astype(str).str.strip() == "")
+    if missing.any():
+        _fail(
+            source, "value is empty", row=_row_number(frame, int(np.argmax(missing))), field=column
+        )
+    return values.astype(str)
+
+
+def _positive_column(
+    frame: pd.DataFrame, column: str, source: str, *, upper: float | None = None
+) -> pd.Series:
+    if column not in frame.columns:
+        return pd.Series(1.0, index=frame.index)
+    values = pd.to_numeric(frame[column], errors="coerce")
+    bad = values.isna() | (values <= 0) | (values > upper if upper is not None else False)
+    if bad.any():
+        limit = f" and at most {upper:g}" if upper is not None else ""
+        position = int(np.argmax(bad.to_numpy()))
+        _fail(
+            source,
+            f"must be a number above 0{limit}, got {frame[column].iloc[position]!r}",
+            row=_row_number(frame, position),
+            field=column,
+        )
+    return values.astype(float)
+
+
+def _parse_label(value: object) -> float | None:
+    """A human label as a number, NaN when absent, None when it is not a label."""
+    if isinstance(value, bool | np.bool_):
+        return float(value)
+    text = "" if value is None else str(value).strip().lower()
+    words = {"": float("nan"), "nan": float("nan"), "none": float("nan"), "null": float("nan")}
+    words.update(dict.fromkeys(_TRUE, 1.0) | dict.fromkeys(_FALSE, 0.0))
+    if text in words:
+        return words[text]
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return number if number.is_integer() else None
+
+
+def _human_column(frame: pd.DataFrame, source: str) -> tuple[pd.Series, bool]:
+    if "human" not in frame.columns:
+        return pd.Series(np.nan, index=frame.index), True
+    parsed = [_parse_label(v) for v in frame["human"].tolist()]
+    for position, value in enumerate(parsed):
+        if value is None:
+            _fail(
+                source,
+                f"a human label is 1/0, true/false, an integer or empty, got "
+                f"{frame['human'].iloc[position]!r}",
+                row=_row_number(frame, position),
+                field="human",
+            )
+    human = pd.Series(parsed, index=frame.index, dtype=float)
+    labelled = human.dropna()
+    return human, bool(labelled.isin([0.0, 1.0]).all())
+
+
+def _signal_codes(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Categories of one signal, and the signal as a number; NaN where it is missing."""
+    numeric = pd.to_numeric(
+        values.map(lambda v: _parse_label(v) if isinstance(v, str) else v), errors="coerce"
+    ).astype(float)
+    present = numeric.dropna()
+    if present.empty:
+        return pd.Series(np.nan, index=values.index), numeric
+    integral = bool((present == present.round()).all())
+    if integral and present.nunique() <= MAX_INTEGER_CATEGORIES:
+        return numeric, numeric
+    edges = np.unique(np.quantile(present, np.linspace(0, 1, SCORE_BINS + 1)[1:-1]))
+    codes = pd.Series(
+        np.searchsorted(edges, numeric.to_numpy(), side="right"), index=values.index, dtype=float
+    )
+    return codes.where(numeric.notna()), numeric
+
+
+def _code_signals(frame: pd.DataFrame, signals: Sequence[str], source: str) -> pd.DataFrame:
+    """Per dimension: a joint category code over the signals, the first signal as a score."""
+    out = frame.copy()
+    out["cell"] = ABSTAIN
+    out["score"] = np.nan
+    for _, rows in frame.groupby("dimension", sort=False):
+        coded = []
+        for position, signal in enumerate(signals):
+            codes, numeric = _signal_codes(rows[signal])
+            if codes.isna().all():
+                _fail(source, "the signal has no usable value in this dimension", field=signal)
+            coded.append(codes)
+            if position == 0:
+                out.loc[rows.index, "score"] = numeric
+        joint = pd.concat(coded, axis=1)
+        missing = joint.isna().all(axis=1)
+        keys = joint.fillna(-1.0).astype(float).apply(tuple, axis=1)
+        cell = pd.Series(pd.factorize(keys)[0], index=rows.index)
+        out.loc[rows.index, "cell"] = cell.where(~missing, ABSTAIN)
+    out["cell"] = out["cell"].astype(int)
+    low, high = (
+        out.groupby("dimension")["score"].transform("min"),
+        out.groupby("dimension")["score"].transform("max"),
+    )
+    out["judge_pass"] = (out["score"] > (low + high) / 2).astype(float).where(out["score"].notna())
+    return out
+
+
+def _check_keys(frame: pd.DataFrame, source: str) -> None:
+    duplicated = frame.duplicated(["item_id", "model", "dimension"]).to_numpy()
+    if duplicated.any():
+        position = int(np.argmax(duplicated))
+        _fail(
+            source,
+            "a second row for the same item_id, model and dimension",
+            row=_row_number(frame, position),
+            field="item_id",
+        )
+    strata = frame.groupby(["dimension", "model", "region"]).size()
+    dims, models, regions = (frame[c].unique() for c in ("dimension", "model", "region"))
+    for dim in dims:
+        for model in models:
+            for region in regions:
+                if (dim, model, region) not in strata.index:
+                    _fail(
+                        source,
+                        f"stratum dimension={dim!r}, model={model!r}, "
+                        f"region={region!r} has no rows",
+                    )
+
+
+def prepare_table(
+    table: pd.DataFrame, signals: Sequence[str], *, source: str = "<table>"
+) -> Prepared:
+    """Validate ``table`` and code its signals; raise InputError naming row and column."""
+    frame = table.reset_index(drop=True)
+    _require_columns(frame, signals, source)
+    out = pd.DataFrame(
+        {
+            "item_id": _text_column(frame, "item_id", "", source),
+            "model": _text_column(frame, "model", "", source),
+            "dimension": _text_column(frame, "dimension", DEFAULT_DIMENSION, source),
+            "region": _text_column(frame, "region", DEFAULT_REGION, source),
+            "weight": _positive_column(frame, "weight", source),
+            "inclusion_prob": _positive_column(frame, "inclusion_prob", source, upper=1.0),
+        }
+    )
+    out["human"], binary = _human_column(frame, source)
+    for signal in signals:
+        out[signal] = frame[signal]
+    _check_keys(out, source)
+    coded = _code_signals(out, signals, source)
+    return Prepared(coded, tuple(signals), binary, source)

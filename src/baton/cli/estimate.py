@@ -1,0 +1,95 @@
+"""``baton estimate``: calibrated pass rates from a table of judge scores and human labels."""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from baton.calibration._engine import Method
+from baton.cli._app import app, console
+from baton.estimate import Estimates, estimate
+
+
+def estimates_table(result: Estimates) -> Table:
+    """Pass rates, and the comparisons with the baseline when there is one."""
+    table = Table(
+        title=f"Pass rates ({result.method}, {result.level:.0%} intervals)", title_justify="left"
+    )
+    for column in ("dimension", "model", "region", "estimate", "interval", "labels", "judge only"):
+        table.add_column(column, justify="right" if column in ("labels",) else "left")
+    for e in result.estimates:
+        s = e.stratum
+        if e.calibrated:
+            cells = (f"{e.mean:.3f}", f"[{e.lower:.3f}, {e.upper:.3f}]")
+        else:
+            cells = ("uncalibrated", "—")
+        judge = "—" if math.isnan(e.judge_mean) else f"{e.judge_mean:.3f}"
+        table.add_row(s.dimension, s.model, s.region, *cells, str(e.n_labelled), judge)
+    return table
+
+
+def comparisons_table(result: Estimates) -> Table:
+    table = Table(title=f"Candidate − {result.baseline}", title_justify="left")
+    for column in ("dimension", "candidate", "region", "Δ", "interval", "P(Δ > −margin)"):
+        table.add_column(column)
+    for c in result.comparisons:
+        if c.calibrated:
+            cells = (
+                f"{c.mean:+.3f}",
+                f"[{c.lower:+.3f}, {c.upper:+.3f}]",
+                f"{c.p_noninferior:.3f}",
+            )
+        else:
+            cells = ("uncalibrated", "—", "—")
+        table.add_row(c.dimension, c.candidate, c.region, *cells)
+    return table
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` whole or not at all."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(temp, path)
+    finally:
+        if os.path.exists(temp):
+            os.unlink(temp)
+
+
+@app.command("estimate")
+def estimate_command(
+    table: Path = typer.Argument(
+        ..., help="CSV, JSONL or Parquet: one row per item, model, dimension."
+    ),
+    signal: list[str] = typer.Option(..., "--signal", help="Automated signal column (repeatable)."),
+    baseline: str | None = typer.Option(None, help="Model to compare the others with."),
+    margin: float | None = typer.Option(None, help="Non-inferiority margin, e.g. 0.02."),
+    level: float = typer.Option(0.9, help="Credible interval level."),
+    method: Method = typer.Option("bayes", help="bayes, ppi, human or judge."),
+    seed: int = typer.Option(0, help="Random seed of the posterior draws."),
+    output: Path | None = typer.Option(None, "-o", "--output", help="Write the JSON result here."),
+) -> int:
+    """Calibrate judge scores against the human labels: pass rates with credible intervals.
+
+    Rows with the same item_id and different models are answers to the same prompt, which
+    makes paired comparisons possible. Writes the versioned JSON with -o.
+    """
+    result = estimate(
+        table, signal, baseline=baseline, margin=margin, level=level, method=method, seed=seed
+    )
+    console.print(estimates_table(result))
+    if result.comparisons:
+        console.print(comparisons_table(result))
+    for warning in result.diagnostics.warnings:
+        console.print(f"[yellow]warning:[/] {warning}", markup=True, highlight=False)
+    if output is not None:
+        write_atomically(output, result.to_json())
+        console.print(f"wrote {output}")
+    return 0

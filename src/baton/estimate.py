@@ -1,0 +1,268 @@
+"""``baton.estimate``: judge scores + a few human labels -> honest pass rates (DESIGN §3).
+
+Works on a plain table, with or without a study: a CSV, JSONL or Parquet file, or a pandas
+DataFrame, one row per (item, model, dimension). See the README for the columns and the
+JSON it writes.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from baton.calibration import ALL_REGIONS, Comparison, PassRateEstimate
+from baton.calibration._engine import METHODS, Method, Posteriors, posterior_draws
+from baton.calibration._intervals import credible_interval
+from baton.calibration._judges import JudgeDiagnostic, judge_diagnostics, judge_warnings
+from baton.calibration._prepare import Prepared, prepare_table
+from baton.domain import Stratum
+from baton.errors import InputError
+
+__all__ = ["SCHEMA_VERSION", "Estimates", "estimate", "read_table"]
+
+SCHEMA_VERSION = 1
+DEFAULT_DRAWS = 4000
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """Read a CSV, JSONL (or JSON lines) or Parquet table; errors name the file."""
+    source = str(path)
+    suffixes = "".join(Path(path).suffixes[-2:]).lower()
+    try:
+        if suffixes.endswith((".csv", ".csv.gz")):
+            return pd.read_csv(path, dtype={"item_id": str}, keep_default_na=True)
+        if suffixes.endswith((".jsonl", ".jsonl.gz", ".ndjson", ".json")):
+            return pd.read_json(path, lines=True, dtype={"item_id": str})
+        if suffixes.endswith(".parquet"):
+            import duckdb  # noqa: PLC0415  (the Parquet reader; imported only when used)
+
+            try:
+                frame: pd.DataFrame = duckdb.read_parquet(source).df()
+                return frame
+            except duckdb.Error as exc:
+                raise InputError(f"cannot read the Parquet table: {exc}", source=source) from None
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read the table: {exc}", source=source) from None
+    raise InputError("unknown table format: use .csv, .jsonl or .parquet", source=source)
+
+
+@dataclass(frozen=True)
+class Diagnostics:
+    """How the fit went. ``sampler`` names the inference; R-hat, ESS and divergences are
+    given when MCMC is used (None otherwise: exact grids and conjugate draws need none)."""
+
+    sampler: str
+    n_draws: int
+    rhat_max: float | None
+    ess_min: float | None
+    divergences: int | None
+    warnings: tuple[str, ...]
+
+
+_SAMPLERS = {
+    "bayes": "exact grid over hyperparameters + conjugate Dirichlet/Beta draws (no MCMC)",
+    "human": "conjugate Beta draws (no MCMC)",
+    "judge": "conjugate Beta draws on the judge's own verdicts (uncalibrated, no MCMC)",
+    "ppi": "normal approximation (PPI++ with power tuning)",
+}
+
+
+@dataclass(frozen=True)
+class Estimates:
+    """Pass rates per stratum, comparisons with the baseline, judge diagnostics."""
+
+    method: Method
+    level: float
+    baseline: str | None
+    margin: float | None
+    estimates: tuple[PassRateEstimate, ...]
+    comparisons: tuple[Comparison, ...]
+    judges: tuple[JudgeDiagnostic, ...]
+    diagnostics: Diagnostics
+    posteriors: Posteriors
+
+    def to_frame(self, kind: str = "estimates") -> pd.DataFrame:
+        """``estimates``, ``comparisons`` or ``judges`` as a DataFrame."""
+        if kind == "estimates":
+            return pd.DataFrame([_estimate_row(e) for e in self.estimates])
+        if kind == "comparisons":
+            return pd.DataFrame([asdict(c) for c in self.comparisons])
+        if kind == "judges":
+            return pd.DataFrame([asdict(j) for j in self.judges])
+        raise ValueError("kind is one of estimates, comparisons, judges")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The versioned result (``"schema": 1``), NaN as None."""
+        result: dict[str, Any] = _clean(
+            {
+                "schema": SCHEMA_VERSION,
+                "method": self.method,
+                "level": self.level,
+                "baseline": self.baseline,
+                "margin": self.margin,
+                "estimates": [_estimate_row(e) for e in self.estimates],
+                "comparisons": [asdict(c) for c in self.comparisons],
+                "judges": [asdict(j) for j in self.judges],
+                "diagnostics": asdict(self.diagnostics),
+            }
+        )
+        return result
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, allow_nan=False)
+
+
+def _estimate_row(e: PassRateEstimate) -> dict[str, Any]:
+    row = asdict(e)
+    row.update(row.pop("stratum"))
+    return row
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    if isinstance(value, float | np.floating):
+        return None if math.isnan(value) else round(float(value), 6)
+    if isinstance(value, np.integer):
+        return int(value)
+    return value
+
+
+def _counts(prepared: Prepared) -> dict[Stratum, tuple[int, int, float]]:
+    """Rows, labelled rows and the uncalibrated judge pass share per stratum (and ALL)."""
+    frame = prepared.frame
+    out: dict[Stratum, tuple[int, int, float]] = {}
+    for (dim, model), rows in frame.groupby(["dimension", "model"], sort=True):
+        parts = [(ALL_REGIONS, rows), *rows.groupby("region", sort=True)]
+        for region, sub in parts:
+            judged = sub["judge_pass"].notna()
+            share = (
+                float(np.average(sub.loc[judged, "judge_pass"], weights=sub.loc[judged, "weight"]))
+                if judged.any()
+                else float("nan")
+            )
+            out[Stratum(str(dim), str(model), str(region))] = (
+                len(sub),
+                int(sub["human"].notna().sum()),
+                share,
+            )
+    return out
+
+
+def _summaries(
+    posteriors: Posteriors, prepared: Prepared, *, level: float, bounds: tuple[float, float]
+) -> list[PassRateEstimate]:
+    counts = _counts(prepared)
+    out = []
+    for stratum, draws in sorted(posteriors.strata.items()):
+        n_items, n_labelled, judge_mean = counts[stratum]
+        if draws is None:
+            nan = float("nan")
+            out.append(
+                PassRateEstimate(stratum, nan, nan, nan, n_items, n_labelled, False, judge_mean)
+            )
+            continue
+        mean, lower, upper = credible_interval(draws, level, bounds=bounds)
+        out.append(
+            PassRateEstimate(stratum, mean, lower, upper, n_items, n_labelled, True, judge_mean)
+        )
+    return out
+
+
+def _comparison_summaries(
+    posteriors: Posteriors, *, baseline: str, margin: float, level: float, width: float
+) -> list[Comparison]:
+    out = []
+    for (dim, cand, region), draws in sorted(posteriors.deltas.items()):
+        if draws is None:
+            nan = float("nan")
+            out.append(Comparison(dim, cand, baseline, region, nan, nan, nan, margin, nan, False))
+            continue
+        mean, lower, upper = credible_interval(draws, level, bounds=(-width, width))
+        p = float(np.mean(draws > -margin))
+        out.append(Comparison(dim, cand, baseline, region, mean, lower, upper, margin, p, True))
+    return out
+
+
+def _uncalibrated_warnings(estimates: Sequence[PassRateEstimate]) -> list[str]:
+    return [
+        f"{e.stratum.model} has no human labels for {e.stratum.dimension} in "
+        f"{e.stratum.region}: reported as uncalibrated (judge-only share {e.judge_mean:.3f})"
+        for e in estimates
+        if not e.calibrated and e.stratum.region != ALL_REGIONS
+    ]
+
+
+def _check_arguments(
+    prepared: Prepared, *, method: str, baseline: str | None, level: float
+) -> None:
+    if method not in METHODS:
+        raise InputError(
+            f"unknown method {method!r}; use one of {', '.join(METHODS)}",
+            source="arguments",
+            field="method",
+        )
+    if not 0 < level < 1:
+        raise InputError(
+            f"level must be between 0 and 1, got {level}", source="arguments", field="level"
+        )
+    models = sorted(prepared.frame["model"].unique())
+    if baseline is not None and baseline not in models:
+        raise InputError(
+            f"baseline {baseline!r} is not a model in the table (models: {', '.join(models)})",
+            source=prepared.source,
+            field="model",
+        )
+
+
+def estimate(
+    table: pd.DataFrame | str | Path,
+    signals: Sequence[str],
+    *,
+    baseline: str | None = None,
+    margin: float | None = None,
+    level: float = 0.9,
+    method: Method = "bayes",
+    seed: int = 0,
+    n_draws: int = DEFAULT_DRAWS,
+) -> Estimates:
+    """Calibrated pass rates per dimension × model × region (and ALL), and with a
+    ``baseline`` each other model's difference from it with P(Δ > −margin)."""
+    source = "<DataFrame>" if isinstance(table, pd.DataFrame) else str(table)
+    frame = table if isinstance(table, pd.DataFrame) else read_table(table)
+    prepared = prepare_table(frame, list(signals), source=source)
+    _check_arguments(prepared, method=method, baseline=baseline, level=level)
+    posteriors = posterior_draws(
+        prepared, method=method, baseline=baseline, seed=seed, n_draws=n_draws
+    )
+    labels = prepared.frame["human"].dropna()
+    low, high = (0.0, 1.0) if prepared.binary_human else (float(labels.min()), float(labels.max()))
+    estimates = _summaries(posteriors, prepared, level=level, bounds=(low, high))
+    comparisons = []
+    if baseline is not None:
+        comparisons = _comparison_summaries(
+            posteriors, baseline=baseline, margin=margin or 0.0, level=level, width=high - low
+        )
+    judges = judge_diagnostics(prepared.frame, prepared.signals, baseline)
+    warnings = [*judge_warnings(judges, baseline), *_uncalibrated_warnings(estimates)]
+    diagnostics = Diagnostics(_SAMPLERS[method], n_draws, None, None, None, tuple(warnings))
+    return Estimates(
+        method,
+        level,
+        baseline,
+        margin,
+        tuple(estimates),
+        tuple(comparisons),
+        tuple(judges),
+        diagnostics,
+        posteriors,
+    )
