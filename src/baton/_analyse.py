@@ -1,40 +1,36 @@
-"""From a study's verdicts and labels to estimates, comparisons and decisions (no I/O)."""
+"""From a study's verdicts and labels to estimates, comparisons and decisions (no I/O).
+
+The study's evidence is turned into the estimation table of DESIGN §3 and goes through the
+same engine as ``baton estimate``: one mechanism for users with a table and for studies.
+"""
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import numpy as np
-from numpy.typing import NDArray
+import pandas as pd
 
 from baton.analysis import ModelUsage, Provenance, StudyResult
-from baton.calibration import (
-    ALL_REGIONS,
-    Comparison,
-    PassRateEstimate,
-    central_interval,
-    pooled_draws,
-    poststratified_pass_rate_draws,
-)
+from baton.calibration import Comparison
 from baton.decision import (
     Decision,
     candidate_verdict,
     labels_needed_estimate,
     noninferiority_outcome,
-    noninferiority_probability,
 )
-from baton.domain import Item, Label, Response, Stratum, Verdict
+from baton.domain import Item, Label, Response, Verdict
+from baton.estimate import Estimates, estimate
 from baton.study import Study, study_fingerprint
 
-__all__ = ["ABSTAINED", "AnalysisOptions", "analyse_study"]
+__all__ = ["SIGNAL", "AnalysisOptions", "analyse_study", "evidence_table", "model_usage"]
 
-ABSTAINED = -1
-"""The category an abstaining verdict is post-stratified under (it is never a score)."""
-
-Draws = NDArray[np.float64]
+SIGNAL = "judge"
+"""The signal column of a study's evidence table: the dimension's configured judge."""
 
 
 @dataclass(frozen=True)
@@ -46,176 +42,87 @@ class AnalysisOptions:
     n_draws: int = 4000
 
 
-@dataclass(frozen=True)
-class _Evidence:
-    judged: dict[Stratum, list[int]]
-    labelled: dict[Stratum, list[tuple[int, int]]]  # (judge category, human label)
+def _human_by_response(labels: Sequence[Label]) -> dict[tuple[str, str, str], tuple[float, float]]:
+    """One human value per (item, model, dimension): the raters' majority (a tie counts as
+    the first rater's label), with the inclusion probability it was chosen with."""
+    grouped: dict[tuple[str, str, str], list[Label]] = defaultdict(list)
+    for label in labels:
+        grouped[(label.item_id, label.model, label.dimension)].append(label)
+    out = {}
+    for key, group in grouped.items():
+        mean = float(np.mean([g.value for g in group]))
+        value = group[0].value if mean == 0.5 else round(mean)
+        out[key] = (float(value), group[0].inclusion_prob)
+    return out
 
 
-def _gather(
+def evidence_table(
     study: Study, items: Sequence[Item], verdicts: Sequence[Verdict], labels: Sequence[Label]
-) -> _Evidence:
+) -> pd.DataFrame:
+    """The study's verdicts and labels as an estimation table (one row per response and
+    dimension, weighted so each region carries its traffic share)."""
     region = {item.item_id: item.region for item in items}
+    per_region = defaultdict(int, pd.Series(list(region.values())).value_counts().to_dict())
     judge_of = {d.name: d.judge.name for d in study.dimensions}
-    category: dict[tuple[str, str, str], int] = {}
-    judged: dict[Stratum, list[int]] = defaultdict(list)
+    human = _human_by_response(labels)
+    shares = study.traffic_shares
+    rows = []
     for v in verdicts:
         if v.item_id not in region or judge_of.get(v.dimension) != v.judge:
             continue
-        cat = ABSTAINED if v.category is None else v.category
-        category[(v.item_id, v.model, v.dimension)] = cat
-        judged[Stratum(v.dimension, v.model, region[v.item_id])].append(cat)
-    labelled: dict[Stratum, list[tuple[int, int]]] = defaultdict(list)
-    for lab in labels:
-        cat_or_none = category.get((lab.item_id, lab.model, lab.dimension))
-        if cat_or_none is not None:
-            stratum = Stratum(lab.dimension, lab.model, region[lab.item_id])
-            labelled[stratum].append((cat_or_none, lab.value))
-    return _Evidence(judged, labelled)
+        r = region[v.item_id]
+        value, inclusion = human.get((v.item_id, v.model, v.dimension), (math.nan, 1.0))
+        rows.append(
+            (
+                v.item_id,
+                v.model,
+                v.dimension,
+                r,
+                shares[r] / per_region[r],
+                inclusion,
+                value,
+                math.nan if v.category is None else float(v.category),
+            )
+        )
+    columns = [
+        "item_id",
+        "model",
+        "dimension",
+        "region",
+        "weight",
+        "inclusion_prob",
+        "human",
+        SIGNAL,
+    ]
+    return pd.DataFrame(rows, columns=columns)
 
 
-def _stratum_draws(
-    evidence: _Evidence,
-    stratum: Stratum,
-    categories: tuple[int, ...],
-    *,
-    rng: np.random.Generator,
-    n_draws: int,
-) -> Draws | None:
-    pairs = evidence.labelled.get(stratum, [])
-    if not pairs:
-        return None
-    labelled = np.array([c for c, _ in pairs], dtype=np.int64)
-    labels = np.array([y for _, y in pairs], dtype=np.int64)
-    judged = np.array(evidence.judged.get(stratum, []), dtype=np.int64)
-    return poststratified_pass_rate_draws(
-        judged, labelled, labels, categories=(*categories, ABSTAINED), rng=rng, n_draws=n_draws
-    )
-
-
-def _judge_mean(evidence: _Evidence, strata: Sequence[Stratum], study: Study) -> float:
-    """Share of verdicts in the judge's passing categories (uncalibrated; for contrast)."""
-    shares = study.traffic_shares
-    total, weight = 0.0, 0.0
-    for s in strata:
-        cats = [c for c in evidence.judged.get(s, []) if c != ABSTAINED]
-        if cats:
-            top = max(study.dimension(s.dimension).judge.categories)
-            passing = 1 if top == 1 else 4
-            total += shares[s.region] * float(np.mean(np.array(cats) >= passing))
-            weight += shares[s.region]
-    return total / weight if weight else float("nan")
-
-
-def _estimate(
-    stratum: Stratum,
-    draws: Draws | None,
-    evidence: _Evidence,
-    *,
-    members: Sequence[Stratum],
-    study: Study,
-    level: float,
-) -> PassRateEstimate:
-    n_items = sum(len(evidence.judged.get(s, [])) for s in members)
-    n_labelled = sum(len(evidence.labelled.get(s, [])) for s in members)
-    judge_mean = _judge_mean(evidence, members, study)
-    if draws is None:
-        nan = float("nan")
-        return PassRateEstimate(stratum, nan, nan, nan, n_items, n_labelled, False, judge_mean)
-    mean, lower, upper = central_interval(draws, level)
-    return PassRateEstimate(stratum, mean, lower, upper, n_items, n_labelled, True, judge_mean)
-
-
-def _all_draws(
-    study: Study, evidence: _Evidence, options: AnalysisOptions
-) -> dict[Stratum, Draws | None]:
-    """Draws per stratum, and the traffic-pooled ``ALL`` region (None if a region lacks labels)."""
-    rng = np.random.default_rng(options.seed)
-    draws: dict[Stratum, Draws | None] = {}
-    for dim in study.dimensions:
-        for model in study.models:
-            by_region: dict[str, Draws] = {}
-            for region in study.regions:
-                s = Stratum(dim.name, model.name, region.name)
-                draws[s] = _stratum_draws(
-                    evidence, s, dim.judge.categories, rng=rng, n_draws=options.n_draws
-                )
-                if draws[s] is not None:
-                    by_region[region.name] = draws[s]  # type: ignore[assignment]
-            complete = len(by_region) == len(study.regions)
-            pooled = pooled_draws(by_region, study.traffic_shares) if complete else None
-            draws[Stratum(dim.name, model.name, ALL_REGIONS)] = pooled
-    return draws
-
-
-def _members(study: Study, stratum: Stratum) -> list[Stratum]:
-    if stratum.region != ALL_REGIONS:
-        return [stratum]
-    return [Stratum(stratum.dimension, stratum.model, r.name) for r in study.regions]
-
-
-def _compare(
-    study: Study, draws: dict[Stratum, Draws | None], evidence: _Evidence, options: AnalysisOptions
-) -> tuple[list[Comparison], list[Decision]]:
-    comparisons, decisions = [], []
-    regions = [*(r.name for r in study.regions), ALL_REGIONS]
+def _decisions(study: Study, fit: Estimates) -> list[Decision]:
+    """Non-inferiority per candidate × dimension × region from the fitted comparisons."""
     blocking = {r.name: r.traffic_share >= study.decision.min_traffic_share for r in study.regions}
+    labelled = {
+        (e.stratum.dimension, e.stratum.model, e.stratum.region): e.n_labelled
+        for e in fit.estimates
+    }
     confidence = study.decision.confidence
-    for dim in study.dimensions:
-        for cand in study.candidates:
-            for region in regions:
-                base = draws[Stratum(dim.name, study.incumbent.name, region)]
-                mine = draws[Stratum(dim.name, cand.name, region)]
-                blocks = blocking.get(region, False)
-                if base is None or mine is None:
-                    nan = float("nan")
-                    comparisons.append(
-                        Comparison(
-                            dim.name,
-                            cand.name,
-                            study.incumbent.name,
-                            region,
-                            nan,
-                            nan,
-                            nan,
-                            dim.margin,
-                            nan,
-                            False,
-                        )
-                    )
-                    decisions.append(
-                        Decision(cand.name, dim.name, region, "inconclusive", nan, blocks, None)
-                    )
-                    continue
-                delta = mine - base
-                p = noninferiority_probability(delta, dim.margin)
-                mean, lower, upper = central_interval(delta, options.level)
-                comparisons.append(
-                    Comparison(
-                        dim.name,
-                        cand.name,
-                        study.incumbent.name,
-                        region,
-                        mean,
-                        lower,
-                        upper,
-                        dim.margin,
-                        p,
-                        True,
-                    )
-                )
-                outcome = noninferiority_outcome(p, confidence)
-                n_lab = min(
-                    len(evidence.labelled.get(s, []))
-                    for s in _members(study, Stratum(dim.name, cand.name, region))
-                )
-                needed = (
-                    labels_needed_estimate(delta, dim.margin, confidence, n_lab)
-                    if outcome == "inconclusive"
-                    else None
-                )
-                decisions.append(Decision(cand.name, dim.name, region, outcome, p, blocks, needed))
-    return comparisons, decisions
+    out = []
+    for c in fit.comparisons:
+        blocks = blocking.get(c.region, False)
+        if not c.calibrated:
+            out.append(
+                Decision(c.candidate, c.dimension, c.region, "inconclusive", math.nan, blocks, None)
+            )
+            continue
+        outcome = noninferiority_outcome(c.p_noninferior, confidence)
+        needed = None
+        draws = fit.posteriors.deltas[(c.dimension, c.candidate, c.region)]
+        if outcome == "inconclusive" and draws is not None:
+            n = min(labelled[(c.dimension, m, c.region)] for m in (c.candidate, c.baseline))
+            needed = labels_needed_estimate(draws, c.margin, confidence, n)
+        out.append(
+            Decision(c.candidate, c.dimension, c.region, outcome, c.p_noninferior, blocks, needed)
+        )
+    return out
 
 
 def model_usage(study: Study, responses: Sequence[Response]) -> list[ModelUsage]:
@@ -224,13 +131,28 @@ def model_usage(study: Study, responses: Sequence[Response]) -> list[ModelUsage]
     for model in study.models:
         own = [r for r in responses if r.model == model.name]
         ok = [r for r in own if r.error is None]
-        latency = np.array([r.latency_s for r in ok]) if ok else np.array([np.nan])
-        cost = float(np.mean([r.cost_usd for r in ok])) * 1000 if ok else float("nan")
-        p50, p95 = np.nanpercentile(latency, [50, 95]) if ok else (np.nan, np.nan)
+        if not ok:
+            nan = math.nan
+            usage.append(ModelUsage(model.name, len(own), len(own), nan, nan, nan))
+            continue
+        p50, p95 = np.percentile([r.latency_s for r in ok], [50, 95])
+        cost = float(np.mean([r.cost_usd for r in ok])) * 1000
         usage.append(
             ModelUsage(model.name, len(own), len(own) - len(ok), cost, float(p50), float(p95))
         )
     return usage
+
+
+def _provenance(study: Study, options: AnalysisOptions, version: str) -> Provenance:
+    return Provenance(
+        study_name=study.name,
+        study_fingerprint=study_fingerprint(study),
+        baton_version=version,
+        seed=options.seed,
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        models={m.name: f"{m.provider}:{m.model}" for m in study.models},
+        judges={d.name: d.judge.name for d in study.dimensions},
+    )
 
 
 def analyse_study(
@@ -244,38 +166,27 @@ def analyse_study(
     version: str = "",
 ) -> StudyResult:
     """Calibrated pass rates, comparisons with the incumbent and decisions for a study."""
-    evidence = _gather(study, items, verdicts, labels)
-    draws = _all_draws(study, evidence, options)
-    estimates = [
-        _estimate(s, d, evidence, members=_members(study, s), study=study, level=options.level)
-        for s, d in draws.items()
-    ]
-    comparisons, decisions = _compare(study, draws, evidence, options)
-    warnings = [
-        f"{e.stratum.model} has no human labels for {e.stratum.dimension} in "
-        f"{e.stratum.region}: only the uncalibrated judge figure is shown"
-        for e in estimates
-        if not e.calibrated and e.stratum.region != ALL_REGIONS
-    ]
-    provenance = Provenance(
-        study_name=study.name,
-        study_fingerprint=study_fingerprint(study),
-        baton_version=version,
+    fit = estimate(
+        evidence_table(study, items, verdicts, labels),
+        [SIGNAL],
+        baseline=study.incumbent.name,
+        margin={d.name: d.margin for d in study.dimensions},
+        level=options.level,
         seed=options.seed,
-        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        models={m.name: f"{m.provider}:{m.model}" for m in study.models},
-        judges={d.name: d.judge.name for d in study.dimensions},
+        n_draws=options.n_draws,
     )
+    decisions = _decisions(study, fit)
+    comparisons: tuple[Comparison, ...] = fit.comparisons
     return StudyResult(
-        estimates=tuple(estimates),
-        comparisons=tuple(comparisons),
+        estimates=fit.estimates,
+        comparisons=comparisons,
         decisions=tuple(decisions),
         verdicts=tuple(candidate_verdict(c.name, decisions) for c in study.candidates),
         usage=tuple(model_usage(study, responses)),
-        provenance=provenance,
+        provenance=_provenance(study, options, version),
         level=options.level,
         confidence=study.decision.confidence,
         labels_used=len(labels),
         labels_budget=study.labels.budget,
-        warnings=tuple(warnings),
+        warnings=fit.diagnostics.warnings,
     )

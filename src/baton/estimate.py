@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -81,7 +81,7 @@ class Estimates:
     method: Method
     level: float
     baseline: str | None
-    margin: float | None
+    margin: float | dict[str, float] | None
     estimates: tuple[PassRateEstimate, ...]
     comparisons: tuple[Comparison, ...]
     judges: tuple[JudgeDiagnostic, ...]
@@ -179,10 +179,11 @@ def _summaries(
 
 
 def _comparison_summaries(
-    posteriors: Posteriors, *, baseline: str, margin: float, level: float, width: float
+    posteriors: Posteriors, *, baseline: str, margins: Margins, level: float, width: float
 ) -> list[Comparison]:
     out = []
     for (dim, cand, region), draws in sorted(posteriors.deltas.items()):
+        margin = _margin_of(margins, dim)
         if draws is None:
             nan = float("nan")
             out.append(Comparison(dim, cand, baseline, region, nan, nan, nan, margin, nan, False))
@@ -200,6 +201,17 @@ def _uncalibrated_warnings(estimates: Sequence[PassRateEstimate]) -> list[str]:
         for e in estimates
         if not e.calibrated and e.stratum.region != ALL_REGIONS
     ]
+
+
+Margins = float | Mapping[str, float] | None
+
+
+def _margin_of(margins: Margins, dimension: str) -> float:
+    if margins is None:
+        return 0.0
+    if isinstance(margins, Mapping):
+        return float(margins.get(dimension, 0.0))
+    return float(margins)
 
 
 def _check_arguments(
@@ -229,14 +241,17 @@ def estimate(
     signals: Sequence[str],
     *,
     baseline: str | None = None,
-    margin: float | None = None,
+    margin: Margins = None,
     level: float = 0.9,
     method: Method = "bayes",
     seed: int = 0,
     n_draws: int = DEFAULT_DRAWS,
 ) -> Estimates:
     """Calibrated pass rates per dimension × model × region (and ALL), and with a
-    ``baseline`` each other model's difference from it with P(Δ > −margin)."""
+    ``baseline`` each other model's difference from it with P(Δ > −margin).
+
+    ``margin`` is one number, or one per dimension (a mapping); None means 0.
+    """
     source = "<DataFrame>" if isinstance(table, pd.DataFrame) else str(table)
     frame = table if isinstance(table, pd.DataFrame) else read_table(table)
     prepared = prepare_table(frame, list(signals), source=source)
@@ -250,7 +265,7 @@ def estimate(
     comparisons = []
     if baseline is not None:
         comparisons = _comparison_summaries(
-            posteriors, baseline=baseline, margin=margin or 0.0, level=level, width=high - low
+            posteriors, baseline=baseline, margins=margin, level=level, width=high - low
         )
     judges = judge_diagnostics(prepared.frame, prepared.signals, baseline)
     warnings = [*judge_warnings(judges, baseline), *_uncalibrated_warnings(estimates)]
@@ -259,7 +274,7 @@ def estimate(
         method,
         level,
         baseline,
-        margin,
+        dict(margin) if isinstance(margin, Mapping) else margin,
         tuple(estimates),
         tuple(comparisons),
         tuple(judges),

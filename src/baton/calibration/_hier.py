@@ -1,11 +1,15 @@
-"""Human pass rates within judge cells, regions partially pooled (exact grid, no MCMC).
+"""Human pass rates within judge cells, regions partially and robustly pooled (exact grid).
 
-For one model and dimension, region r and judge cell k: p_rk ~ Beta(μ_k κ_k, (1 − μ_k) κ_k),
-so regions borrow strength within a cell as much as the data say they agree. μ_k has a
-Jeffreys Beta(½, ½) prior; κ_k has p(κ) ∝ κ^(−3/2) on [0.5, 2000] (Gelman et al.'s
-hierarchical-binomial prior, which leans to little pooling when regions disagree). The
-hyperparameters' posterior is computed exactly on a grid from the beta-binomial marginal
-likelihood, and p_rk is then drawn from its conjugate Beta given each hyperparameter draw.
+For one model and dimension, region r and judge cell k, p_rk comes from a two-part prior:
+with probability 1 − ε it is drawn from the cell's shared Beta(μ_k κ_k, (1 − μ_k) κ_k)
+(regions borrow strength as much as the data say they agree), with probability ε from a
+region-specific, unit-information Beta(μ_k, 1 − μ_k) (the data alone, centred on the other
+regions, so rates near 0 or 1 are not pulled towards ½). The second part keeps one region
+whose judge behaves differently (a poor judge, a worse model there) from being pulled to
+the others: the data of such a region make its own part overwhelmingly likely. μ_k has a
+Jeffreys prior; κ_k has p(κ) ∝ κ^(−3/2) on [0.5, 2000] (Gelman et al.'s hierarchical-binomial prior). The
+hyperparameters' posterior is exact on a grid (beta-binomial marginal likelihoods, no MCMC);
+given a hyperparameter draw, each region's part and then p_rk are drawn conjugately.
 """
 
 from __future__ import annotations
@@ -14,25 +18,49 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import betaln, expit
 
-__all__ = ["hierarchical_cell_rate_draws"]
+__all__ = ["OUTLIER_PRIOR", "hierarchical_cell_rate_draws"]
 
 Array = NDArray[np.float64]
 
+OUTLIER_PRIOR = 0.2
+"""ε: prior probability that a region's cell rate is its own rather than the shared one."""
+_OWN_KAPPA = 1.0
 _MU_LOGIT = np.linspace(-9.0, 9.0, 73)
 _MU = expit(_MU_LOGIT)
 _KAPPA = np.exp(np.linspace(np.log(0.5), np.log(2000.0), 41))
 # Prior weights on the (logit μ, log κ) grid, Jacobians included:
 # Jeffreys p(μ) dμ ∝ μ^½ (1 − μ)^½ d logit μ; p(κ) dκ ∝ κ^(−½) d log κ.
 _LOG_PRIOR = (0.5 * np.log(_MU) + 0.5 * np.log1p(-_MU))[:, None] - 0.5 * np.log(_KAPPA)[None, :]
+_ALPHA = (_MU[:, None] * _KAPPA[None, :]).ravel()
+_BETA = ((1.0 - _MU)[:, None] * _KAPPA[None, :]).ravel()
+_MU_EACH = np.repeat(_MU, _KAPPA.size)  # μ at every grid point, aligned with _ALPHA
 
 
-def _grid_log_posterior(passes: Array, trials: Array) -> Array:
-    """Log posterior over the (μ, κ) grid for one cell; ``passes``/``trials`` per region."""
-    alpha = _MU[:, None, None] * _KAPPA[None, :, None]
-    beta = (1.0 - _MU)[:, None, None] * _KAPPA[None, :, None]
-    loglik = betaln(alpha + passes, beta + trials - passes) - betaln(alpha, beta)
-    log_post: Array = _LOG_PRIOR + loglik.sum(axis=2)
-    return np.asarray(log_post - log_post.max(), dtype=np.float64)
+def _log_parts(passes: Array, trials: Array) -> tuple[Array, Array]:
+    """Per grid point and region: log of (1 − ε)·shared and ε·own marginal likelihood."""
+    fails = trials - passes
+    shared = (
+        betaln(_ALPHA[:, None] + passes, _BETA[:, None] + fails) - betaln(_ALPHA, _BETA)[:, None]
+    )
+    own_a, own_b = _MU_EACH * _OWN_KAPPA, (1.0 - _MU_EACH) * _OWN_KAPPA
+    own = betaln(own_a[:, None] + passes, own_b[:, None] + fails) - betaln(own_a, own_b)[:, None]
+    return np.log1p(-OUTLIER_PRIOR) + shared, np.log(OUTLIER_PRIOR) + own
+
+
+def _cell_draws(passes: Array, trials: Array, *, rng: np.random.Generator, n_draws: int) -> Array:
+    """Draws of p_r for one cell across regions: shape (n_draws, regions)."""
+    log_shared, log_own = _log_parts(passes, trials)
+    log_mix = np.logaddexp(log_shared, log_own)
+    log_post = _LOG_PRIOR.ravel() + log_mix.sum(axis=1)
+    weights = np.exp(log_post - log_post.max())
+    picks = rng.choice(weights.size, size=n_draws, p=weights / weights.sum())
+    p_own = np.exp(log_own[picks] - log_mix[picks])
+    own = rng.random(p_own.shape) < p_own
+    mu = _MU_EACH[picks][:, None]
+    a = np.where(own, mu * _OWN_KAPPA, _ALPHA[picks][:, None]) + passes[None, :]
+    b = np.where(own, (1.0 - mu) * _OWN_KAPPA, _BETA[picks][:, None]) + (trials - passes)[None, :]
+    draws: Array = rng.beta(a, b)
+    return draws
 
 
 def hierarchical_cell_rate_draws(
@@ -46,10 +74,5 @@ def hierarchical_cell_rate_draws(
     regions, cells = trials.shape
     draws = np.empty((n_draws, regions, cells))
     for k in range(cells):
-        weights = np.exp(_grid_log_posterior(passes[:, k], trials[:, k])).ravel()
-        picks = rng.choice(weights.size, size=n_draws, p=weights / weights.sum())
-        mu, kappa = _MU[picks // _KAPPA.size], _KAPPA[picks % _KAPPA.size]
-        a = mu[:, None] * kappa[:, None] + passes[None, :, k]
-        b = (1.0 - mu)[:, None] * kappa[:, None] + (trials - passes)[None, :, k]
-        draws[:, :, k] = rng.beta(a, b)
+        draws[:, :, k] = _cell_draws(passes[:, k], trials[:, k], rng=rng, n_draws=n_draws)
     return draws
