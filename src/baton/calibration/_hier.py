@@ -7,9 +7,10 @@ region-specific, unit-information Beta(μ_k, 1 − μ_k) (the data alone, centre
 regions, so rates near 0 or 1 are not pulled towards ½). The second part keeps one region
 whose judge behaves differently (a poor judge, a worse model there) from being pulled to
 the others: the data of such a region make its own part overwhelmingly likely. μ_k has a
-Jeffreys prior; κ_k has p(κ) ∝ κ^(−3/2) on [0.5, 2000] (Gelman et al.'s hierarchical-binomial prior). The
-hyperparameters' posterior is exact on a grid (beta-binomial marginal likelihoods, no MCMC);
-given a hyperparameter draw, each region's part and then p_rk are drawn conjugately.
+Jeffreys prior; κ_k has p(κ) ∝ κ^(−3/2) on [0.5, 2000] (Gelman et al.'s hierarchical
+binomial prior). The hyperparameters' posterior is exact on a grid (beta-binomial marginal
+likelihoods, no MCMC); given a hyperparameter draw, each region's part and then p_rk are
+drawn conjugately.
 """
 
 from __future__ import annotations

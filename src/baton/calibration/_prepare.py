@@ -162,10 +162,10 @@ def _code_signals(frame: pd.DataFrame, signals: Sequence[str], source: str) -> p
             coded.append(codes)
             if position == 0:
                 out.loc[rows.index, "score"] = numeric
-        joint = pd.concat(coded, axis=1)
-        missing = joint.isna().all(axis=1)
-        keys = joint.fillna(-1.0).astype(float).apply(tuple, axis=1)
-        cell = pd.Series(pd.factorize(keys)[0], index=rows.index)
+        joint = np.column_stack([c.to_numpy(float) for c in coded])
+        missing = np.isnan(joint).all(axis=1)
+        inverse = np.unique(np.nan_to_num(joint, nan=-1.0), axis=0, return_inverse=True)[1]
+        cell = pd.Series(inverse.reshape(-1), index=rows.index)
         out.loc[rows.index, "cell"] = cell.where(~missing, ABSTAIN)
     out["cell"] = out["cell"].astype(int)
     low, high = (
