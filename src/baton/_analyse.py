@@ -17,12 +17,7 @@ import pandas as pd
 
 from baton.analysis import ModelUsage, Provenance, StudyResult
 from baton.calibration import Comparison
-from baton.decision import (
-    Decision,
-    candidate_verdict,
-    labels_needed_estimate,
-    noninferiority_outcome,
-)
+from baton.decision import Decision, candidate_verdict, decide_comparisons
 from baton.domain import Item, Label, Response, Verdict
 from baton.estimate import Estimates, estimate
 from baton.study import Study, study_fingerprint
@@ -99,30 +94,18 @@ def evidence_table(
 
 def _decisions(study: Study, fit: Estimates) -> list[Decision]:
     """Non-inferiority per candidate × dimension × region from the fitted comparisons."""
-    blocking = {r.name: r.traffic_share >= study.decision.min_traffic_share for r in study.regions}
-    labelled = {
-        (e.stratum.dimension, e.stratum.model, e.stratum.region): e.n_labelled
-        for e in fit.estimates
-    }
-    confidence = study.decision.confidence
-    out = []
-    for c in fit.comparisons:
-        blocks = blocking.get(c.region, False)
-        if not c.calibrated:
-            out.append(
-                Decision(c.candidate, c.dimension, c.region, "inconclusive", math.nan, blocks, None)
-            )
-            continue
-        outcome = noninferiority_outcome(c.p_noninferior, confidence)
-        needed = None
-        draws = fit.posteriors.deltas[(c.dimension, c.candidate, c.region)]
-        if outcome == "inconclusive" and draws is not None:
-            n = min(labelled[(c.dimension, m, c.region)] for m in (c.candidate, c.baseline))
-            needed = labels_needed_estimate(draws, c.margin, confidence, n)
-        out.append(
-            Decision(c.candidate, c.dimension, c.region, outcome, c.p_noninferior, blocks, needed)
-        )
-    return out
+    return decide_comparisons(
+        fit.comparisons,
+        fit.posteriors.deltas,
+        {
+            (e.stratum.dimension, e.stratum.model, e.stratum.region): e.n_labelled
+            for e in fit.estimates
+        },
+        confidence=study.decision.confidence,
+        blocking={
+            r.name: r.traffic_share >= study.decision.min_traffic_share for r in study.regions
+        },
+    )
 
 
 def model_usage(study: Study, responses: Sequence[Response]) -> list[ModelUsage]:

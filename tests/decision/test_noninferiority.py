@@ -68,3 +68,46 @@ def test_one_blocking_no_go_makes_a_no_go() -> None:
 def test_undecided_blocking_cell_makes_it_inconclusive() -> None:
     verdict = candidate_verdict("cand", [cell("eu", "go"), cell("us", "inconclusive")])
     assert verdict.outcome == "inconclusive"
+
+
+def comparison(region: str, mean: float, *, calibrated: bool = True):  # type: ignore[no-untyped-def]
+    from baton.calibration import Comparison
+
+    return Comparison(
+        "c", "cand", "inc", region, mean, mean - 0.1, mean + 0.1, 0.05, float("nan"), calibrated
+    )
+
+
+def test_decisions_from_constructed_posteriors() -> None:
+    import dataclasses
+
+    from baton.decision import decide_comparisons
+
+    rng = np.random.default_rng(0)
+    draws = {
+        ("c", "cand", "go"): rng.normal(0.02, 0.02, 4000),
+        ("c", "cand", "nogo"): rng.normal(-0.12, 0.02, 4000),
+        ("c", "cand", "edge"): rng.normal(-0.05, 0.03, 4000),
+        ("c", "cand", "tiny"): rng.normal(-0.2, 0.03, 4000),
+    }
+    comps = []
+    for (_, _, region), d in draws.items():
+        base = comparison(region, float(d.mean()))
+        comps.append(dataclasses.replace(base, p_noninferior=float(np.mean(d > -0.05))))
+    comps.append(comparison("none", float("nan"), calibrated=False))
+    labelled = {("c", m, r): 40 for m in ("cand", "inc") for r in ("go", "nogo", "edge", "tiny")}
+    blocking = {"go": True, "nogo": True, "edge": True, "tiny": False, "none": True}
+    out = {
+        d.region: d
+        for d in decide_comparisons(comps, draws, labelled, confidence=0.95, blocking=blocking)
+    }
+    assert out["go"].outcome == "go"
+    assert out["nogo"].outcome == "no_go"
+    assert out["edge"].outcome == "inconclusive"
+    assert out["edge"].labels_needed is not None
+    assert out["edge"].labels_needed > 100
+    assert out["none"].outcome == "inconclusive"
+    assert out["none"].labels_needed is None
+    verdict = candidate_verdict("cand", list(out.values()))
+    assert verdict.outcome == "no_go"
+    assert verdict.flagged_regions == ("tiny",)

@@ -1,10 +1,13 @@
-"""Decisions: non-inferiority per candidate, dimension and region. No I/O here."""
+"""Decisions: non-inferiority per candidate, dimension and region, and which labels to ask
+for next. No I/O here."""
 
 from __future__ import annotations
 
+from baton.decision._allocation import LabelUnit, allocate_units, systematic_pps
 from baton.decision._noninferiority import (
     MAX_LABELS_NEEDED,
     candidate_verdict,
+    decide_comparisons,
     labels_needed_estimate,
     noninferiority_outcome,
     noninferiority_probability,
@@ -15,9 +18,13 @@ __all__ = [
     "MAX_LABELS_NEEDED",
     "CandidateVerdict",
     "Decision",
+    "LabelUnit",
     "Outcome",
+    "allocate_units",
     "candidate_verdict",
+    "decide_comparisons",
     "labels_needed_estimate",
     "noninferiority_outcome",
     "noninferiority_probability",
+    "systematic_pps",
 ]

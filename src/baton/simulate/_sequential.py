@@ -1,0 +1,180 @@
+"""The sequential labelling loop, run against a simulated truth (DESIGN §5).
+
+Label a batch, refit, decide; a (candidate, dimension, region) cell, once decided, keeps its
+call and its stratum gets no more labels; repeat until every blocking cell is decided or
+the budget is spent. Three arms share the loop: ``human`` (human-only estimates, random
+labels spread evenly over the undecided strata), ``random`` (Baton's calibration, the same
+random labels) and ``allocated`` (Baton's calibration and its allocation).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from baton.calibration._engine import Method
+from baton.decision import LabelUnit, Outcome, allocate_units, decide_comparisons
+from baton.domain import Item
+from baton.estimate import estimate
+from baton.simulate._world import SimulatedStudy
+
+__all__ = ["Arm", "SequentialOptions", "SequentialResult", "evidence_with_truth", "run_sequential"]
+
+Arm = Literal["human", "random", "allocated"]
+SIGNAL = "judge"
+
+
+@dataclass(frozen=True)
+class SequentialOptions:
+    """The rule: batch size (units = items × dimension, every model labelled), budget,
+    decision confidence, margins per dimension, regions that may block a go."""
+
+    arm: Arm
+    batch_units: int
+    max_labels: int
+    confidence: float
+    margins: Mapping[str, float]
+    blocking: Mapping[str, bool]
+    n_draws: int = 1000
+
+
+@dataclass(frozen=True)
+class SequentialResult:
+    """Final calls per (dimension, candidate, region), labels spent, rounds run."""
+
+    calls: dict[tuple[str, str, str], Outcome]
+    labels_used: int
+    rounds: int
+    decided_at: dict[tuple[str, str, str], int] = field(default_factory=dict)
+
+
+def _label(table: pd.DataFrame, truth: pd.Series, units: list[LabelUnit], n_models: int) -> int:
+    keys = pd.MultiIndex.from_tuples([(u.item_id, u.dimension) for u in units])
+    probs = pd.Series([u.inclusion_prob for u in units], index=keys)
+    rows = pd.MultiIndex.from_frame(table[["item_id", "dimension"]])
+    chosen = rows.isin(keys)
+    table.loc[chosen, "human"] = truth[chosen]
+    table.loc[chosen, "inclusion_prob"] = probs.reindex(rows[chosen]).to_numpy()
+    return len(units) * n_models
+
+
+def _open_calls(
+    fit_calls: dict[tuple[str, str, str], tuple[Outcome, float]],
+    frozen: dict[tuple[str, str, str], Outcome],
+    blocking: Mapping[str, bool],
+    *,
+    evenly: bool,
+) -> dict[tuple[str, str], float]:
+    """Weight of each (dimension, region) with a blocking cell still undecided."""
+    weights: dict[tuple[str, str], float] = {}
+    for (dim, cand, region), (_outcome, p) in fit_calls.items():
+        if (dim, cand, region) in frozen or not blocking.get(region, False):
+            continue
+        openness = 1.0 if evenly or np.isnan(p) else max(min(p, 1 - p), 0.01)
+        weights[(dim, region)] = weights.get((dim, region), 0.0) + openness
+    return weights
+
+
+def _fit_calls(
+    table: pd.DataFrame, baseline: str, options: SequentialOptions, seed: int
+) -> dict[tuple[str, str, str], tuple[Outcome, float]]:
+    method: Method = "human" if options.arm == "human" else "bayes"
+    fit = estimate(
+        table,
+        [SIGNAL],
+        baseline=baseline,
+        margin=dict(options.margins),
+        method=method,
+        seed=seed,
+        n_draws=options.n_draws,
+    )
+    n_labelled = {
+        (e.stratum.dimension, e.stratum.model, e.stratum.region): e.n_labelled
+        for e in fit.estimates
+    }
+    decisions = decide_comparisons(
+        fit.comparisons,
+        fit.posteriors.deltas,
+        n_labelled,
+        confidence=options.confidence,
+        blocking=options.blocking,
+    )
+    return {
+        (d.dimension, d.candidate, d.region): (d.outcome, d.p_noninferior)
+        for d in decisions
+        if d.region in options.blocking
+    }
+
+
+def run_sequential(
+    table: pd.DataFrame,
+    truth: pd.Series,
+    *,
+    baseline: str,
+    options: SequentialOptions,
+    rng: np.random.Generator,
+) -> SequentialResult:
+    """Run the rule on ``table`` (the evidence table, ``human`` all NaN) whose true human
+    labels are ``truth`` (aligned with the table's rows)."""
+    work = table.assign(human=np.nan, inclusion_prob=1.0)
+    n_models = work["model"].nunique()
+    frozen: dict[tuple[str, str, str], Outcome] = {}
+    decided_at: dict[tuple[str, str, str], int] = {}
+    strata = {
+        (d, r)
+        for d, r in zip(work["dimension"], work["region"], strict=True)
+        if options.blocking.get(r, False)
+    }
+    weights = dict.fromkeys(strata, 1.0)
+    used, rounds = 0, 0
+    while weights and used + n_models <= options.max_labels:
+        n_units = min(options.batch_units, (options.max_labels - used) // n_models)
+        units = allocate_units(
+            work, weights, n_units, signal=SIGNAL, rng=rng, uniform=options.arm != "allocated"
+        )
+        if not units:
+            break
+        used += _label(work, truth, units, n_models)
+        rounds += 1
+        calls = _fit_calls(work, baseline, options, seed=rounds)
+        for key, (outcome, _) in calls.items():
+            if outcome != "inconclusive" and key not in frozen:
+                frozen[key], decided_at[key] = outcome, used
+        weights = _open_calls(calls, frozen, options.blocking, evenly=options.arm != "allocated")
+    final = {key: frozen.get(key, "inconclusive") for key in calls} if rounds else {}
+    return SequentialResult(final, used, rounds, decided_at)
+
+
+def evidence_with_truth(
+    world: SimulatedStudy, items: Sequence[Item], *, seed: int
+) -> tuple[pd.DataFrame, pd.Series]:
+    """Every response's judge verdict as an evidence table (no labels yet), and the label a
+    randomly drawn simulated rater would give each row."""
+    rng = np.random.default_rng(seed)
+    study = world.study
+    shares = study.traffic_shares
+    per_region = pd.Series([i.region for i in items]).value_counts()
+    rows, truth = [], []
+    for item in items:
+        for model in study.models:
+            for dim in study.dimensions:
+                rater = world.raters[int(rng.integers(len(world.raters)))]
+                truth.append(float(world.label(item.item_id, model.name, dim.name, rater).value))
+                rows.append(
+                    (
+                        item.item_id,
+                        model.name,
+                        dim.name,
+                        item.region,
+                        shares[item.region] / per_region[item.region],
+                        float(world.judge_category(item, model.name, dim.name)),
+                    )
+                )
+    table = pd.DataFrame(
+        rows, columns=["item_id", "model", "dimension", "region", "weight", SIGNAL]
+    )
+    return table, pd.Series(truth, index=table.index)
