@@ -3,6 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from baton.calibration import Comparison
 from baton.decision import (
     MAX_LABELS_NEEDED,
     Decision,
@@ -70,9 +71,7 @@ def test_undecided_blocking_cell_makes_it_inconclusive() -> None:
     assert verdict.outcome == "inconclusive"
 
 
-def comparison(region: str, mean: float, *, calibrated: bool = True):  # type: ignore[no-untyped-def]
-    from baton.calibration import Comparison
-
+def comparison(region: str, mean: float, *, calibrated: bool = True) -> Comparison:
     return Comparison(
         "c", "cand", "inc", region, mean, mean - 0.1, mean + 0.1, 0.05, float("nan"), calibrated
     )
