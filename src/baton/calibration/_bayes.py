@@ -38,41 +38,45 @@ class CellData:
     n_labelled: NDArray[np.int64]  # labelled rows per region
 
 
-def _kish(weights: Array) -> float:
-    total = weights.sum()
-    return float(total * total / (weights * weights).sum()) if total > 0 else 0.0
+def _sums(codes: NDArray[np.int64], values: Array, size: int) -> Array:
+    return np.bincount(codes, weights=values, minlength=size).astype(np.float64)
 
 
-def _effective(weights: Array, values: Array) -> tuple[float, float]:
-    """Effective trials and effective sum of ``values`` under ``weights``."""
-    n_eff = _kish(weights)
-    return n_eff, n_eff * float(np.average(values, weights=weights)) if n_eff else 0.0
+def _effective_counts(
+    codes: NDArray[np.int64], weights: Array, values: Array, size: int
+) -> tuple[Array, Array]:
+    """Per group: Kish effective count, and the effective sum of ``values`` under weights."""
+    total, squares = _sums(codes, weights, size), _sums(codes, weights * weights, size)
+    n_eff = np.divide(total * total, squares, out=np.zeros(size), where=squares > 0)
+    mean = np.divide(
+        _sums(codes, weights * values, size), total, out=np.zeros(size), where=total > 0
+    )
+    return n_eff, n_eff * mean
 
 
 def cell_data(rows: pd.DataFrame, regions: tuple[str, ...], levels: tuple[float, ...]) -> CellData:
     """Effective counts for one model and dimension (``rows`` from a prepared frame)."""
     cells = tuple(sorted(int(c) for c in rows["cell"].unique()))
     shape = (len(regions), len(cells))
-    judged, passes, trials = np.zeros(shape), np.zeros(shape), np.zeros(shape)
+    size = shape[0] * shape[1]
+    r = pd.Categorical(rows["region"], categories=list(regions)).codes.astype(np.int64)
+    k = np.searchsorted(np.asarray(cells), rows["cell"].to_numpy(np.int64))
+    codes = r * len(cells) + k
+    weight = rows["weight"].to_numpy(float)
+    judged = _sums(codes, weight, size).reshape(shape)
+    lab = rows["human"].notna().to_numpy()
+    w = (rows["weight"] / rows["inclusion_prob"]).to_numpy(float)[lab]
+    y = rows["human"].to_numpy(float)[lab]
+    trials, passes = (a.reshape(shape) for a in _effective_counts(codes[lab], w, y, size))
     level_counts = np.zeros((*shape, len(levels)))
-    n_labelled = np.zeros(len(regions), dtype=np.int64)
-    for (region, cell), group in rows.groupby(["region", "cell"]):
-        r, k = regions.index(str(region)), cells.index(int(cell))  # type: ignore[call-overload]
-        judged[r, k] = group["weight"].sum()
-        labelled = group[group["human"].notna()]
-        if labelled.empty:
-            continue
-        n_labelled[r] += len(labelled)
-        w = (labelled["weight"] / labelled["inclusion_prob"]).to_numpy(float)
-        y = labelled["human"].to_numpy(float)
-        trials[r, k], passes[r, k] = _effective(w, y)
-        for j, level in enumerate(levels):
-            level_counts[r, k, j] = _effective(w, (y == level).astype(float))[1]
-    for r in range(len(regions)):  # judged shares: Bayesian bootstrap on effective counts
-        total = judged[r].sum()
-        if total > 0:
-            rows_r = rows[rows["region"] == regions[r]]
-            judged[r] *= _kish(rows_r["weight"].to_numpy(float)) / total
+    for j, level in enumerate(levels):
+        hit = (y == level).astype(float)
+        level_counts[:, :, j] = _effective_counts(codes[lab], w, hit, size)[1].reshape(shape)
+    n_labelled = np.bincount(r[lab], minlength=len(regions)).astype(np.int64)
+    # judged shares: a Bayesian bootstrap on each region's effective (Kish) count
+    region_kish = _effective_counts(r, weight, np.ones_like(weight), len(regions))[0]
+    totals = judged.sum(axis=1, keepdims=True)
+    judged = np.divide(judged * region_kish[:, None], totals, out=np.zeros(shape), where=totals > 0)
     return CellData(regions, cells, judged, passes, trials, levels, level_counts, n_labelled)
 
 

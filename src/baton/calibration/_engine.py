@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 
 from baton.calibration._baselines import human_pass_rate_draws, judge_pass_rate_draws, ppi_draws
 from baton.calibration._bayes import cell_data, stratum_draws
-from baton.calibration._paired import influence, paired_correlation, paired_delta_draws
+from baton.calibration._paired import influence, paired_correlations, paired_delta_draws
 from baton.calibration._prepare import Prepared
 from baton.calibration._types import ALL_REGIONS
 from baton.domain import Stratum
@@ -45,6 +45,19 @@ def _shares(rows: pd.DataFrame, regions: tuple[str, ...]) -> dict[str, float]:
     return {r: float(totals.get(r, 0.0) / totals.sum()) for r in regions}
 
 
+def _human_draws(
+    rows: pd.DataFrame, regions: tuple[str, ...], *, rng: np.random.Generator, n_draws: int
+) -> tuple[dict[str, Array | None], pd.DataFrame]:
+    """Human-only draws per region, and the influence of each row (one cell per region)."""
+    by_region: dict[str, Array | None] = {}
+    means = np.zeros((len(regions), 1))
+    for r, region in enumerate(regions):
+        labels = rows.loc[rows["region"] == region, "human"].dropna().to_numpy(float)
+        by_region[region] = human_pass_rate_draws(labels, rng=rng, n_draws=n_draws)
+        means[r, 0] = labels.mean() if labels.size else 0.0
+    return by_region, influence(rows.assign(cell=0), regions, (0,), means)
+
+
 def _region_draws(
     rows: pd.DataFrame,
     regions: tuple[str, ...],
@@ -53,27 +66,22 @@ def _region_draws(
     levels: tuple[float, ...],
     rng: np.random.Generator,
     n_draws: int,
-) -> tuple[dict[str, Array | None], dict[str, tuple[pd.Series, pd.Series]]]:
-    """Draws per region for one dimension and model, and each region's influence terms."""
-    by_region: dict[str, Array | None] = {}
-    infl: dict[str, tuple[pd.Series, pd.Series]] = {}
+) -> tuple[dict[str, Array | None], pd.DataFrame | None]:
+    """Draws per region for one dimension and model, and each row's influence (for pairing)."""
     if method == "bayes":
         data = cell_data(rows, regions, levels)
         thetas, means = stratum_draws(data, rng, n_draws)
-        for r, region in enumerate(regions):
-            by_region[region] = thetas[:, r] if data.n_labelled[r] > 0 else None
-            sub = rows[rows["region"] == region]
-            infl[region] = influence(sub, data.cells, means[r])
-        return by_region, infl
+        by_region = {
+            region: thetas[:, r] if data.n_labelled[r] > 0 else None
+            for r, region in enumerate(regions)
+        }
+        return by_region, influence(rows, regions, data.cells, means)
+    if method == "human":
+        return _human_draws(rows, regions, rng=rng, n_draws=n_draws)
+    by_region = {}
     for region in regions:
         sub = rows[rows["region"] == region]
-        labels = sub["human"].dropna().to_numpy(float)
-        if method == "human":
-            by_region[region] = human_pass_rate_draws(labels, rng=rng, n_draws=n_draws)
-            one_cell = sub.assign(cell=0)
-            mean = np.array([labels.mean()]) if labels.size else np.array([0.0])
-            infl[region] = influence(one_cell, (0,), mean)
-        elif method == "judge":
+        if method == "judge":
             by_region[region] = judge_pass_rate_draws(
                 sub["judge_pass"].to_numpy(float),
                 sub["weight"].to_numpy(float),
@@ -82,7 +90,7 @@ def _region_draws(
             )
         else:
             by_region[region] = ppi_draws(sub, rng=rng, n_draws=n_draws)
-    return by_region, infl
+    return by_region, None
 
 
 def _pooled(by_region: dict[str, Array | None], shares: dict[str, float]) -> Array | None:
@@ -107,7 +115,7 @@ def _ppi_delta(
 def _comparisons(
     prepared: Prepared,
     posteriors: Posteriors,
-    influences: dict[Stratum, tuple[pd.Series, pd.Series]],
+    influences: dict[tuple[str, str], pd.DataFrame],
     *,
     baseline: str,
     method: Method,
@@ -120,6 +128,12 @@ def _comparisons(
         regions = tuple(sorted(dim_rows["region"].unique()))
         for cand in (m for m in dim_rows["model"].unique() if m != baseline):
             by_region: dict[str, Array | None] = {}
+            first, second = influences.get((dim, baseline)), influences.get((dim, cand))
+            rhos = (
+                paired_correlations(first, second)
+                if first is not None and second is not None
+                else {}
+            )
             for region in regions:
                 key = (str(dim), str(cand), region)
                 a = posteriors.strata[Stratum(dim, baseline, region)]
@@ -136,13 +150,9 @@ def _comparisons(
                             n_draws=n_draws,
                         )
                         delta = paired if paired is not None else delta
-                    elif method in ("bayes", "human"):
-                        rho = paired_correlation(
-                            influences[Stratum(dim, baseline, region)],
-                            influences[Stratum(dim, cand, region)],
-                        )
-                        posteriors.rhos[key] = rho
-                        delta = paired_delta_draws(a, b, rho)
+                    elif region in rhos:
+                        posteriors.rhos[key] = rhos[region]
+                        delta = paired_delta_draws(a, b, rhos[region])
                 posteriors.deltas[key] = delta
                 by_region[region] = delta
             shares = posteriors.shares[(str(dim), baseline)]
@@ -159,7 +169,7 @@ def posterior_draws(
     if not prepared.binary_human:
         levels = tuple(sorted(float(v) for v in frame["human"].dropna().unique()))
     posteriors = Posteriors(strata={}, deltas={}, shares={})
-    influences: dict[Stratum, tuple[pd.Series, pd.Series]] = {}
+    influences: dict[tuple[str, str], pd.DataFrame] = {}
     for (dim, model), rows in frame.groupby(["dimension", "model"], sort=True):
         dim_regions = tuple(sorted(frame.loc[frame["dimension"] == dim, "region"].unique()))
         by_region, infl = _region_draws(
@@ -169,8 +179,8 @@ def posterior_draws(
         posteriors.shares[(str(dim), str(model))] = shares
         for region, draws in by_region.items():
             posteriors.strata[Stratum(str(dim), str(model), region)] = draws
-        for region, terms in infl.items():
-            influences[Stratum(str(dim), str(model), region)] = terms
+        if infl is not None:
+            influences[(str(dim), str(model))] = infl
         posteriors.strata[Stratum(str(dim), str(model), ALL_REGIONS)] = _pooled(by_region, shares)
     if baseline is not None:
         _comparisons(

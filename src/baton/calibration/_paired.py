@@ -14,50 +14,66 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-__all__ = ["influence", "paired_correlation", "paired_delta_draws"]
+__all__ = ["influence", "paired_correlations", "paired_delta_draws"]
 
 Array = NDArray[np.float64]
 
 
+def _group_sum(codes: NDArray[np.int64], values: Array, size: int) -> Array:
+    return np.bincount(codes, weights=values, minlength=size).astype(np.float64)
+
+
 def influence(
-    rows: pd.DataFrame, cells: tuple[int, ...], cell_means: Array
-) -> tuple[pd.Series, pd.Series]:
-    """Influence of each judged row and each labelled row on the stratum's estimate.
+    rows: pd.DataFrame, regions: tuple[str, ...], cells: tuple[int, ...], cell_means: Array
+) -> pd.DataFrame:
+    """Influence of each row on its region's estimate, for one model and dimension.
 
-    ``rows``: one model, dimension and region of a prepared frame; ``cell_means``: the
-    posterior mean of the human label in each of ``cells``. Both series are indexed by
-    item_id.
+    ``cell_means`` (regions × cells) is the posterior mean of the human label per cell.
+    Returns item_id, region, ``judged`` (the cell-share part) and ``labelled`` (the
+    within-cell part, 0 for unlabelled rows).
     """
-    lookup = dict(zip(cells, cell_means, strict=True))
-    p_bar = rows["cell"].map(lookup).astype(float)
-    w = rows["weight"].astype(float)
-    share = w.groupby(rows["cell"]).sum() / w.sum()
-    theta = float((share * share.index.map(lookup)).sum())
-    judged = pd.Series((w / w.sum() * (p_bar - theta)).to_numpy(), index=rows["item_id"])
-    lab = rows["human"].notna()
-    wl = (w / rows["inclusion_prob"])[lab]
-    cell_total = wl.groupby(rows["cell"][lab]).transform("sum")
-    pi = rows["cell"][lab].map(share).astype(float)
-    resid = rows["human"][lab] - p_bar[lab]
-    labelled = pd.Series((pi * wl * resid / cell_total).to_numpy(), index=rows["item_id"][lab])
-    return judged, labelled
+    n_r, n_k = len(regions), len(cells)
+    r = pd.Categorical(rows["region"], categories=list(regions)).codes.astype(np.int64)
+    k = np.searchsorted(np.asarray(cells), rows["cell"].to_numpy(np.int64))
+    code = r * n_k + k
+    w = rows["weight"].to_numpy(float)
+    region_total = _group_sum(r, w, n_r)
+    share = _group_sum(code, w, n_r * n_k) / np.repeat(np.maximum(region_total, 1e-300), n_k)
+    p_bar = cell_means.reshape(-1)
+    theta = (share * p_bar).reshape(n_r, n_k).sum(axis=1)
+    judged = w / region_total[r] * (p_bar[code] - theta[r])
+    human = rows["human"].to_numpy(float)
+    lab = ~np.isnan(human)
+    wl = np.where(lab, w / rows["inclusion_prob"].to_numpy(float), 0.0)
+    cell_total = _group_sum(code, wl, n_r * n_k)
+    resid = np.where(lab, np.nan_to_num(human) - p_bar[code], 0.0)
+    labelled = share[code] * wl * resid / np.maximum(cell_total[code], 1e-300)
+    return pd.DataFrame(
+        {
+            "item_id": rows["item_id"].to_numpy(),
+            "region": rows["region"].to_numpy(),
+            "judged": judged,
+            "labelled": labelled,
+        }
+    )
 
 
-def _dot(a: pd.Series, b: pd.Series) -> float:
-    shared = a.index.intersection(b.index)
-    return float((a.loc[shared] * b.loc[shared]).sum()) if len(shared) else 0.0
-
-
-def paired_correlation(
-    first: tuple[pd.Series, pd.Series], second: tuple[pd.Series, pd.Series]
-) -> float:
-    """Correlation of two models' estimates from their influence on shared items."""
-    var_a = sum(float((s * s).sum()) for s in first)
-    var_b = sum(float((s * s).sum()) for s in second)
-    if var_a <= 0 or var_b <= 0:
-        return 0.0
-    cov = _dot(first[0], second[0]) + _dot(first[1], second[1])
-    return float(np.clip(cov / np.sqrt(var_a * var_b), -1.0, 1.0))
+def paired_correlations(first: pd.DataFrame, second: pd.DataFrame) -> dict[str, float]:
+    """Per region: correlation of two models' estimates from their influence on shared items."""
+    both = first.merge(second, on=["item_id", "region"], suffixes=("_a", "_b"))
+    cov = (
+        (both["judged_a"] * both["judged_b"] + both["labelled_a"] * both["labelled_b"])
+        .groupby(both["region"])
+        .sum()
+    )
+    var_a = (first["judged"] ** 2 + first["labelled"] ** 2).groupby(first["region"]).sum()
+    var_b = (second["judged"] ** 2 + second["labelled"] ** 2).groupby(second["region"]).sum()
+    out = {}
+    for region in var_a.index:
+        denominator = float(np.sqrt(var_a[region] * var_b.get(region, 0.0)))
+        c = float(cov.get(region, 0.0))
+        out[str(region)] = float(np.clip(c / denominator, -1, 1)) if denominator > 0 else 0.0
+    return out
 
 
 def paired_delta_draws(theta_a: Array, theta_b: Array, rho: float) -> Array:

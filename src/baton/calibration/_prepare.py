@@ -115,7 +115,14 @@ def _parse_label(value: object) -> float | None:
 def _human_column(frame: pd.DataFrame, source: str) -> tuple[pd.Series, bool]:
     if "human" not in frame.columns:
         return pd.Series(np.nan, index=frame.index), True
-    parsed = [_parse_label(v) for v in frame["human"].tolist()]
+    column = frame["human"]
+    if pd.api.types.is_bool_dtype(column) or pd.api.types.is_numeric_dtype(column):
+        numeric = column.astype(float)
+        fractional = numeric.notna() & (numeric != numeric.round())
+        if not fractional.any():
+            labelled = numeric.dropna()
+            return numeric, bool(labelled.isin([0.0, 1.0]).all())
+    parsed = [_parse_label(v) for v in column.tolist()]
     for position, value in enumerate(parsed):
         if value is None:
             _fail(

@@ -50,6 +50,8 @@ class SequentialResult:
     labels_used: int
     rounds: int
     decided_at: dict[tuple[str, str, str], int] = field(default_factory=dict)
+    stratum_labels_at: dict[tuple[str, str, str], int] = field(default_factory=dict)
+    """Labels in the cell's (dimension, region) stratum when it was decided."""
 
 
 def _label(table: pd.DataFrame, truth: pd.Series, units: list[LabelUnit], n_models: int) -> int:
@@ -124,6 +126,7 @@ def run_sequential(
     n_models = work["model"].nunique()
     frozen: dict[tuple[str, str, str], Outcome] = {}
     decided_at: dict[tuple[str, str, str], int] = {}
+    stratum_at: dict[tuple[str, str, str], int] = {}
     strata = {
         (d, r)
         for d, r in zip(work["dimension"], work["region"], strict=True)
@@ -141,12 +144,14 @@ def run_sequential(
         used += _label(work, truth, units, n_models)
         rounds += 1
         calls = _fit_calls(work, baseline, options, seed=rounds)
+        counts = work[work["human"].notna()].groupby(["dimension", "region"]).size()
         for key, (outcome, _) in calls.items():
             if outcome != "inconclusive" and key not in frozen:
                 frozen[key], decided_at[key] = outcome, used
+                stratum_at[key] = int(counts.get((key[0], key[2]), 0))
         weights = _open_calls(calls, frozen, options.blocking, evenly=options.arm != "allocated")
     final = {key: frozen.get(key, "inconclusive") for key in calls} if rounds else {}
-    return SequentialResult(final, used, rounds, decided_at)
+    return SequentialResult(final, used, rounds, decided_at, stratum_at)
 
 
 def evidence_with_truth(
