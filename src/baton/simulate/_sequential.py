@@ -108,7 +108,7 @@ def _fit_calls(
     return {
         (d.dimension, d.candidate, d.region): (d.outcome, d.p_noninferior)
         for d in decisions
-        if d.region in options.blocking
+        if options.blocking.get(d.region, False)
     }
 
 
