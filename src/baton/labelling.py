@@ -20,7 +20,7 @@ from baton.planning import JudgePrior, LabelPlan, plan_labels
 from baton.storage import Store, default_store_url, open_store
 from baton.study import Study, load_study
 
-__all__ = ["StudyStore", "decide_study", "next_units", "open_study", "plan_study"]
+__all__ = ["StudyStore", "decide", "decide_study", "next_units", "open_study", "plan_study"]
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,15 @@ def decide_study(opened: StudyStore, *, seed: int = 0) -> StudyResult:
         options=AnalysisOptions(seed=seed),
         version=__version__,
     )
+
+
+def decide(study_path: str | Path, *, seed: int = 0) -> StudyResult:
+    """``baton.decide``: open the study's store, decide from the labels so far, close it."""
+    opened = open_study(Path(study_path))
+    try:
+        return decide_study(opened, seed=seed)
+    finally:
+        opened.store.close()
 
 
 def next_units(opened: StudyStore, n_labels: int, *, seed: int = 0) -> list[LabelUnit]:
