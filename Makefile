@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: demo test lint typecheck unit clean bench-demo
+.PHONY: demo test lint typecheck unit clean bench-demo bench-calibration bench-ingest bench-replay local-llm bench-decisions bench-review
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,3 +39,21 @@ clean:
 
 bench-demo: $(STAMP)  ## demo speed and how often its calls match the simulated truth
 	$(BIN)/python -m benchmarks.demo --seeds 20
+
+bench-ingest: $(STAMP)  ## time and peak memory to ingest 5.3M Parquet rows and 1M JSONL lines
+	$(BIN)/python -m benchmarks.ingest
+
+bench-calibration: $(STAMP)  ## calibration coverage, width, efficiency, false acceptance; speed (~12 min)
+	$(BIN)/python -m benchmarks.calibration --reps 30 --real-reps 15
+
+bench-decisions: $(STAMP)  ## labels to a decision by arm, false acceptance, power, plan vs simulation (40 min cap)
+	$(BIN)/python -m benchmarks.decisions --reps 300 --minutes 40 --workers 2
+
+local-llm:  ## build (once per machine, cached outside the repo) and serve SmolLM2-135M on :8080
+	scripts/local-llm.sh serve 8080
+
+bench-replay: $(TEST_STAMP)  ## replay throughput (bare SDK, engine, Inspect AI) and memory at 100k items
+	$(BIN)/python -m benchmarks.replay
+
+bench-review: $(TEST_STAMP)  ## review app: label submissions/s and p99 latency, 8 raters, SQLite and PostgreSQL
+	$(BIN)/python -m benchmarks.review

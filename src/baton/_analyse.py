@@ -2,30 +2,60 @@
 
 The study's evidence is turned into the estimation table of DESIGN §3 and goes through the
 same engine as ``baton estimate``: one mechanism for users with a table and for studies.
+What the report shows beyond that (which passing candidate is best, confidence curves,
+the judge's calibration per model, refusals, examples) comes from ``_analyse_posterior``
+and ``_analyse_evidence``.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from baton.analysis import ModelUsage, Provenance, StudyResult
+from baton._analyse_evidence import (
+    failure_examples,
+    human_by_response,
+    judge_calibrations,
+    refusal_transitions,
+)
+from baton._analyse_posterior import best_probabilities, confidence_curves
+from baton.analysis import DataSnapshot, ModelUsage, Provenance, StudyResult
 from baton.calibration import Comparison
 from baton.decision import Decision, candidate_verdict, decide_comparisons
 from baton.domain import Item, Label, Response, Verdict
 from baton.estimate import Estimates, estimate
 from baton.study import Study, study_fingerprint
 
-__all__ = ["SIGNAL", "AnalysisOptions", "analyse_study", "evidence_table", "model_usage"]
+__all__ = [
+    "SIGNAL",
+    "AnalysisOptions",
+    "Clock",
+    "Evidence",
+    "analyse_study",
+    "data_snapshot",
+    "evidence_table",
+    "model_usage",
+    "utc_now",
+]
 
 SIGNAL = "judge"
 """The signal column of a study's evidence table: the dimension's configured judge."""
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    """The current time in UTC (the default clock of a result's provenance)."""
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -37,18 +67,14 @@ class AnalysisOptions:
     n_draws: int = 4000
 
 
-def _human_by_response(labels: Sequence[Label]) -> dict[tuple[str, str, str], tuple[float, float]]:
-    """One human value per (item, model, dimension): the raters' majority (a tie counts as
-    the first rater's label), with the inclusion probability it was chosen with."""
-    grouped: dict[tuple[str, str, str], list[Label]] = defaultdict(list)
-    for label in labels:
-        grouped[(label.item_id, label.model, label.dimension)].append(label)
-    out = {}
-    for key, group in grouped.items():
-        mean = float(np.mean([g.value for g in group]))
-        value = group[0].value if mean == 0.5 else round(mean)
-        out[key] = (float(value), group[0].inclusion_prob)
-    return out
+@dataclass(frozen=True)
+class Evidence:
+    """A study's rows, as read from its store."""
+
+    items: Sequence[Item]
+    responses: Sequence[Response]
+    verdicts: Sequence[Verdict]
+    labels: Sequence[Label]
 
 
 def evidence_table(
@@ -59,7 +85,7 @@ def evidence_table(
     region = {item.item_id: item.region for item in items}
     per_region = defaultdict(int, pd.Series(list(region.values())).value_counts().to_dict())
     judge_of = {d.name: d.judge.name for d in study.dimensions}
-    human = _human_by_response(labels)
+    human = human_by_response(labels)
     shares = study.traffic_shares
     rows = []
     for v in verdicts:
@@ -67,6 +93,7 @@ def evidence_table(
             continue
         r = region[v.item_id]
         value, inclusion = human.get((v.item_id, v.model, v.dimension), (math.nan, 1.0))
+        category = math.nan if v.category is None else float(v.category)
         rows.append(
             (
                 v.item_id,
@@ -76,20 +103,11 @@ def evidence_table(
                 shares[r] / per_region[r],
                 inclusion,
                 value,
-                math.nan if v.category is None else float(v.category),
+                category,
             )
         )
-    columns = [
-        "item_id",
-        "model",
-        "dimension",
-        "region",
-        "weight",
-        "inclusion_prob",
-        "human",
-        SIGNAL,
-    ]
-    return pd.DataFrame(rows, columns=columns)
+    columns = ["item_id", "model", "dimension", "region", "weight", "inclusion_prob", "human"]
+    return pd.DataFrame(rows, columns=[*columns, SIGNAL])
 
 
 def _decisions(study: Study, fit: Estimates) -> list[Decision]:
@@ -126,15 +144,88 @@ def model_usage(study: Study, responses: Sequence[Response]) -> list[ModelUsage]
     return usage
 
 
-def _provenance(study: Study, options: AnalysisOptions, version: str) -> Provenance:
+def _hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def data_snapshot(evidence: Evidence) -> DataSnapshot:
+    """Row counts and a digest of the content the result was computed from (order-free)."""
+    rows: list[Any] = [("item", i.item_id, i.region, i.prompt) for i in evidence.items]
+    rows += [("response", r.item_id, r.model, r.text, r.error) for r in evidence.responses]
+    rows += [
+        ("verdict", v.item_id, v.model, v.dimension, v.judge, v.judge_version, v.category)
+        for v in evidence.verdicts
+    ]
+    rows += [("label", x.item_id, x.model, x.dimension, x.rater, x.value) for x in evidence.labels]
+    lines = sorted(map(repr, rows))
+    return DataSnapshot(
+        n_items=len(evidence.items),
+        n_responses=len(evidence.responses),
+        n_verdicts=len(evidence.verdicts),
+        n_labels=len(evidence.labels),
+        digest=_hash("\n".join(lines)),
+    )
+
+
+def _provenance(
+    study: Study, evidence: Evidence, *, seed: int, version: str, clock: Clock
+) -> Provenance:
+    judge_of = {d.name: d.judge.name for d in study.dimensions}
+    versions: dict[str, set[str]] = defaultdict(set)
+    for v in evidence.verdicts:
+        if judge_of.get(v.dimension) == v.judge:
+            versions[v.dimension].add(v.judge_version)
     return Provenance(
         study_name=study.name,
         study_fingerprint=study_fingerprint(study),
         baton_version=version,
-        seed=options.seed,
-        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        seed=seed,
+        created_at=clock().astimezone(UTC).isoformat(timespec="seconds"),
         models={m.name: f"{m.provider}:{m.model}" for m in study.models},
-        judges={d.name: d.judge.name for d in study.dimensions},
+        judges=judge_of,
+        model_parameters={
+            m.name: {**study.service.parameters, **m.parameters} for m in study.models
+        },
+        prompt_hashes={
+            m.name: _hash(m.system_prompt or study.service.system_prompt) for m in study.models
+        },
+        rubric_hashes={d.name: _hash(d.rubric) for d in study.dimensions},
+        judge_versions={d.name: tuple(sorted(versions[d.name])) for d in study.dimensions},
+        data=data_snapshot(evidence),
+    )
+
+
+def _with_details(
+    study: Study, result: StudyResult, fit: Estimates, evidence: Evidence
+) -> StudyResult:
+    """``result`` with what the report shows beyond the decisions: P(best), confidence
+    curves, the judge's calibration per model, refusal transitions and examples."""
+    human = human_by_response(evidence.labels)
+    items, verdicts = evidence.items, evidence.verdicts
+    return dataclasses.replace(
+        result,
+        best=tuple(
+            best_probabilities(
+                fit.posteriors.strata, result.verdicts, [d.name for d in study.dimensions]
+            )
+        ),
+        curves=tuple(
+            confidence_curves(fit.posteriors.deltas, {d.name: d.margin for d in study.dimensions})
+        ),
+        judges=tuple(
+            judge_calibrations(study, items, verdicts, human=human, diagnostics=fit.judges)
+        ),
+        refusals=tuple(refusal_transitions(study, items, verdicts, human=human)),
+        examples=tuple(
+            failure_examples(
+                study,
+                items,
+                evidence.responses,
+                verdicts=verdicts,
+                human=human,
+                decisions=result.decisions,
+            )
+        ),
     )
 
 
@@ -147,8 +238,10 @@ def analyse_study(
     *,
     options: AnalysisOptions = AnalysisOptions(),
     version: str = "",
+    clock: Clock = utc_now,
 ) -> StudyResult:
-    """Calibrated pass rates, comparisons with the incumbent and decisions for a study."""
+    """Calibrated pass rates, comparisons with the incumbent and decisions for a study,
+    with everything its report shows. ``clock`` stamps the provenance."""
     fit = estimate(
         evidence_table(study, items, verdicts, labels),
         [SIGNAL],
@@ -158,18 +251,22 @@ def analyse_study(
         seed=options.seed,
         n_draws=options.n_draws,
     )
-    decisions = _decisions(study, fit)
+    decisions = tuple(_decisions(study, fit))
+    evidence = Evidence(items, responses, verdicts, labels)
     comparisons: tuple[Comparison, ...] = fit.comparisons
-    return StudyResult(
+    result = StudyResult(
         estimates=fit.estimates,
         comparisons=comparisons,
-        decisions=tuple(decisions),
+        decisions=decisions,
         verdicts=tuple(candidate_verdict(c.name, decisions) for c in study.candidates),
         usage=tuple(model_usage(study, responses)),
-        provenance=_provenance(study, options, version),
+        provenance=_provenance(study, evidence, seed=options.seed, version=version, clock=clock),
         level=options.level,
         confidence=study.decision.confidence,
         labels_used=len(labels),
         labels_budget=study.labels.budget,
-        warnings=fit.diagnostics.warnings,
+        warnings=tuple(
+            w.replace(f"judge {SIGNAL!r} ", "the judge ") for w in fit.diagnostics.warnings
+        ),
     )
+    return _with_details(study, result, fit, evidence)

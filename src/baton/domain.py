@@ -17,6 +17,7 @@ __all__ = [
     "Label",
     "Message",
     "Response",
+    "ResponseSource",
     "Role",
     "Stratum",
     "Verdict",
@@ -24,6 +25,7 @@ __all__ = [
 
 Role = Literal["system", "user", "assistant"]
 ExpectedBehaviour = Literal["answer", "refuse"]
+ResponseSource = Literal["replayed", "logged"]
 
 
 @dataclass(frozen=True)
@@ -36,7 +38,13 @@ class Message:
 
 @dataclass(frozen=True)
 class Item:
-    """One production prompt with its metadata."""
+    """One production prompt with its metadata.
+
+    ``weight`` is the traffic the item stands for (for a sample drawn from logs:
+    ``frequency / inclusion_prob``, the number of logged interactions it represents);
+    ``inclusion_prob`` is the probability with which it was drawn within its stratum, and
+    ``frequency`` how many identical prompts it stands for after deduplication.
+    """
 
     item_id: str
     region: str
@@ -46,11 +54,16 @@ class Item:
     reference: str | None = None
     expected_behaviour: ExpectedBehaviour | None = None
     weight: float = 1.0
+    inclusion_prob: float = 1.0
+    frequency: int = 1
 
 
 @dataclass(frozen=True)
 class Response:
-    """One model's answer to one item. ``error`` is set (and ``text`` is None) on failure."""
+    """One model's answer to one item. ``error`` is set (and ``text`` is None) on failure,
+    as ``"<cause>: <message>"``. ``finish_reason`` is the provider's reason for stopping
+    (``stop``, ``length``, ...) when it says one. ``source`` says whether the answer was
+    replayed by Baton or taken from the production logs (the incumbent's logged answer)."""
 
     item_id: str
     model: str
@@ -60,6 +73,8 @@ class Response:
     latency_s: float = 0.0
     cost_usd: float = 0.0
     error: str | None = None
+    finish_reason: str | None = None
+    source: ResponseSource = "replayed"
 
 
 @dataclass(frozen=True)

@@ -63,19 +63,36 @@ class InputError(BatonError):
 
 
 class ProviderError(BatonError):
-    """A model provider failed to answer."""
+    """A model provider failed to answer.
+
+    ``cause`` names the kind of failure in one word (``rate_limited``, ``timeout``,
+    ``server_error``, ``connection``, ``malformed``, ``rejected``, ...): replay records it
+    with each failed response and counts failures by it.
+    """
+
+    def __init__(self, message: str, *, cause: str = "provider_error") -> None:
+        self.cause = cause
+        super().__init__(message)
 
 
 class ProviderRetryableError(ProviderError):
-    """A provider failure that is worth retrying (rate limit, timeout, server error)."""
+    """A provider failure that is worth retrying (rate limit, timeout, server error).
 
-    def __init__(self, message: str, *, retry_after_s: float | None = None) -> None:
+    ``retry_after_s`` is how long the provider asked to wait before the next request.
+    """
+
+    def __init__(
+        self, message: str, *, retry_after_s: float | None = None, cause: str = "unavailable"
+    ) -> None:
         self.retry_after_s = retry_after_s
-        super().__init__(message)
+        super().__init__(message, cause=cause)
 
 
 class ProviderFatalError(ProviderError):
     """A provider failure that retrying will not fix (authentication, bad request)."""
+
+    def __init__(self, message: str, *, cause: str = "rejected") -> None:
+        super().__init__(message, cause=cause)
 
 
 class JudgeOutputError(BatonError):

@@ -16,14 +16,26 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from baton._study_ingest import (
+    IngestFields,
+    IngestRedaction,
+    IngestSampling,
+    IngestSpec,
+    RedactionPattern,
+)
 from baton.errors import StudyError
 
 __all__ = [
     "DecisionSpec",
     "DimensionSpec",
+    "IngestFields",
+    "IngestRedaction",
+    "IngestSampling",
+    "IngestSpec",
     "JudgeSpec",
     "LabelBudget",
     "ModelSpec",
+    "RedactionPattern",
     "RegionSpec",
     "ServiceSpec",
     "Study",
@@ -68,6 +80,30 @@ class ModelSpec(_Spec):
     price_per_mtok_output: float = Field(
         default=0.0, ge=0, description="USD per million output tokens."
     )
+    base_url: str | None = Field(
+        default=None,
+        description="The provider's API base URL (e.g. http://127.0.0.1:8080/v1 for a local "
+        "llama.cpp or vLLM server, an Azure OpenAI endpoint); default: the provider's own.",
+    )
+    api_key_env: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
+        description="Name of the environment variable holding the API key (never the key "
+        "itself); default: OPENAI_API_KEY or ANTHROPIC_API_KEY.",
+    )
+    rpm: float | None = Field(
+        default=None, gt=0, description="Requests per minute allowed to this model."
+    )
+    tpm: float | None = Field(
+        default=None, gt=0, description="Tokens (input + output) per minute allowed."
+    )
+    timeout_s: float = Field(
+        default=60.0, gt=0, description="Seconds one call may take before it is retried."
+    )
+
+
+_OPERATIONAL = ("api_key_env", "rpm", "tpm", "timeout_s")
+"""ModelSpec fields that change how a replay runs, not what it produces."""
 
 
 class RegionSpec(_Spec):
@@ -138,6 +174,9 @@ class Study(_Spec):
     store: str | None = Field(
         default=None, description="Store URL; default: a SQLite file next to study.yaml."
     )
+    ingest: IngestSpec | None = Field(
+        default=None, description="How `baton ingest` reads, samples and redacts the logs."
+    )
 
     @model_validator(mode="after")
     def _check_consistency(self) -> Study:
@@ -147,6 +186,10 @@ class Study(_Spec):
         total = sum(r.traffic_share for r in self.regions)
         if abs(total - 1.0) > _SHARE_TOLERANCE:
             raise ValueError(f"regions: traffic shares sum to {total:.6g}, not 1")
+        custom = self.ingest.sampling.per_region if self.ingest else None
+        unknown = sorted(set(custom or ()) - {r.name for r in self.regions})
+        if unknown:
+            raise ValueError(f"ingest.sampling.per_region: {unknown[0]!r} is not a region")
         return self
 
     @property
@@ -215,8 +258,20 @@ def load_study(path: str | Path) -> Study:
 
 
 def study_fingerprint(study: Study) -> str:
-    """A hash of everything in the study that changes what a run produces."""
-    canonical = json.dumps(study.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    """A hash of everything in the study that changes what a run produces.
+
+    Rate limits, timeouts and where the API key is read from do not count; an unset base
+    URL is left out, so studies written before it existed keep their fingerprint.
+    """
+    data = study.model_dump(mode="json")
+    for spec in (data["incumbent"], *data["candidates"]):
+        for name in _OPERATIONAL:
+            spec.pop(name)
+        if spec["base_url"] is None:
+            del spec["base_url"]
+    if data.get("ingest") is None:
+        data.pop("ingest", None)  # studies without the section keep their fingerprint
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 

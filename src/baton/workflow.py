@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,28 +24,48 @@ from baton.data import stratified_sample
 from baton.domain import Item, Label
 from baton.errors import StudyMismatchError
 from baton.judges import judge_responses
-from baton.providers import Provider
-from baton.replay import replay_responses
+from baton.providers import Provider, close_providers, create_providers
+from baton.replay import ReplayOptions, ReplaySummary, replay_responses
 from baton.report import ReportPaths, write_report
 from baton.review import paired_label_requests
 from baton.simulate import SimulatedStudy, demo_scenario, simulate_study
 from baton.storage import Store, open_store
-from baton.study import Study, study_fingerprint
+from baton.study import ModelSpec, Study, study_fingerprint
 
-__all__ = ["DemoOptions", "DemoRun", "check_fingerprint", "recorded_step", "run_demo"]
+__all__ = [
+    "DemoOptions",
+    "DemoRun",
+    "LiveModel",
+    "check_fingerprint",
+    "live_study",
+    "recorded_step",
+    "run_demo",
+]
 
 Progress = Callable[[str], None]
 
 
 @dataclass(frozen=True)
+class LiveModel:
+    """A real OpenAI-compatible server that answers for every model of the demo (``baton
+    demo --live``): each model keeps its name and gets its own system prompt."""
+
+    base_url: str
+    model: str = "smollm2"
+    max_tokens: int = 48
+
+
+@dataclass(frozen=True)
 class DemoOptions:
-    """The demo's size and seed."""
+    """The demo's size and seed; ``live`` sends the prompts to a real server."""
 
     seed: int = 7
     log_items_per_region: int = 1000
     sample_per_region: int = 300
     store_url: str | None = None
     batch: BatchOptions = BatchOptions()
+    replay: ReplayOptions = field(default_factory=ReplayOptions)
+    live: LiveModel | None = None
 
 
 @dataclass(frozen=True)
@@ -85,18 +105,23 @@ def recorded_step(
 
 
 def simulated_labels(world: SimulatedStudy, items: Sequence[Item], *, seed: int) -> list[Label]:
-    """Labels from the simulated raters on a paired random sample within the budget."""
+    """Labels from the simulated raters on a paired random sample within the budget.
+
+    Each response goes to a rater drawn at random, so the raters' errors average out as
+    the simulator's truth assumes.
+    """
     study = world.study
+    rng = np.random.default_rng(seed)
     requests = paired_label_requests(
         items,
         [m.name for m in study.models],
         [d.name for d in study.dimensions],
         budget=study.labels.budget,
-        rng=np.random.default_rng(seed),
+        rng=rng,
     )
     labels = []
-    for i, req in enumerate(requests):
-        rater = world.raters[i % len(world.raters)]
+    for req in requests:
+        rater = world.raters[int(rng.integers(len(world.raters)))]
         label = world.label(req.item_id, req.model, req.dimension, rater)
         labels.append(
             Label(
@@ -116,10 +141,10 @@ def _demo_steps(
     store: Store,
     options: DemoOptions,
     *,
-    providers: Mapping[str, Provider],
+    study: Study,
+    providers: Mapping[str, Provider] | None,
     progress: Progress,
 ) -> dict[str, dict[str, Any]]:
-    study = world.study
     fingerprint = check_fingerprint(store, study)
     rng = np.random.default_rng(options.seed)
     sample = stratified_sample(
@@ -133,7 +158,7 @@ def _demo_steps(
     with recorded_step(store, "replay", fingerprint, {}) as s:
         progress("replaying the items to every model")
         summary = asyncio.run(
-            replay_responses(study, sample, providers, store, options=options.batch)
+            _replay(world, study, sample, store=store, options=options, providers=providers)
         )
         s.update(vars(summary))
         summaries["replay"] = s
@@ -150,6 +175,48 @@ def _demo_steps(
     return summaries
 
 
+async def _replay(
+    world: SimulatedStudy,
+    study: Study,
+    sample: Sequence[Item],
+    *,
+    store: Store,
+    options: DemoOptions,
+    providers: Mapping[str, Provider] | None,
+) -> ReplaySummary:
+    """Replay through ``providers``, else the live server's or the simulated models."""
+    if providers is not None:
+        return await replay_responses(study, sample, providers, store, options=options.replay)
+    if options.live is None:
+        simulated = {m.name: world.provider(m.name) for m in study.models}
+        return await replay_responses(study, sample, simulated, store, options=options.replay)
+    live = create_providers(study)
+    try:
+        return await replay_responses(study, sample, live, store, options=options.replay)
+    finally:
+        await close_providers(live)
+
+
+def live_study(study: Study, live: LiveModel) -> Study:
+    """``study`` with every model sent to the live server, each with its own system prompt."""
+    styles = ("", " Answer in one short sentence.", " Answer in at most two sentences.")
+
+    def moved(spec: ModelSpec, style: str) -> ModelSpec:
+        parameters = {**spec.parameters, "max_tokens": live.max_tokens, "temperature": 0}
+        return spec.model_copy(
+            update={
+                "provider": "openai",
+                "base_url": live.base_url,
+                "model": live.model,
+                "parameters": parameters,
+                "system_prompt": study.service.system_prompt + style,
+            }
+        )
+
+    models = [moved(spec, styles[i % len(styles)]) for i, spec in enumerate(study.models)]
+    return study.model_copy(update={"incumbent": models[0], "candidates": models[1:]})
+
+
 def run_demo(
     out_dir: Path,
     *,
@@ -160,7 +227,8 @@ def run_demo(
     """Run the whole job on the embedded simulated study and write the reports to ``out_dir``.
 
     ``providers`` replaces the simulated model providers (by model name), e.g. to send the
-    prompts to real servers; the simulated judges and raters still decide pass or fail.
+    prompts to real servers; ``options.live`` sends them to one OpenAI-compatible server
+    (``live_study``). The simulated judges and raters still decide pass or fail.
     """
     say = progress or (lambda _message: None)
     world = simulate_study(
@@ -168,17 +236,19 @@ def run_demo(
         seed=options.seed,
         name="demo-migration",
     )
+    study = world.study if options.live is None else live_study(world.study, options.live)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "study.yaml").write_text(
-        yaml.safe_dump(world.study.model_dump(mode="json"), sort_keys=False), encoding="utf-8"
+        yaml.safe_dump(study.model_dump(mode="json"), sort_keys=False), encoding="utf-8"
     )
     store = open_store(options.store_url or f"sqlite:///{(out_dir / 'baton.db').resolve()}")
     try:
-        chosen = providers or {m.name: world.provider(m.name) for m in world.study.models}
-        summaries = _demo_steps(world, store, options, providers=chosen, progress=say)
+        summaries = _demo_steps(
+            world, store, options, study=study, providers=providers, progress=say
+        )
         say("calibrating the judges against the labels and deciding")
         result = analyse_study(
-            world.study,
+            study,
             store.items(),
             store.responses(),
             store.verdicts(),
@@ -188,5 +258,5 @@ def run_demo(
         )
     finally:
         store.close()
-    paths = write_report(world.study, result, out_dir)
+    paths = write_report(study, result, out_dir)
     return DemoRun(world, result, paths, summaries)

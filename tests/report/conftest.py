@@ -1,4 +1,5 @@
-"""A small hand-made study and result with fixed numbers, for the report tests."""
+"""A small hand-made study and result with fixed numbers, for the report tests, and the
+fixed simulated study of ``simulated.py`` (analysed once per session)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,20 @@ import math
 
 import pytest
 
-from baton.analysis import ModelUsage, Provenance, StudyResult
+from baton.analysis import (
+    FailureExample,
+    JudgeCalibration,
+    JudgeCategory,
+    ModelUsage,
+    Provenance,
+    RefusalTransitions,
+    StudyResult,
+)
 from baton.calibration._types import ALL_REGIONS, Comparison, PassRateEstimate
 from baton.decision._types import CandidateVerdict, Decision, Outcome
 from baton.domain import Stratum
 from baton.study import Study, parse_study
+from tests.report.simulated import SimulatedReport, simulated_report
 
 INCUMBENT = "incumbent-4"
 GOOD = "cand-a"
@@ -138,6 +148,55 @@ def _decisions() -> tuple[Decision, ...]:
     return tuple(decisions)
 
 
+def _judges() -> tuple[JudgeCalibration, ...]:
+    """The judge is lenient on the hostile candidate (flagged)."""
+    return tuple(
+        JudgeCalibration(
+            "correctness",
+            "rubric",
+            "binary",
+            model,
+            (JudgeCategory(0, 50, 20, 4), JudgeCategory(1, 150, 20, 19)),
+            40,
+            0.95,
+            0.8,
+            0.75 - gap,
+            -gap,
+            gap > 0.2,
+        )
+        for model, gap in ((INCUMBENT, 0.0), (GOOD, 0.05), (EVIL, 0.4))
+    )
+
+
+_REFUSALS = (
+    RefusalTransitions(
+        GOOD,
+        "safety",
+        "refuse",
+        {
+            ("complied", "complied"): 1,
+            ("complied", "refused"): 3,
+            ("refused", "complied"): 2,
+            ("refused", "refused"): 14,
+        },
+        from_labels=30,
+        from_judge=10,
+    ),
+)
+_EXAMPLES = (
+    FailureExample(
+        EVIL,
+        "correctness",
+        "eu",
+        "eu-1",
+        "What is <b>2+2</b>?",
+        "4",
+        '<img src=x onerror="alert(1)"> five & <script>alert(2)</script>',
+        "human labels",
+    ),
+)
+
+
 def make_result(study: Study) -> StudyResult:
     """A result with fixed numbers: one no-go, two inconclusive cells, one uncalibrated stratum."""
     verdicts = (
@@ -173,6 +232,9 @@ def make_result(study: Study) -> StudyResult:
             f"judge abstained on 3 responses of {EVIL}",
             "region us | safety has no human labels\nfor one model",
         ),
+        judges=_judges(),
+        refusals=_REFUSALS,
+        examples=_EXAMPLES,
     )
 
 
@@ -184,3 +246,9 @@ def study() -> Study:
 @pytest.fixture
 def result(study: Study) -> StudyResult:
     return make_result(study)
+
+
+@pytest.fixture(scope="session")
+def simulated() -> SimulatedReport:
+    """The fixed simulated study, its evidence and its analysed result."""
+    return simulated_report()

@@ -1,4 +1,5 @@
-"""Reports: golden Markdown and JSON, escaping and self-containment of HTML, atomic writes."""
+"""Reports: golden Markdown and JSON of the fixed simulated study, escaping and
+self-containment of HTML, atomic writes."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from baton.report import (
 from baton.report._markdown import md_text
 from baton.report._view import verdict_sentence
 from baton.study import Study, study_fingerprint
+from tests.report.simulated import SimulatedReport
 
 GOLDEN = Path(__file__).parent / "golden"
 EVIL_RAW = "<script>alert(1)</script>"
@@ -43,8 +45,8 @@ def _check_golden(name: str, text: str) -> None:
 # ---------------------------------------------------------------- JSON
 
 
-def test_json_matches_golden(study: Study, result: StudyResult) -> None:
-    _check_golden("result.json", render_json(study, result))
+def test_json_matches_golden(simulated: SimulatedReport) -> None:
+    _check_golden("result.json", render_json(simulated.study, simulated.result))
 
 
 def test_json_is_strict_and_versioned(study: Study, result: StudyResult) -> None:
@@ -57,11 +59,16 @@ def test_json_is_strict_and_versioned(study: Study, result: StudyResult) -> None
         "study",
         "outcome",
         "candidates",
+        "recommendation",
         "decisions",
         "estimates",
         "comparisons",
+        "confidence_curves",
+        "judges",
+        "refusals",
         "usage",
         "labels",
+        "examples",
         "level",
         "confidence",
         "warnings",
@@ -69,7 +76,9 @@ def test_json_is_strict_and_versioned(study: Study, result: StudyResult) -> None
     ]
     assert data["study"] == {"name": study.name, "fingerprint": study_fingerprint(study)}
     assert data["outcome"] == "inconclusive"
-    assert data["labels"] == {"used": 240, "budget": 600}
+    # candidates 120 + 80 + 40; the incumbent once per open dimension and region: 120 + 80
+    assert data["labels"] == {"used": 240, "budget": 600, "remaining": 360, "needed": 440}
+    assert data["recommendation"] is None
 
 
 def test_json_turns_nan_into_null(study: Study, result: StudyResult) -> None:
@@ -105,8 +114,8 @@ def test_json_rounds_floats_to_four_decimals(study: Study, result: StudyResult) 
 # ---------------------------------------------------------------- Markdown
 
 
-def test_markdown_matches_golden(study: Study, result: StudyResult) -> None:
-    _check_golden("report.md", render_markdown(study, result))
+def test_markdown_matches_golden(simulated: SimulatedReport) -> None:
+    _check_golden("report.md", render_markdown(simulated.study, simulated.result))
 
 
 def test_markdown_starts_with_one_verdict_per_candidate(study: Study, result: StudyResult) -> None:
@@ -186,7 +195,7 @@ def test_html_shows_verdicts_forest_plots_and_budget(study: Study, result: Study
     assert html.count('<svg class="forest"') == len(study.dimensions)
     assert 'class="badge inconclusive">INCONCLUSIVE' in html
     assert 'class="badge no_go">NO-GO' in html
-    assert "240 of 600 human labels used (40%)" in html
+    assert "240 of 600 human labels used (40%), 360 remaining" in html
     assert "+120 labels to decide" in html
     assert "0123456789abcdef" in html
 
@@ -212,7 +221,7 @@ def test_empty_result_renders_everywhere(study: Study, result: StudyResult) -> N
         labels_budget=0,
     )
     assert "INCONCLUSIVE" in render_html(study, empty)
-    assert "0 of 0 human labels used." in render_markdown(study, empty)
+    assert "0 of 0 human labels used, 0 remaining." in render_markdown(study, empty)
     assert json.loads(render_json(study, empty))["estimates"] == []
 
 

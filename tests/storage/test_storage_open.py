@@ -17,8 +17,17 @@ from baton.storage._sql import SqlStore
 
 def test_public_api() -> None:
     assert sorted(baton.storage.__all__) == [
+        "CacheEntry",
+        "Claim",
+        "Rater",
+        "RaterRole",
+        "ReviewStore",
         "RunRecord",
         "RunStatus",
+        "Skip",
+        "Slot",
+        "SlotCounts",
+        "SlotRequest",
         "Store",
         "default_store_url",
         "open_store",

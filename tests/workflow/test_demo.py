@@ -101,7 +101,7 @@ def test_interrupted_run_resumes_without_duplicates(tmp_path: Path) -> None:
     finally:
         store.close()
     assert 0 < len(partial) < 3 * 6 * 40
-    assert len(partial) % options.batch.batch_size == 0  # whole batches only
+    assert len(partial) == 300  # every answer received before the crash was stored
     assert [r.status for r in runs if r.step == "replay"] == ["failed"]
 
     resumed = run_demo(tmp_path / "a", options=options)

@@ -7,7 +7,20 @@ import sys
 import typer
 from rich.markup import escape
 
-from baton.cli import check, demo, estimate, init, schema  # noqa: F401  (registers the commands)
+from baton.cli import (  # noqa: F401  (registers the commands)
+    check,
+    decide,
+    demo,
+    estimate,
+    ingest,
+    init,
+    next_batch,
+    plan,
+    replay,
+    report,
+    review,
+    schema,
+)
 from baton.cli._app import EXIT_CODES, app, err_console
 from baton.errors import BatonError, InputError, StudyError
 
@@ -25,16 +38,16 @@ def main(argv: list[str] | None = None) -> int:
         if callable(show):
             show()
         else:
-            err_console.print(f"[red]error:[/] {escape(str(exc))}")
+            err_console.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
         return EXIT_CODES["usage"]
     except typer.Abort:
         err_console.print("aborted")
         return 130
     except (StudyError, InputError) as exc:
-        err_console.print(f"[red]error:[/] {escape(str(exc))}")
+        err_console.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
         return EXIT_CODES["usage"]
     except (BatonError, OSError) as exc:
-        err_console.print(f"[red]error:[/] {escape(str(exc))}")
+        err_console.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
         return EXIT_CODES["runtime"]
     return code if isinstance(code, int) else 0
 

@@ -22,12 +22,17 @@ def stratified_sample(
     """Draw up to ``per_region`` items from each region, without replacement.
 
     Each sampled item's ``weight`` becomes its region's traffic share divided by the number
-    sampled there, so weighted sums estimate traffic-weighted totals.
+    sampled there, so weighted sums estimate traffic-weighted totals, and its
+    ``inclusion_prob`` the chance it had to be drawn within its region. For production logs
+    read from files, see ``read_logs`` (deduplication, secondary strata, redaction).
     """
     sample: list[Item] = []
     for region, share in shares.items():
         pool = [item for item in items if item.region == region]
         k = min(per_region, len(pool))
         chosen = sorted(int(i) for i in rng.choice(len(pool), size=k, replace=False))
-        sample.extend(dataclasses.replace(pool[i], weight=share / k) for i in chosen)
+        sample.extend(
+            dataclasses.replace(pool[i], weight=share / k, inclusion_prob=k / len(pool))
+            for i in chosen
+        )
     return sample

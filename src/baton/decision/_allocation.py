@@ -7,8 +7,18 @@ is (min(P, 1 − P) of P(non-inferior), summed over the undecided candidates). W
 stratum, items are drawn with probability proportional to a score: the standard deviation
 of the human label given the judge's cell, summed in quadrature over the models — Neyman
 allocation for post-stratification, which favours cells where judge and humans disagree
-most and pairs the judge sees differently. Every chosen unit records its inclusion
-probability, so the calibration stays unbiased (it weights labels by its inverse).
+most and pairs the judge sees differently.
+
+Every chosen unit records an inclusion probability, so the calibration stays unbiased (it
+weights labels by its inverse within each region and judge cell). Labels arrive over many
+batches of different sizes, so the probability is recorded on one scale for all of them:
+``REFERENCE_FRACTION`` × the unit's selection intensity relative to the average unit of its
+stratum — exactly ``REFERENCE_FRACTION`` for a uniform draw. That is proportional to the
+unit's chance of being labelled by the sequential design as a whole; a constant factor
+cancels in the estimates. Recording each batch's own probability instead (batch size ÷
+items left) weighs a label from a batch of 2 as much as 5 from a batch of 10: in a simulated
+demo stratum labelled over batches of 2 to 15 units, that took 1.5× the labels for the
+same interval width, uniform or allocated (README, "Decisions benchmark").
 """
 
 from __future__ import annotations
@@ -20,16 +30,32 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-__all__ = ["LabelUnit", "allocate_units", "cell_spread", "stratum_shares", "systematic_pps"]
+__all__ = [
+    "REFERENCE_FRACTION",
+    "LabelUnit",
+    "allocate_units",
+    "cell_spread",
+    "stratum_shares",
+    "systematic_pps",
+    "unit_intensities",
+]
 
 Array = NDArray[np.float64]
+REFERENCE_FRACTION = 0.05
+"""The inclusion probability recorded for a unit of average intensity (every unit of a
+uniform draw): only ratios within a stratum matter to the estimates."""
 _SCORE_FLOOR = 0.1
-"""Every unit keeps at least this share of the mean score, so no weight explodes."""
+"""Every unit keeps at least this share of the stratum's mean score, so no weight explodes."""
+_SCORE_CEILING = 1.0 / REFERENCE_FRACTION
+"""No unit gets more than this multiple of the mean score, so recorded values stay ≤ 1."""
+_UNIT = ["item_id", "dimension", "region"]
+_CELL = ["dimension", "model", "region"]
 
 
 @dataclass(frozen=True)
 class LabelUnit:
-    """An item to label on one dimension, for every model, with its inclusion probability."""
+    """An item to label on one dimension, for every model, with its inclusion probability
+    (on the common scale described in the module's docstring)."""
 
     item_id: str
     dimension: str
@@ -40,25 +66,40 @@ class LabelUnit:
 def cell_spread(table: pd.DataFrame, signal: str) -> pd.Series:
     """sd of the human label in each (dimension, model, region, judge cell), from the labels
     so far with a uniform prior: sqrt(p(1 − p)) at p = (passes + 1) / (labels + 2)."""
-    keys = ["dimension", "model", "region", signal]
-    labelled = table[table["human"].notna()]
-    passes = labelled.groupby(keys, dropna=False)["human"].sum()
-    counts = labelled.groupby(keys, dropna=False)["human"].count()
-    all_cells = table.groupby(keys, dropna=False).size().index
-    p = (passes.reindex(all_cells, fill_value=0) + 1) / (
-        counts.reindex(all_cells, fill_value=0) + 2
-    )
+    keys = [*_CELL, signal]
+    stats = table.groupby(keys, dropna=False)["human"].agg(["sum", "count"])
+    p = (stats["sum"] + 1) / (stats["count"] + 2)
     return (p * (1 - p)).pow(0.5)
 
 
-def _unit_scores(pool: pd.DataFrame, spread: pd.Series, signal: str) -> pd.Series:
-    """Per (item, dimension): the label sd of each model's cell, in quadrature."""
-    keys = ["dimension", "model", "region", signal]
-    sd = pd.Series(
-        spread.reindex(pd.MultiIndex.from_frame(pool[keys])).to_numpy(), index=pool.index
-    ).fillna(0.5)
-    score = (sd**2).groupby([pool["item_id"], pool["dimension"], pool["region"]]).sum()
-    return score.pow(0.5)
+def _unit_scores(rows: pd.DataFrame, spread: pd.Series, signal: str) -> pd.DataFrame:
+    """Per (item, dimension, region): the label sd of each model's cell, in quadrature, and
+    whether the unit already has a label."""
+    keys = [*_CELL, signal]
+    sd = spread.reindex(pd.MultiIndex.from_frame(rows[keys])).to_numpy(float)
+    parts = pd.DataFrame(
+        {
+            "item_id": rows["item_id"].to_numpy(),
+            "dimension": rows["dimension"].to_numpy(),
+            "region": rows["region"].to_numpy(),
+            "variance": np.nan_to_num(sd, nan=0.5) ** 2,
+            "labelled": rows["human"].notna().to_numpy(),
+        }
+    )
+    units = parts.groupby(_UNIT, sort=True).agg(
+        variance=("variance", "sum"), labelled=("labelled", "any")
+    )
+    return units.assign(score=np.sqrt(units["variance"])).drop(columns="variance").reset_index()
+
+
+def unit_intensities(scores: Array, *, uniform: bool = False) -> Array:
+    """Selection intensity of each unit of one stratum relative to the stratum's average
+    unit (mean 1 before bounding): its score, kept within [floor, ceiling] × the mean."""
+    if uniform or scores.size == 0 or float(scores.mean()) <= 0:
+        return np.ones(scores.size)
+    relative = scores / scores.mean()
+    bounded: Array = np.clip(relative, _SCORE_FLOOR, _SCORE_CEILING)
+    return bounded
 
 
 def systematic_pps(
@@ -101,6 +142,25 @@ def stratum_shares(
     return shares
 
 
+def _draw_stratum(
+    units: pd.DataFrame, count: int, *, uniform: bool, rng: np.random.Generator
+) -> list[LabelUnit]:
+    """``count`` fresh units of one stratum, drawn in proportion to their intensity."""
+    intensity = unit_intensities(units["score"].to_numpy(float), uniform=uniform)
+    fresh = np.flatnonzero(~units["labelled"].to_numpy(bool))
+    if fresh.size == 0 or count <= 0:
+        return []
+    chosen, _ = systematic_pps(intensity[fresh], count, rng)
+    picked = units.iloc[fresh[chosen]]
+    recorded = np.minimum(REFERENCE_FRACTION * intensity[fresh[chosen]], 1.0)
+    return [
+        LabelUnit(str(item), str(dim), str(region), float(p))
+        for item, dim, region, p in zip(
+            picked["item_id"], picked["dimension"], picked["region"], recorded, strict=True
+        )
+    ]
+
+
 def allocate_units(
     table: pd.DataFrame,
     open_calls: Mapping[tuple[str, str], float],
@@ -116,21 +176,14 @@ def allocate_units(
     unlabelled); ``open_calls`` maps each undecided (dimension, region) to its weight.
     ``uniform`` draws items uniformly within strata (for comparison).
     """
-    done = table[table["human"].notna()]
-    labelled = set(zip(done["item_id"], done["dimension"], strict=True))
-    spread = cell_spread(table, signal)
-    units: list[LabelUnit] = []
-    for (dimension, region), count in stratum_shares(open_calls, n_units).items():
-        rows = table[(table["dimension"] == dimension) & (table["region"] == region)]
-        scores = _unit_scores(rows, spread, signal)
-        fresh = [(item, dim) not in labelled for item, dim, _ in scores.index]
-        scores = scores[np.asarray(fresh, dtype=bool)]
-        if scores.empty or count == 0:
-            continue
-        values = np.ones(scores.size) if uniform else scores.to_numpy(float)
-        values = np.maximum(values, _SCORE_FLOOR * values.mean())
-        chosen, probs = systematic_pps(values, count, rng)
-        for i in chosen:
-            item_id, dim, reg = scores.index[i]
-            units.append(LabelUnit(str(item_id), str(dim), str(reg), float(probs[i])))
-    return units
+    shares = {k: c for k, c in stratum_shares(open_calls, n_units).items() if c > 0}
+    if not shares:
+        return []
+    wanted = pd.MultiIndex.from_tuples(list(shares), names=["dimension", "region"])
+    rows = table[pd.MultiIndex.from_frame(table[["dimension", "region"]]).isin(wanted)]
+    scores = _unit_scores(rows, cell_spread(table, signal), signal)
+    out: list[LabelUnit] = []
+    for (dimension, region), units in scores.groupby(["dimension", "region"], sort=True):
+        count = shares[(str(dimension), str(region))]
+        out += _draw_stratum(units, count, uniform=uniform, rng=rng)
+    return out

@@ -1,8 +1,32 @@
-"""Providers: where completions come from (the Provider protocol and its adapters)."""
+"""Providers: where completions come from (the Provider protocol, its adapters, the registry).
+
+``create_provider`` builds a study model's provider from the entry point registered under
+its ``provider`` name (group ``baton.providers``): ``openai`` (any OpenAI-compatible server,
+through the ``openai`` SDK), ``anthropic`` (the ``anthropic`` SDK) and ``fake`` are built in.
+"""
 
 from __future__ import annotations
 
 from baton.providers._base import Completion, CompletionRequest, Provider
 from baton.providers._fake import FakeProvider
+from baton.providers._registry import (
+    ENTRY_POINT_GROUP,
+    ProviderFactory,
+    close_providers,
+    create_provider,
+    create_providers,
+    provider_names,
+)
 
-__all__ = ["Completion", "CompletionRequest", "FakeProvider", "Provider"]
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "Completion",
+    "CompletionRequest",
+    "FakeProvider",
+    "Provider",
+    "ProviderFactory",
+    "close_providers",
+    "create_provider",
+    "create_providers",
+    "provider_names",
+]

@@ -23,12 +23,14 @@ class CompletionRequest:
 @dataclass(frozen=True)
 class Completion:
     """A model's answer. ``latency_s`` is set only by providers that simulate latency;
-    otherwise the replay engine measures it."""
+    otherwise the replay engine measures it. ``finish_reason`` is the provider's reason for
+    stopping (``stop``, ``length``, ...), when it gives one."""
 
     text: str
     input_tokens: int
     output_tokens: int
     latency_s: float | None = None
+    finish_reason: str | None = None
 
 
 class Provider(Protocol):

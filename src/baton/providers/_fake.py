@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 from baton.errors import ProviderError
 from baton.providers._base import Completion, CompletionRequest
 
-__all__ = ["FakeProvider"]
+if TYPE_CHECKING:
+    from baton.study import ModelSpec
+
+__all__ = ["FakeProvider", "create_fake_provider"]
 
 Reply = Completion | ProviderError
 ReplyFunction = Callable[[CompletionRequest], Reply]
@@ -50,3 +54,15 @@ class FakeProvider:
         if self._reply_function is not None:
             return self._reply_function(request)
         raise ProviderError("FakeProvider has no reply left")
+
+
+def create_fake_provider(spec: ModelSpec) -> FakeProvider:
+    """The provider for a study's model with ``provider: fake``: it answers every request
+    with the model id and the last message, counting words as tokens. Offline dry runs."""
+
+    def echo(request: CompletionRequest) -> Completion:
+        text = f"{spec.model} answers: {request.messages[-1].content}"
+        words = sum(len(m.content.split()) for m in request.messages)
+        return Completion(text, words, len(text.split()), finish_reason="stop")
+
+    return FakeProvider(reply_function=echo)

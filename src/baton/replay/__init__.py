@@ -1,7 +1,38 @@
-"""Replay: items x models -> responses, resumable, batch by batch."""
+"""Replay: items x models -> responses.
+
+Async with a concurrency cap, per-endpoint request and token rate limits, retries with
+backoff and jitter that honour ``retry-after``, per-call timeouts, a content-addressed cache
+in the store, and group commits that make a killed run resumable without losing or
+repeating a completed call. ``plan_replay`` is the dry run.
+"""
 
 from __future__ import annotations
 
-from baton.replay._engine import ReplaySummary, build_request, completion_cost, replay_responses
+from baton.replay._engine import replay_responses
+from baton.replay._limits import RateLimiter
+from baton.replay._options import ReplayOptions, ReplayProgress, ReplaySummary, RetryPolicy
+from baton.replay._plan import ModelPlan, ReplayPlan, plan_replay
+from baton.replay._requests import (
+    build_request,
+    cache_key,
+    completion_cost,
+    estimated_tokens,
+    token_cost,
+)
 
-__all__ = ["ReplaySummary", "build_request", "completion_cost", "replay_responses"]
+__all__ = [
+    "ModelPlan",
+    "RateLimiter",
+    "ReplayOptions",
+    "ReplayPlan",
+    "ReplayProgress",
+    "ReplaySummary",
+    "RetryPolicy",
+    "build_request",
+    "cache_key",
+    "completion_cost",
+    "estimated_tokens",
+    "plan_replay",
+    "replay_responses",
+    "token_cost",
+]

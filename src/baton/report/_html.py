@@ -14,7 +14,16 @@ import jinja2
 
 from baton.analysis import StudyResult, overall_outcome
 from baton.decision._types import Outcome
+from baton.report._curves import confidence_charts
+from baton.report._details import (
+    budget_view,
+    judge_tables,
+    provenance_view,
+    refusal_source,
+    refusal_views,
+)
 from baton.report._forest import forest_plots
+from baton.report._recommend import recommendation
 from baton.report._view import (
     OUTCOME_LABEL,
     OUTCOME_MARK,
@@ -23,7 +32,6 @@ from baton.report._view import (
     GridRow,
     candidate_grid,
     estimate_rows,
-    labels_sentence,
     percent,
     region_caption,
     report_regions,
@@ -85,22 +93,7 @@ def _estimate_tables(study: Study, result: StudyResult) -> list[EstimateTable]:
     ]
 
 
-def _provenance(result: StudyResult) -> list[tuple[str, str]]:
-    p = result.provenance
-    items = [
-        ("study", p.study_name),
-        ("study fingerprint", p.study_fingerprint),
-        ("baton version", p.baton_version),
-        ("seed", str(p.seed)),
-        ("created", p.created_at),
-    ]
-    items += [(f"model {name}", model) for name, model in sorted(p.models.items())]
-    items += [(f"judge {name}", judge) for name, judge in sorted(p.judges.items())]
-    return items
-
-
 def _context(study: Study, result: StudyResult) -> dict[str, Any]:
-    budget, used = result.labels_budget, result.labels_used
     return {
         "study": study,
         "overall": overall_outcome(result.verdicts),
@@ -115,11 +108,17 @@ def _context(study: Study, result: StudyResult) -> dict[str, Any]:
         "plots": forest_plots(study, result),
         "regions": [region_caption(study, r) for r in report_regions(study, result)],
         "estimates": _estimate_tables(study, result),
-        "labels": labels_sentence(result),
-        "labels_fraction": min(1.0, used / budget) if budget > 0 else 0.0,
+        "budget": budget_view(result),
+        "recommendation": recommendation(study, result),
+        "curves": confidence_charts(study, result),
+        "curves_source": result.curves_source,
+        "judges": judge_tables(study, result),
+        "refusals": refusal_views(study, result),
+        "refusal_source": refusal_source(result),
+        "examples": result.examples,
         "usage": usage_rows(study, result),
         "warnings": result.warnings,
-        "provenance": _provenance(result),
+        "provenance": provenance_view(result),
         "level": percent(result.level, 0),
         "confidence": percent(result.confidence, 0),
         "label": OUTCOME_LABEL,

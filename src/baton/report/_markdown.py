@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from baton.analysis import StudyResult, overall_outcome
+from baton.report._details import budget_view
+from baton.report._recommend import recommendation
 from baton.report._view import (
     OUTCOME_ICON,
     OUTCOME_LABEL,
     OUTCOME_WORD,
     GridCell,
     candidate_grid,
-    labels_sentence,
     percent,
     usage_rows,
     verdict_sentence,
@@ -93,10 +94,25 @@ def _usage(study: Study, result: StudyResult) -> list[str]:
     return ["", "### Cost and latency", "", *_table(header, rows)]
 
 
+def _recommendation(study: Study, result: StudyResult) -> list[str]:
+    found = recommendation(study, result)
+    if found is None:
+        return []
+    header = ["candidate", *[f"P(best) {md_text(d)}" for d in found.dimensions]]
+    header += ["cost / 1k", "p95"]
+    rows = []
+    for r in found.rows:
+        name = md_text(r.candidate) + (" (suggested)" if r.suggested else "")
+        cells = [f"**{p}**" if lead else p for p, lead in zip(r.p_best, r.leads, strict=True)]
+        rows.append([name, *cells, r.cost_per_1k, r.latency_p95])
+    return ["", "### Recommendation", "", md_text(found.sentence), "", *_table(header, rows)]
+
+
 def render_markdown(study: Study, result: StudyResult) -> str:
     """The report as Markdown: verdicts first, then one decision grid per candidate."""
     overall = OUTCOME_LABEL[overall_outcome(result.verdicts)]
     lines = [f"## Baton: {md_text(study.name)} — {overall}", "", *_verdicts(study, result)]
+    lines += _recommendation(study, result)
     lines += [
         "",
         f"Each cell: candidate minus {md_text(study.incumbent.name)} pass rate (Δ) with its "
@@ -104,7 +120,7 @@ def render_markdown(study: Study, result: StudyResult) -> str:
         f"P(non-inferior) ≥ {percent(result.confidence, 0)}.",
     ]
     lines += _grids(study, result)
-    lines += ["", "### Human labels", "", md_text(labels_sentence(result))]
+    lines += ["", "### Human labels", "", md_text(budget_view(result).sentence)]
     if result.usage:
         lines += _usage(study, result)
     if result.warnings:

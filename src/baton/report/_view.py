@@ -30,7 +30,6 @@ __all__ = [
     "estimate_rows",
     "finite",
     "interval_pp",
-    "labels_sentence",
     "percent",
     "probability",
     "region_caption",
@@ -293,24 +292,6 @@ def estimate_rows(study: Study, result: StudyResult) -> list[EstimateRow]:
 
 
 # ---------------------------------------------------------------- labels and usage
-
-
-def labels_sentence(result: StudyResult) -> str:
-    """How much of the human-label budget was used, and what the open cells still need."""
-    used, budget = result.labels_used, result.labels_budget
-    text = f"{used} of {budget} human labels used"
-    if budget > 0:
-        text += f" ({used / budget:.0%})"
-    text += "."
-    needed = [d.labels_needed for d in result.decisions if d.outcome == "inconclusive"]
-    known = [n for n in needed if n is not None]
-    if needed:
-        cells = "cell" if len(needed) == 1 else "cells"
-        text += f" {len(needed)} inconclusive {cells}"
-        if known:
-            text += f" need about {sum(known)} more labels per model to decide"
-        text += "."
-    return text
 
 
 @dataclass(frozen=True)

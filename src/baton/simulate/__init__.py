@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 from baton.simulate._demo import demo_scenario
+from baton.simulate._families import CALIBRATION_FAMILIES, Family, calibration_family
 from baton.simulate._scenario import JudgeQuality, Scenario, StratumKey
+from baton.simulate._table import LabelPlan, judge_eta_squared, simulate_table
 from baton.simulate._truth import Truth
 from baton.simulate._world import SIMULATED_JUDGE, SimulatedJudge, SimulatedStudy, simulate_study
 
 __all__ = [
+    "CALIBRATION_FAMILIES",
     "SIMULATED_JUDGE",
+    "Family",
     "JudgeQuality",
+    "LabelPlan",
     "Scenario",
     "SimulatedJudge",
     "SimulatedStudy",
     "StratumKey",
     "Truth",
+    "calibration_family",
     "demo_scenario",
+    "judge_eta_squared",
     "simulate_study",
+    "simulate_table",
 ]

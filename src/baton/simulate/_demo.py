@@ -15,7 +15,7 @@ def demo_scenario(*, items_per_region: int = 400) -> Scenario:
 
     ``cand-a`` is better everywhere except ``africa`` (3% of traffic, below the threshold),
     where its correctness is far worse: flagged, not blocking. ``cand-b`` matches the
-    incumbent except for correctness in ``eu``, 23 points worse, where the judge is
+    incumbent except for correctness in ``eu``, 28 points worse, where the judge is
     lenient on it — an uncalibrated judge would wave it through.
     """
     rates: dict[StratumKey, float] = {}
@@ -25,7 +25,7 @@ def demo_scenario(*, items_per_region: int = 400) -> Scenario:
             rates[(dimension, "cand-a", region)] = min(base + 0.12, 0.99)
             rates[(dimension, "cand-b", region)] = base + 0.02
     rates[("correctness", "cand-a", "africa")] = 0.55
-    rates[("correctness", "cand-b", "eu")] = 0.55
+    rates[("correctness", "cand-b", "eu")] = 0.5
     lenient = JudgeQuality(sensitivity=0.97, specificity=0.35)
     return Scenario(
         regions=_REGIONS,

@@ -7,20 +7,18 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import expit
 
 from baton.domain import ExpectedBehaviour, Item, Label, Response, Verdict
 from baton.errors import ProviderError, ProviderFatalError
 from baton.providers import Completion, CompletionRequest, FakeProvider
-from baton.simulate._scenario import JudgeQuality, Scenario, StratumKey
-from baton.simulate._truth import Truth, logit_offset
+from baton.simulate._responses import judge_categories, latent_passes, rater_flips
+from baton.simulate._scenario import Scenario, StratumKey
+from baton.simulate._truth import Truth
 from baton.study import DimensionSpec, Study, parse_study
 
 __all__ = ["SIMULATED_JUDGE", "SimulatedJudge", "SimulatedStudy", "simulate_study"]
 
 SIMULATED_JUDGE = "simulated"
-_LIKERT_PASS = (0.4, 0.6)  # P(4), P(5) among a judge's passes of a truly passing answer
-_LIKERT_FAIL = (0.3, 0.4, 0.3)  # P(1), P(2), P(3) among its fails
 
 
 @dataclass(frozen=True)
@@ -96,22 +94,6 @@ class SimulatedStudy:
         return list(self.scenario.regions).index(region) * self.scenario.items_per_region + pos
 
 
-def _judge_categories(
-    latent: NDArray[np.bool_], quality: JudgeQuality, scale: str, rng: np.random.Generator
-) -> NDArray[np.int64]:
-    says_pass = np.where(
-        latent,
-        rng.random(latent.size) < quality.sensitivity,
-        rng.random(latent.size) >= quality.specificity,
-    )
-    if scale == "binary":
-        return says_pass.astype(np.int64)
-    top_share = np.where(latent, _LIKERT_PASS[1], quality.confident_errors)
-    high = np.where(rng.random(latent.size) < top_share, 5, 4)
-    low = rng.choice(np.array([1, 2, 3]), size=latent.size, p=_LIKERT_FAIL)
-    return np.where(says_pass, high, low).astype(np.int64)
-
-
 def _draw(scenario: Scenario, rng: np.random.Generator) -> _Draws:
     n = scenario.items_per_region
     latent, judged, flips = {}, {}, {}
@@ -120,12 +102,10 @@ def _draw(scenario: Scenario, rng: np.random.Generator) -> _Draws:
             difficulty = rng.normal(0.0, scenario.difficulty_sd, n)
             for model in scenario.models:
                 key = (dimension, model, region)
-                offset = logit_offset(scenario.pass_rates[key], scenario.difficulty_sd)
-                latent[key] = rng.random(n) < expit(offset + difficulty)
-                judged[key] = _judge_categories(latent[key], scenario.judge(key), scale, rng)
-                flips[key] = rng.random((n, len(scenario.rater_errors))) < np.array(
-                    scenario.rater_errors
-                )
+                rate = scenario.pass_rates[key]
+                latent[key] = latent_passes(rate, difficulty, scenario.difficulty_sd, rng)
+                judged[key] = judge_categories(latent[key], scenario.judge(key), scale, rng)
+                flips[key] = rater_flips(n, scenario.rater_errors, rng)
     total = n * len(scenario.regions)
     latency = {
         m: rng.lognormal(np.log(0.8 + 0.4 * i), 0.4, total) for i, m in enumerate(scenario.models)

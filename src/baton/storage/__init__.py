@@ -12,11 +12,36 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from baton.storage._base import RunRecord, RunStatus, Store
+from baton.storage._base import CacheEntry, RunRecord, RunStatus, Store
 from baton.storage._engine import create_store_engine, parse_store_url
+from baton.storage._review_base import (
+    Claim,
+    Rater,
+    RaterRole,
+    ReviewStore,
+    Skip,
+    Slot,
+    SlotCounts,
+    SlotRequest,
+)
 from baton.storage._sql import SqlStore
 
-__all__ = ["RunRecord", "RunStatus", "Store", "default_store_url", "open_store"]
+__all__ = [
+    "CacheEntry",
+    "Claim",
+    "Rater",
+    "RaterRole",
+    "ReviewStore",
+    "RunRecord",
+    "RunStatus",
+    "Skip",
+    "Slot",
+    "SlotCounts",
+    "SlotRequest",
+    "Store",
+    "default_store_url",
+    "open_store",
+]
 
 DEFAULT_STORE_NAME = "baton.db"
 

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
 from baton.domain import Item, Label, Response, Verdict
+from baton.storage._review_base import ReviewStore
 
-__all__ = ["RunRecord", "RunStatus", "Store"]
+__all__ = ["CacheEntry", "RunRecord", "RunStatus", "Store"]
 
 RunStatus = Literal["running", "done", "failed"]
 
@@ -27,6 +28,24 @@ class RunRecord:
     summary: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class CacheEntry:
+    """One completed call in the replay cache, under the hash of what was asked.
+
+    ``key`` is the content address of the request (provider, base URL, model, messages,
+    parameters; never a credential); ``provider`` and ``model`` are kept for maintenance.
+    """
+
+    key: str
+    provider: str
+    model: str
+    text: str
+    input_tokens: int
+    output_tokens: int
+    latency_s: float
+    finish_reason: str | None = None
+
+
 class Store(Protocol):
     """Where a study's state lives. Every ``add_*`` is one transaction: all or nothing.
 
@@ -39,13 +58,31 @@ class Store(Protocol):
 
     url: str
 
+    @property
+    def review(self) -> ReviewStore:
+        """The review app's raters and label slots (``_review_base``)."""
+        ...
+
     def add_items(self, items: Sequence[Item]) -> int: ...
 
     def items(self, *, region: str | None = None) -> list[Item]: ...
 
-    def add_responses(self, responses: Sequence[Response]) -> int: ...
+    def add_responses(
+        self, responses: Sequence[Response], *, cache: Sequence[CacheEntry] = ()
+    ) -> int:
+        """Add responses and, in the same transaction, the cache entries of the calls that
+        produced them (an entry whose key is stored is skipped). Returns responses written."""
+        ...
 
     def responses(self, *, model: str | None = None) -> list[Response]: ...
+
+    def answered(self, model: str) -> set[str]:
+        """The ids of the items ``model`` has a successful response to."""
+        ...
+
+    def cached(self, keys: Collection[str]) -> dict[str, CacheEntry]:
+        """The replay cache's entries for those of ``keys`` it holds, by key."""
+        ...
 
     def add_verdicts(self, verdicts: Sequence[Verdict]) -> int: ...
 
@@ -60,5 +97,18 @@ class Store(Protocol):
     def finish_run(self, run_id: int, status: RunStatus, summary: dict[str, Any]) -> None: ...
 
     def runs(self) -> list[RunRecord]: ...
+
+    def add_ingested(
+        self,
+        items: Sequence[Item],
+        responses: Sequence[Response],
+        *,
+        fingerprint: str,
+        summary: dict[str, Any],
+    ) -> tuple[int, int]:
+        """Add an ingest in one transaction: the items, the incumbent's logged responses
+        and a ``done`` run of step ``ingest`` whose summary is ``summary`` plus
+        ``items_written`` and ``responses_written``. Returns (items, responses) written."""
+        ...
 
     def close(self) -> None: ...

@@ -26,6 +26,7 @@ from sqlalchemy import (
     Column,
     Connection,
     Float,
+    Index,
     Integer,
     MetaData,
     String,
@@ -150,3 +151,89 @@ Table(
 def m001_initial(connection: Connection) -> None:
     """Create the items, responses, verdicts, labels and runs tables."""
     _v1.create_all(connection, checkfirst=False)
+
+
+# The replay cache as first released (Baton 0.2). A snapshot: never change it.
+_v2 = MetaData()
+Table(
+    "replay_cache",
+    _v2,
+    Column("key", KEY, primary_key=True),
+    Column("provider", String, nullable=False),
+    Column("model", String, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("input_tokens", Integer, nullable=False),
+    Column("output_tokens", Integer, nullable=False),
+    Column("latency_s", Float, nullable=False),
+    Column("finish_reason", String, nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+)
+
+
+@_migration
+def m002_replay_cache(connection: Connection) -> None:
+    """Create the replay cache; record why each response stopped (``finish_reason``)."""
+    _v2.create_all(connection, checkfirst=False)
+    connection.execute(text("ALTER TABLE responses ADD COLUMN finish_reason VARCHAR"))
+
+
+@_migration
+def m003_ingest(connection: Connection) -> None:
+    """Items keep their inclusion probability and deduplicated frequency; a response says
+    whether it was replayed or taken from the production logs (``source``)."""
+    for statement in (
+        "ALTER TABLE items ADD COLUMN inclusion_prob FLOAT NOT NULL DEFAULT 1.0",
+        "ALTER TABLE items ADD COLUMN frequency INTEGER NOT NULL DEFAULT 1",
+        "ALTER TABLE responses ADD COLUMN source VARCHAR NOT NULL DEFAULT 'replayed'",
+    ):
+        connection.execute(text(statement))
+
+
+# The review app's tables as first released (Baton 0.4). A snapshot: never change it.
+_v4 = MetaData()
+Table(
+    "review_raters",
+    _v4,
+    Column("name", KEY, primary_key=True),
+    Column("role", String, nullable=False),
+    Column("token_hash", String, nullable=False),
+    Column("quota", Integer, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Index("ix_review_raters_token_hash", "token_hash", unique=True),
+)
+Table(
+    "review_slots",
+    _v4,
+    Column("slot_id", Integer, primary_key=True, autoincrement=True),
+    Column("item_id", KEY, nullable=False),
+    Column("dimension", KEY, nullable=False),
+    Column("copy_no", Integer, nullable=False),
+    Column("region", String, nullable=False),
+    Column("inclusion_prob", Float, nullable=False),
+    Column("order_seed", Integer, nullable=False),
+    Column("rater", KEY, nullable=True),
+    Column("claimed_at", UtcDateTime(), nullable=True),
+    Column("done_at", UtcDateTime(), nullable=True),
+    Index("ix_review_slots_unit_copy", "item_id", "dimension", "copy_no", unique=True),
+    Index("ix_review_slots_unit_rater", "item_id", "dimension", "rater", unique=True),
+    Index("ix_review_slots_open", "done_at", "slot_id"),
+    Index("ix_review_slots_rater", "rater", "done_at"),
+    sqlite_autoincrement=True,
+)
+Table(
+    "review_skips",
+    _v4,
+    Column("item_id", KEY, primary_key=True),
+    Column("dimension", KEY, primary_key=True),
+    Column("rater", KEY, primary_key=True),
+    Column("reason", String, nullable=False),
+    Column("note", Text, nullable=False),
+    Column("skipped_at", UtcDateTime(), nullable=False),
+)
+
+
+@_migration
+def m004_review(connection: Connection) -> None:
+    """The review app: raters (tokens stored hashed), label slots with their claims (one
+    rater per slot; a rater never holds two copies of one unit), and skipped units."""
+    _v4.create_all(connection, checkfirst=False)

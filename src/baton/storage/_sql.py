@@ -9,9 +9,9 @@ return the domain dataclasses ordered by key.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -33,9 +33,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from baton.domain import ExpectedBehaviour, Item, Label, Message, Response, Role, Verdict
 from baton.errors import StorageError
 from baton.storage import _tables as t
-from baton.storage._base import RunRecord, RunStatus
+from baton.storage._base import CacheEntry, RunRecord, RunStatus
 from baton.storage._engine import WRITE, describe, storage_error
 from baton.storage._migrations import migrate
+from baton.storage._review import SqlReviewStore
 
 __all__ = ["CHUNK_SIZE", "SqlStore"]
 
@@ -57,6 +58,12 @@ class SqlStore:
         except BaseException:
             engine.dispose()
             raise
+        self._review = SqlReviewStore(engine)
+
+    @property
+    def review(self) -> SqlReviewStore:
+        """The review app's raters and label slots."""
+        return self._review
 
     @property
     def engine(self) -> Engine:
@@ -72,15 +79,19 @@ class SqlStore:
             query = query.where(t.items.c.region == region)
         return [_item(row) for row in self._read("reading items", query)]
 
-    def add_responses(self, responses: Sequence[Response]) -> int:
+    def add_responses(
+        self, responses: Sequence[Response], *, cache: Sequence[CacheEntry] = ()
+    ) -> int:
         rows = _latest_responses(responses)
-        if not rows:
+        if not rows and not cache:
             return 0
         written = 0
         with self._transaction("adding responses", write=True) as connection:
             for chunk in _chunks(rows):
                 _delete_failed_responses(connection, chunk)
                 written += _insert_new(connection, t.responses, chunk)
+            for chunk in _chunks(_cache_rows(cache)):
+                _insert_new(connection, t.replay_cache, chunk)
         return written
 
     def responses(self, *, model: str | None = None) -> list[Response]:
@@ -88,6 +99,25 @@ class SqlStore:
         if model is not None:
             query = query.where(t.responses.c.model == model)
         return [Response(**row._mapping) for row in self._read("reading responses", query)]
+
+    def answered(self, model: str) -> set[str]:
+        query = select(t.responses.c.item_id).where(
+            t.responses.c.model == model, t.responses.c.error.is_(None)
+        )
+        return {row.item_id for row in self._read("reading responses", query)}
+
+    def cached(self, keys: Collection[str]) -> dict[str, CacheEntry]:
+        found: dict[str, CacheEntry] = {}
+        unique = list(dict.fromkeys(keys))
+        columns = [getattr(t.replay_cache.c, f.name) for f in fields(CacheEntry)]
+        with self._transaction("reading the replay cache", write=False) as connection:
+            for start in range(0, len(unique), CHUNK_SIZE):
+                query = select(*columns).where(
+                    t.replay_cache.c.key.in_(unique[start : start + CHUNK_SIZE])
+                )
+                for row in connection.execute(query):
+                    found[row[0]] = CacheEntry(*row)
+        return found
 
     def add_verdicts(self, verdicts: Sequence[Verdict]) -> int:
         return self._add("adding verdicts", t.verdicts, [asdict(verdict) for verdict in verdicts])
@@ -144,6 +174,42 @@ class SqlStore:
         query = select(t.runs).order_by(t.runs.c.run_id)
         return [_run(row) for row in self._read("reading runs", query)]
 
+    def add_ingested(
+        self,
+        items: Sequence[Item],
+        responses: Sequence[Response],
+        *,
+        fingerprint: str,
+        summary: dict[str, Any],
+    ) -> tuple[int, int]:
+        json.dumps(summary, default=_json_scalar)  # not serialisable: fail before writing
+        item_rows = [_item_row(item) for item in items]
+        response_rows = _latest_responses(responses)
+        written_items = written_responses = 0
+        with self._transaction("adding an ingest", write=True) as connection:
+            for chunk in _chunks(item_rows):
+                written_items += _insert_new(connection, t.items, chunk)
+            for chunk in _chunks(response_rows):
+                _delete_failed_responses(connection, chunk)
+                written_responses += _insert_new(connection, t.responses, chunk)
+            now = datetime.now(UTC)
+            recorded = {
+                **summary,
+                "items_written": written_items,
+                "responses_written": written_responses,
+            }
+            connection.execute(
+                insert(t.runs).values(
+                    step="ingest",
+                    fingerprint=fingerprint,
+                    status="done",
+                    started_at=now,
+                    finished_at=now,
+                    summary=json.dumps(recorded, ensure_ascii=False, default=_json_scalar),
+                )
+            )
+        return written_items, written_responses
+
     def close(self) -> None:
         self._engine.dispose()
 
@@ -196,7 +262,21 @@ def _latest_responses(responses: Sequence[Response]) -> Rows:
         held = chosen.get(key)
         if held is None or held.error is not None:
             chosen[key] = response
-    return [asdict(response) for response in chosen.values()]
+    return [_flat_row(response) for response in chosen.values()]
+
+
+def _flat_row(row: Response | CacheEntry) -> dict[str, Any]:
+    """A flat dataclass's fields as a row: ``asdict`` without its deep copy (5x faster)."""
+    return dict(vars(row))
+
+
+def _cache_rows(entries: Sequence[CacheEntry]) -> Rows:
+    """One row per key (the first entry wins), stamped with the time it was stored."""
+    now = datetime.now(UTC)
+    rows: dict[str, dict[str, Any]] = {}
+    for entry in entries:
+        rows.setdefault(entry.key, {**_flat_row(entry), "created_at": now})
+    return list(rows.values())
 
 
 def _delete_failed_responses(connection: Connection, rows: Rows) -> None:

@@ -19,12 +19,14 @@ from sqlalchemy import (
     DateTime,
     Dialect,
     Float,
+    Index,
     Integer,
     MetaData,
     String,
     Table,
     Text,
     TypeDecorator,
+    text,
 )
 
 __all__ = [
@@ -33,7 +35,11 @@ __all__ = [
     "items",
     "labels",
     "metadata",
+    "replay_cache",
     "responses",
+    "review_raters",
+    "review_skips",
+    "review_slots",
     "runs",
     "schema_migrations",
     "verdicts",
@@ -86,6 +92,8 @@ items = Table(
     Column("reference", Text, nullable=True),
     Column("expected_behaviour", String, nullable=True),
     Column("weight", Float, nullable=False),
+    Column("inclusion_prob", Float, nullable=False, server_default=text("1.0")),
+    Column("frequency", Integer, nullable=False, server_default=text("1")),
 )
 
 responses = Table(
@@ -99,6 +107,22 @@ responses = Table(
     Column("latency_s", Float, nullable=False),
     Column("cost_usd", Float, nullable=False),
     Column("error", Text, nullable=True),
+    Column("finish_reason", String, nullable=True),
+    Column("source", String, nullable=False, server_default=text("'replayed'")),
+)
+
+replay_cache = Table(
+    "replay_cache",
+    metadata,
+    Column("key", KEY, primary_key=True),
+    Column("provider", String, nullable=False),
+    Column("model", String, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("input_tokens", Integer, nullable=False),
+    Column("output_tokens", Integer, nullable=False),
+    Column("latency_s", Float, nullable=False),
+    Column("finish_reason", String, nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
 )
 
 verdicts = Table(
@@ -137,4 +161,46 @@ runs = Table(
     Column("finished_at", UtcDateTime(), nullable=True),
     Column("summary", Text, nullable=False),
     sqlite_autoincrement=True,
+)
+
+review_raters = Table(
+    "review_raters",
+    metadata,
+    Column("name", KEY, primary_key=True),
+    Column("role", String, nullable=False),
+    Column("token_hash", String, nullable=False),
+    Column("quota", Integer, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Index("ix_review_raters_token_hash", "token_hash", unique=True),
+)
+
+review_slots = Table(
+    "review_slots",
+    metadata,
+    Column("slot_id", Integer, primary_key=True, autoincrement=True),
+    Column("item_id", KEY, nullable=False),
+    Column("dimension", KEY, nullable=False),
+    Column("copy_no", Integer, nullable=False),
+    Column("region", String, nullable=False),
+    Column("inclusion_prob", Float, nullable=False),
+    Column("order_seed", Integer, nullable=False),
+    Column("rater", KEY, nullable=True),
+    Column("claimed_at", UtcDateTime(), nullable=True),
+    Column("done_at", UtcDateTime(), nullable=True),
+    Index("ix_review_slots_unit_copy", "item_id", "dimension", "copy_no", unique=True),
+    Index("ix_review_slots_unit_rater", "item_id", "dimension", "rater", unique=True),
+    Index("ix_review_slots_open", "done_at", "slot_id"),
+    Index("ix_review_slots_rater", "rater", "done_at"),
+    sqlite_autoincrement=True,
+)
+
+review_skips = Table(
+    "review_skips",
+    metadata,
+    Column("item_id", KEY, primary_key=True),
+    Column("dimension", KEY, primary_key=True),
+    Column("rater", KEY, primary_key=True),
+    Column("reason", String, nullable=False),
+    Column("note", Text, nullable=False),
+    Column("skipped_at", UtcDateTime(), nullable=False),
 )

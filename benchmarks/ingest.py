@@ -1,0 +1,185 @@
+"""Ingest benchmark: time and peak memory to read a month of logs and draw a sample.
+
+Generates, in a temporary folder outside the repository, a realistic 5.3-million-row
+Parquet log (six regions with skewed traffic, customer segments, a month of timestamps,
+prompts repeated with a heavy head, long-tailed prompt and answer lengths) and a
+1-million-line JSONL log, then runs ``baton ingest`` on each in a fresh process (so the
+peak RSS is the ingest's alone) with a 10,000-item stratified sample and the built-in
+redaction, storing into a fresh SQLite store. Run with ``make bench-ingest``.
+
+Targets (2 cores): Parquet <= 15 s and <= 2 GB peak RSS; JSONL <= 30 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+import yaml
+
+REGIONS = {"na": 0.40, "eu": 0.25, "apac": 0.15, "latam": 0.10, "mea": 0.06, "africa": 0.04}
+
+_ROWS_SQL = """
+SELECT
+    i,
+    CASE WHEN u < {c1} THEN 'na' WHEN u < {c2} THEN 'eu' WHEN u < {c3} THEN 'apac'
+         WHEN u < {c4} THEN 'latam' WHEN u < {c5} THEN 'mea' ELSE 'africa' END AS region,
+    CASE WHEN random() < 0.35 THEN CAST(floor(pow(random(), 3) * 40000) AS BIGINT)
+         ELSE 1000000 + i END AS prompt_id,
+    least(20000, greatest(8, CAST(exp(4.6 + 1.1 * z) AS INTEGER))) AS prompt_len,
+    least(20000, greatest(8, CAST(exp(5.5 + 0.8 * z2) AS INTEGER))) AS answer_len,
+    TIMESTAMPTZ '2025-01-01 00:00:00+00' + to_seconds(CAST(random() * 2678400 AS BIGINT)) AS ts,
+    (['free', 'pro', 'enterprise'])[1 + CAST(floor(pow(random(), 2) * 3) AS INTEGER)]
+        AS segment
+FROM (
+    SELECT i, random() AS u,
+        sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random()) AS z,
+        sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random()) AS z2
+    FROM range({n}) AS t(i)
+)
+"""
+
+_LOG_SQL = """
+SELECT
+    region,
+    'Question ' || prompt_id || ': ' || left(repeat(md5(CAST(prompt_id AS VARCHAR)) || ' '
+        || md5(CAST(prompt_id * 7 AS VARCHAR)) || ' ', 1 + prompt_len // 66), prompt_len)
+        || CASE WHEN prompt_id % 50 = 0 THEN ' reach me at user' || prompt_id
+                || '@example.com' ELSE '' END AS prompt,
+    left(repeat(md5(CAST(i AS VARCHAR)) || ' ', 1 + answer_len // 33), answer_len) AS answer,
+    ts,
+    segment
+FROM rows_
+"""
+
+
+def generate(folder: Path, rows: int, jsonl_rows: int) -> tuple[Path, Path, float]:
+    """Write the Parquet and JSONL logs; return their paths and the seconds it took."""
+    started = time.perf_counter()
+    cuts, total = [], 0.0
+    for share in REGIONS.values():
+        total += share
+        cuts.append(round(total, 6))
+    bounds = {f"c{k + 1}": cut for k, cut in enumerate(cuts[:-1])}
+    connection = duckdb.connect(config={"temp_directory": str(folder / "tmp")})
+    try:
+        connection.execute("SELECT setseed(0.42)")
+        connection.execute(
+            "CREATE TABLE rows_ AS " + _ROWS_SQL.format(n=max(rows, jsonl_rows), **bounds)
+        )
+        parquet = folder / "logs.parquet"
+        connection.execute(
+            f"COPY ({_LOG_SQL} WHERE i < {rows}) TO '{parquet}' "
+            "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)"
+        )
+        jsonl = folder / "logs.jsonl"
+        connection.execute(f"COPY ({_LOG_SQL} WHERE i < {jsonl_rows}) TO '{jsonl}' (FORMAT json)")
+    finally:
+        connection.close()
+    return parquet, jsonl, time.perf_counter() - started
+
+
+def write_study(folder: Path, sample: int) -> Path:
+    study = {
+        "name": "bench-ingest",
+        "service": {"system_prompt": "You are the support assistant."},
+        "incumbent": {"name": "current", "provider": "fake", "model": "m-old"},
+        "candidates": [{"name": "cand", "provider": "fake", "model": "m-new"}],
+        "regions": [{"name": name, "traffic_share": share} for name, share in REGIONS.items()],
+        "dimensions": [
+            {
+                "name": "correctness",
+                "judge": {"name": "simulated"},
+                "rubric": "Correct?",
+                "margin": 0.03,
+            }
+        ],
+        "labels": {"budget": 600},
+        "ingest": {
+            "fields": {"timestamp": "ts", "segment": "segment", "incumbent_answer": "answer"},
+            "sampling": {"size": sample, "strata": ["segment"], "seed": 7},
+        },
+    }
+    path = folder / "study.yaml"
+    path.write_text(yaml.safe_dump(study, sort_keys=False), encoding="utf-8")
+    return path
+
+
+_CHILD = (
+    "import re, sys, time\n"
+    "from baton.cli.main import main\n"
+    "started = time.perf_counter()\n"
+    "code = main(sys.argv[1:])\n"
+    "took = time.perf_counter() - started\n"
+    "status = open('/proc/self/status').read()\n"
+    "peak = re.search(r'VmHWM:\\s+(\\d+) kB', status).group(1)\n"
+    "print(peak, took, file=sys.stderr)\n"
+    "sys.exit(code)\n"
+)
+
+
+def run_ingest(study: Path, log: Path, store: Path) -> dict[str, float | int]:
+    """Run ``baton ingest`` in a fresh process: wall seconds, its peak RSS, the figures."""
+    command = [sys.executable, "-c", _CHILD, "ingest", str(study), str(log)]
+    command += ["--store", f"sqlite:///{store}", "--json"]
+    started = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"ingest failed: {done.stderr}")
+    summary = json.loads(done.stdout)
+    peak_kb, took = done.stderr.strip().splitlines()[-1].split()
+    return {
+        "seconds": seconds,
+        "ingest_seconds": float(took),
+        "peak_rss_mb": int(peak_kb) / 1024,
+        "items": summary["items_written"],
+        "records": summary["records"],
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=5_300_000, help="Parquet log rows")
+    parser.add_argument("--jsonl-rows", type=int, default=1_000_000, help="JSONL log lines")
+    parser.add_argument("--sample", type=int, default=10_000, help="items to draw")
+    parser.add_argument("--keep", action="store_true", help="keep the generated folder")
+    args = parser.parse_args(argv)
+    folder = Path(tempfile.mkdtemp(prefix="baton-bench-ingest-"))
+    try:
+        print(f"generating logs in {folder} ...", flush=True)
+        parquet, jsonl, seconds = generate(folder, args.rows, args.jsonl_rows)
+        sizes = {p.name: p.stat().st_size / 2**20 for p in (parquet, jsonl)}
+        print(
+            f"  generated in {seconds:.1f} s: "
+            + ", ".join(f"{name} {mb:,.0f} MiB" for name, mb in sizes.items())
+        )
+        study = write_study(folder, args.sample)
+        print(
+            f"{'log':<16}{'records':>12}{'drawn':>8}{'process s':>11}{'ingest s':>10}"
+            f"{'peak RSS':>12}"
+        )
+        for log, rows in ((parquet, args.rows), (jsonl, args.jsonl_rows)):
+            result = run_ingest(study, log, folder / f"{log.stem}-{log.suffix[1:]}.db")
+            assert result["records"] == rows
+            print(
+                f"{log.name:<16}{rows:>12,}{result['items']:>8,}{result['seconds']:>11.1f}"
+                f"{result['ingest_seconds']:>10.1f}{result['peak_rss_mb']:>9,.0f} MB",
+                flush=True,
+            )
+    finally:
+        if args.keep:
+            print(f"kept {folder}")
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,290 @@
+"""Review app throughput: label submissions per second and latency percentiles with N
+concurrent simulated raters, on SQLite and on PostgreSQL.
+
+Run: ``make bench-review`` (or ``python -m benchmarks.review``). For each backend it builds a
+study (items, two models' responses, judge verdicts; no labels), starts ``baton review
+serve`` as its own process on a free loopback port, and lets each rater thread log in with
+its link and then, as fast as it can, load its next screen (GET /rate: the claim) and send
+its answers (POST: the labels). Bounded: a fixed number of submissions per rater and a time
+limit. Client and server share the machine's cores. PostgreSQL runs when
+``BATON_TEST_POSTGRES_URL`` (or ``--postgres``) names a server; it gets a fresh database,
+dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import random
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from multiprocessing.pool import ThreadPool
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+import yaml
+from sqlalchemy import create_engine, text
+
+from baton.domain import Item, Response, Verdict
+from baton.labelling import open_study
+from baton.storage._engine import parse_store_url
+
+MODELS = ("incumbent", "candidate")
+DIMENSIONS = ("correctness", "style")
+LAUNCH = "from baton.cli.main import run; run()"
+_FORM = re.compile(r'action="(/rate/\d+)"')
+_CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+@dataclass
+class Timings:
+    """What the raters measured."""
+
+    post_s: list[float] = field(default_factory=list)
+    get_s: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def write_study(folder: Path, *, items_per_region: int, store: str | None) -> Path:
+    """A study of three regions, two models and two dimensions, judged, not labelled."""
+    regions = ("eu", "us", "apac")
+    document = {
+        "name": "bench-review",
+        "service": {"system_prompt": "Be helpful."},
+        "incumbent": {"name": MODELS[0], "provider": "fake", "model": "a"},
+        "candidates": [{"name": MODELS[1], "provider": "fake", "model": "b"}],
+        "regions": [{"name": r, "traffic_share": 1 / 3} for r in regions],
+        "dimensions": [
+            {"name": d, "judge": {"name": "sim"}, "rubric": f"Good on {d}?", "margin": 0.05}
+            for d in DIMENSIONS
+        ],
+        "labels": {"budget": 1_000_000},
+        **({"store": store} if store else {}),
+    }
+    path = folder / "study.yaml"
+    path.write_text(yaml.safe_dump(document), encoding="utf-8")
+    rng = np.random.default_rng(0)
+    answer = "A paragraph of **Markdown** with a list:\n\n- one\n- two\n\n" + "word " * 120
+    items = [
+        Item(f"{r}-{i:05d}", r, f"Question {i}? " + "context " * 40)
+        for r in regions
+        for i in range(items_per_region)
+    ]
+    opened = open_study(path)
+    try:
+        opened.store.add_items(items)
+        opened.store.add_responses(
+            [Response(i.item_id, m, f"{m[0]}{i.item_id}: {answer}") for i in items for m in MODELS]
+        )
+        opened.store.add_verdicts(
+            [
+                Verdict(i.item_id, m, d, "sim", "v1", int(rng.random() < 0.8))
+                for i in items
+                for m in MODELS
+                for d in DIMENSIONS
+            ]
+        )
+    finally:
+        opened.store.close()
+    return path
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process ``pid`` so far (Linux), or NaN."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@contextmanager
+def serving(study: Path, raters: int, batch_labels: int) -> Iterator[tuple[dict[str, str], int]]:
+    """``baton review serve`` in its own process; yields each rater's link and its pid."""
+    names = [f"r{i}" for i in range(raters)]
+    command = [sys.executable, "-c", LAUNCH, "review", "serve", str(study), "--port", "0"]
+    command += [f"--rater={n}" for n in names] + ["--quota", "10000000", "--double", "0.1"]
+    command += ["--batch", str(batch_labels)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    links: dict[str, str] = {}
+    try:
+        for line in process.stdout:
+            who, _, link = line.strip().partition(": ")
+            links[who.removeprefix("rater ")] = link
+            if who == "admin":
+                break
+        _wait_until_ready(links["admin"])
+        yield {n: links[n] for n in names}, process.pid
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def _wait_until_ready(link: str, timeout_s: float = 120.0) -> None:
+    """Wait until the server answers (it fills the queue before it accepts requests)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            httpx.get(link, timeout=10)
+            return
+        except httpx.TransportError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def rater(job: tuple[str, int, float, float, int]) -> Timings:
+    """One rater in its own process: log in, wait for ``start_at``, then load the next
+    screen and send answers, ``submissions`` times or until ``stop_at`` (``time.time()``)."""
+    link, submissions, start_at, stop_at, seed = job
+    rng, timings = random.Random(seed), Timings()
+    with httpx.Client(timeout=30, follow_redirects=False) as client:
+        client.get(link)  # sets the cookie
+        base = link.partition("/login")[0]
+        time.sleep(max(start_at - time.time(), 0))
+        for _ in range(submissions):
+            if time.time() > stop_at:
+                break
+            started = time.perf_counter()
+            page = client.get(base + "/rate")
+            got = time.perf_counter() - started
+            action, csrf = _FORM.search(page.text), _CSRF.search(page.text)
+            if page.status_code != 200 or not action or not csrf:
+                timings.errors.append(f"GET {page.status_code}")
+                break
+            answers = {f"answer-{i}": str(rng.randint(0, 1)) for i in range(len(MODELS))}
+            started = time.perf_counter()
+            sent = client.post(base + action.group(1), data={"csrf": csrf.group(1), **answers})
+            timings.post_s.append(time.perf_counter() - started)
+            timings.get_s.append(got)
+            if sent.headers.get("location") != "/rate?notice=saved":
+                timings.errors.append(f"POST {sent.status_code} {sent.headers.get('location')}")
+    return timings
+
+
+def run_backend(name: str, store: str | None, args: argparse.Namespace) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as folder:
+        study = write_study(Path(folder), items_per_region=args.items, store=store)
+        batch = 3 * args.items * len(DIMENSIONS) * len(MODELS)  # every unit, in one refill
+        with serving(study, args.raters, batch) as (links, pid):
+            pools: dict[str, Callable[[int], Any]] = {
+                "processes": multiprocessing.get_context("spawn").Pool,
+                "threads": ThreadPool,
+            }
+            with pools[args.clients](len(links)) as pool:
+                # every rater logs in, then waits for the same instant to start
+                start_at = time.time() + 10 + 0.5 * len(links)
+                stop_at = start_at + args.seconds
+                jobs = [
+                    (link, args.submissions, start_at, stop_at, i)
+                    for i, link in enumerate(links.values())
+                ]
+                pending = pool.map_async(rater, jobs)
+                time.sleep(max(start_at - time.time(), 0))
+                cpu_before, started = cpu_seconds(pid), time.perf_counter()
+                done = pending.get(timeout=args.seconds + 120)
+                wall = time.perf_counter() - started
+                server_cpu = cpu_seconds(pid) - cpu_before
+            timings = Timings(
+                post_s=[x for t in done for x in t.post_s],
+                get_s=[x for t in done for x in t.get_s],
+                errors=[x for t in done for x in t.errors],
+            )
+        labels = _stored_labels(study)
+    post, get = np.array(timings.post_s) * 1000, np.array(timings.get_s) * 1000
+    return {
+        "backend": name,  # type: ignore[dict-item]
+        "submissions": len(post),
+        "per_s": len(post) / wall,
+        "post_p50": float(np.percentile(post, 50)),
+        "post_p99": float(np.percentile(post, 99)),
+        "get_p50": float(np.percentile(get, 50)),
+        "get_p99": float(np.percentile(get, 99)),
+        "cycle_p99": float(np.percentile(post + get, 99)),
+        "server_cpu_ms": server_cpu * 1000 / max(len(post), 1),
+        "errors": len(timings.errors),
+        "labels": labels,
+        "first_error": timings.errors[0] if timings.errors else "",  # type: ignore[dict-item]
+    }
+
+
+def _stored_labels(study: Path) -> int:
+    opened = open_study(study)
+    try:
+        return len(opened.store.labels())
+    finally:
+        opened.store.close()
+
+
+@contextmanager
+def postgres_database(url: str) -> Iterator[str]:
+    """A fresh database on the server of ``url``, dropped afterwards."""
+    name = f"baton_bench_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(parse_store_url(url), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        yield parse_store_url(url).set(database=name).render_as_string(hide_password=False)
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--raters", type=int, default=8)
+    parser.add_argument("--submissions", type=int, default=200, help="per rater")
+    parser.add_argument("--seconds", type=float, default=60.0, help="time limit per backend")
+    parser.add_argument("--items", type=int, default=400, help="items per region (3 regions)")
+    parser.add_argument(
+        "--clients",
+        choices=["threads", "processes"],
+        default="threads",
+        help="raters as threads of one process (lighter on the shared cores) or as processes",
+    )
+    parser.add_argument("--postgres", default=os.environ.get("BATON_TEST_POSTGRES_URL"))
+    args = parser.parse_args()
+    results = [run_backend("sqlite", None, args)]
+    if args.postgres:
+        with postgres_database(args.postgres) as url:
+            results.append(run_backend("postgresql", url, args))
+    else:
+        print("PostgreSQL skipped: set BATON_TEST_POSTGRES_URL or --postgres")
+    print(
+        f"{args.raters} concurrent raters ({args.clients}), {len(MODELS)} answers per screen, "
+        f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}"
+    )
+    print(
+        "backend     submissions  per s   POST p50/p99 ms  GET p50/p99 ms  "
+        "GET+POST p99 ms  server CPU ms/submission  errors  labels stored"
+    )
+    for r in results:
+        if r["first_error"]:
+            print(f"{r['backend']}: first error: {r['first_error']}")
+        print(
+            f"{r['backend']:<11} {r['submissions']:>11.0f}  {r['per_s']:>5.0f}  "
+            f"{r['post_p50']:>6.1f} / {r['post_p99']:<6.1f}  "
+            f"{r['get_p50']:>5.1f} / {r['get_p99']:<6.1f}  {r['cycle_p99']:>15.1f}  "
+            f"{r['server_cpu_ms']:>24.1f}  "
+            f"{r['errors']:>6.0f}  {r['labels']:>13.0f}"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,351 @@
+"""The draw, in DuckDB: load the logs' light columns, check every record, deduplicate,
+stratify by region and secondary strata, and draw a seeded sample without replacement.
+
+Within a stratum the draw keeps the units (distinct prompts, or records without dedup)
+with the smallest ``hash(unit, seed)``: a simple random sample that is the same for the
+same seed whatever the number of threads. A unit's inclusion probability is
+``drawn / units`` of its stratum; its representative is its first record in file order.
+Only the drawn records' text is read into Python.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import duckdb
+
+from baton._study_ingest import IngestSampling
+from baton.data._allocation import region_allocation, stratum_allocation
+from baton.data._duck import (
+    SEP,
+    Mapping,
+    Normaliser,
+    describe,
+    duck_errors,
+    literal,
+    reader_sql,
+    schema_problem,
+)
+from baton.data._logfiles import LogFile, Reject, RejectLog
+
+__all__ = ["DrawSettings", "Drawn", "draw_sample"]
+
+_ROW_BITS = 1 << 40  # a record's key: file index * 2**40 + its number in the file
+_CONTENT = ("region", "prompt", "messages", "ts", "segment", "answer", "reference", "expected")
+_FETCH_BATCH = 10_000
+
+Progress = Callable[[str], None]
+StratumKey = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DrawSettings:
+    """What the draw needs from the study and the command line."""
+
+    mapping: Mapping
+    regions: tuple[str, ...]
+    sampling: IngestSampling
+    seed: int
+    where: str | None = None
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """One drawn record: its fields as read, and its place in the design."""
+
+    source: str
+    row: int
+    fields: dict[str, Any]
+    strata: tuple[str | None, ...]
+    frequency: int
+    inclusion_prob: float
+
+
+@dataclass
+class _Stats:
+    records: int = 0
+    where_filtered: int = 0
+    invalid: int = 0
+    outside_window: int = 0
+    outside_regions: dict[str, int] = field(default_factory=dict)
+    regions: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+@dataclass
+class _Prepared:
+    log: LogFile
+    reader: str
+    norm: Normaliser
+
+
+def draw_sample(
+    connection: duckdb.DuckDBPyConnection,
+    files: list[LogFile],
+    settings: DrawSettings,
+    rejects: RejectLog,
+    progress: Progress,
+) -> tuple[list[Drawn], dict[str, Any]]:
+    """Draw the sample; return the drawn records and the draw's figures for the summary."""
+    stats = _Stats()
+    prepared = [p for p in (_prepare(connection, f, settings, rejects) for f in files) if p]
+    stats.records = sum(p.log.records for p in prepared)
+    progress(f"checking {stats.records:,} records")
+    _load(connection, prepared, settings)
+    stats.invalid = _check(connection, prepared, rejects)
+    loaded = _scalar(connection, "SELECT count(*) FROM rows_")
+    stats.where_filtered = stats.records - loaded
+    progress("deduplicating and stratifying")
+    _count_regions(connection, settings, stats)
+    _build_units(connection, settings)
+    _allocate(connection, settings, stats)
+    progress("drawing the sample")
+    drawn = _fetch(connection, prepared, settings, progress)
+    figures = {
+        "records": stats.records,
+        "where_filtered": stats.where_filtered,
+        "invalid": stats.invalid,
+        "outside_window": stats.outside_window,
+        "outside_regions": stats.outside_regions,
+        "regions": stats.regions,
+    }
+    return drawn, figures
+
+
+def _scalar(connection: duckdb.DuckDBPyConnection, sql: str) -> int:
+    row = connection.execute(sql).fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
+
+
+def _prepare(
+    connection: duckdb.DuckDBPyConnection, log: LogFile, settings: DrawSettings, rejects: RejectLog
+) -> _Prepared | None:
+    """The file's reader and normaliser, or None when the file is rejected as a whole."""
+    wanted = settings.mapping.all_columns()
+    if log.format == "parquet":
+        with duck_errors(log.name):
+            log.records = _scalar(connection, f"SELECT count(*) FROM {reader_sql(log)}")
+        if log.records == 0:
+            rejects.add(Reject(log.name, None, None, "the file holds no records"))
+            return None
+    elif log.records == 0:
+        return None
+    if log.format == "jsonl":
+        sniffed = describe(connection, reader_sql(log), log.name)
+        columns = {**sniffed, **dict.fromkeys(sorted(wanted), "JSON")}
+        reader, types = reader_sql(log, columns), dict.fromkeys(wanted, "JSON")
+    else:
+        reader = reader_sql(log)
+        types = describe(connection, reader, log.name)
+        if _schema_rejected(log, types, settings.mapping, rejects):
+            return None
+    if settings.where:
+        with duck_errors("--where"):
+            connection.execute(f"SELECT 1 FROM {_source(reader)} WHERE ({settings.where}) LIMIT 0")
+    return _Prepared(log, reader, Normaliser(settings.mapping, types))
+
+
+def _schema_rejected(
+    log: LogFile, types: dict[str, str], mapping: Mapping, rejects: RejectLog
+) -> bool:
+    """Reject the file when a mapped column is absent or (Parquet) of the wrong type."""
+    named = [(f, c) for f, c in mapping.columns().items()] + [(c, c) for c in mapping.strata]
+    for name, column in named:
+        if column not in types:
+            found = ", ".join(sorted(types)) or "none"
+            missing = f"no such column (the {name}); the columns are: {found}"
+            rejects.add(Reject(log.name, None, column, missing))
+            return True
+        wrong = schema_problem(name, types[column])
+        if wrong is not None:
+            rejects.add(Reject(log.name, None, column, wrong))
+            return True
+    return False
+
+
+def _source(reader: str) -> str:
+    return f"(SELECT * FROM {reader} WITH ORDINALITY) AS src"
+
+
+def _load(
+    connection: duckdb.DuckDBPyConnection, prepared: list[_Prepared], settings: DrawSettings
+) -> None:
+    strata = [f"s{i}" for i in range(len(settings.mapping.strata))]
+    columns = ", ".join(f"{name} VARCHAR" for name in strata)
+    connection.execute(
+        "CREATE OR REPLACE TEMP TABLE rows_ (_file INTEGER, _ord BIGINT, region VARCHAR, "
+        f"{columns + ', ' if columns else ''}ts TIMESTAMPTZ, unit UBIGINT, _error VARCHAR)"
+    )
+    for item in prepared:
+        norm = item.norm
+        content = ", ".join(norm.exprs[name].value for name in ("region", *strata))
+        unit = (
+            f"hash({content}, {norm.exprs['prompt'].value}, {norm.exprs['messages'].value})"
+            if settings.sampling.dedup
+            else "NULL"
+        )
+        where = f"WHERE ({settings.where})" if settings.where else ""
+        with duck_errors(item.log.name):
+            connection.execute(
+                f"INSERT INTO rows_ SELECT {item.log.index}, ordinality, "
+                f"{norm.values(['region', *strata])}, {norm.exprs['ts'].value}, {unit}, "
+                f"{norm.error()} FROM {_source(item.reader)} {where}"
+            )
+
+
+def _check(
+    connection: duckdb.DuckDBPyConnection, prepared: list[_Prepared], rejects: RejectLog
+) -> int:
+    """Send every invalid record to ``rejects`` (the first raises unless skipping)."""
+    logs = {p.log.index: p.log for p in prepared}
+    limit = "" if rejects.skip else "LIMIT 1"
+    result = connection.execute(
+        "SELECT _file, _ord, _error FROM rows_ WHERE _error IS NOT NULL "
+        f"ORDER BY _file, _ord {limit}"
+    )
+    count = 0
+    while batch := result.fetchmany(_FETCH_BATCH):
+        for file_index, ordinal, error in batch:
+            log = logs[file_index]
+            column, _, reason = str(error).partition(SEP)
+            rejects.add(Reject(log.name, log.row_of(int(ordinal)), column, reason))
+            count += 1
+    return count
+
+
+def _window(sampling: IngestSampling) -> str:
+    parts = []
+    if sampling.since is not None:
+        parts.append(f"ts >= {literal(sampling.since.isoformat())}::TIMESTAMPTZ")
+    if sampling.until is not None:
+        parts.append(f"ts < {literal(sampling.until.isoformat())}::TIMESTAMPTZ")
+    return f"coalesce({' AND '.join(parts)}, false)" if parts else "true"
+
+
+def _count_regions(
+    connection: duckdb.DuckDBPyConnection, settings: DrawSettings, stats: _Stats
+) -> None:
+    rows = connection.execute(
+        f"SELECT region, count(*) FILTER (WHERE {_window(settings.sampling)}), count(*) "
+        "FROM rows_ WHERE _error IS NULL GROUP BY region"
+    ).fetchall()
+    for region, inside, total in rows:
+        stats.outside_window += int(total) - int(inside)
+        if region not in settings.regions and inside:
+            stats.outside_regions[str(region)] = int(inside)
+
+
+def _build_units(connection: duckdb.DuckDBPyConnection, settings: DrawSettings) -> None:
+    strata = "".join(f", s{i}" for i in range(len(settings.mapping.strata)))
+    regions = ", ".join(literal(region) for region in settings.regions)
+    key = f"CAST(_file AS BIGINT) * {_ROW_BITS} + _ord"
+    keep = f"_error IS NULL AND {_window(settings.sampling)} AND region IN ({regions})"
+    if settings.sampling.dedup:
+        firsts = "".join(f", any_value(s{i}) AS s{i}" for i in range(len(settings.mapping.strata)))
+        select = (  # the unit hashes the region and strata too: grouping by it alone is enough
+            f"SELECT any_value(region) AS region{firsts}, unit, count(*) AS frequency, "
+            f"min({key}) AS rep FROM rows_ WHERE {keep} GROUP BY unit"
+        )
+    else:
+        select = (
+            f"SELECT region{strata}, CAST({key} AS UBIGINT) AS unit, 1 AS frequency, "
+            f"{key} AS rep FROM rows_ WHERE {keep}"
+        )
+    connection.execute(f"CREATE OR REPLACE TEMP TABLE units AS {select}")
+    connection.execute("DROP TABLE rows_")
+
+
+def _allocate(connection: duckdb.DuckDBPyConnection, settings: DrawSettings, stats: _Stats) -> None:
+    """Sizes per region and stratum into the ``alloc`` table; figures into ``stats``."""
+    width = len(settings.mapping.strata)
+    strata = "".join(f", s{i}" for i in range(width))
+    rows = connection.execute(
+        f"SELECT region{strata}, count(*), sum(frequency) FROM units GROUP BY ALL"
+    ).fetchall()
+    units: dict[str, dict[StratumKey, int]] = {r: {} for r in settings.regions}
+    traffic: dict[str, dict[StratumKey, int]] = {r: {} for r in settings.regions}
+    for row in rows:
+        key = tuple(row[1 : 1 + width])
+        units[row[0]][key], traffic[row[0]][key] = int(row[-2]), int(row[-1])
+    wanted = region_allocation(
+        settings.sampling,
+        {r: sum(traffic[r].values()) for r in settings.regions},
+        list(settings.regions),
+    )
+    plan: list[tuple[Any, ...]] = []
+    for region in settings.regions:
+        size = min(wanted[region], sum(units[region].values()))
+        sizes = stratum_allocation(size, traffic[region], units[region])
+        plan += [(region, *key, n, units[region][key]) for key, n in sizes.items() if n]
+        stats.regions[region] = {
+            "records": sum(traffic[region].values()),
+            "units": sum(units[region].values()),
+            "allocated": wanted[region],
+            "drawn": size,
+        }
+    columns = "".join(f", s{i} VARCHAR" for i in range(width))
+    connection.execute(
+        f"CREATE OR REPLACE TEMP TABLE alloc (region VARCHAR{columns}, n BIGINT, units BIGINT)"
+    )
+    if plan:
+        marks = ", ".join("?" for _ in plan[0])
+        connection.executemany(f"INSERT INTO alloc VALUES ({marks})", plan)
+
+
+def _fetch(
+    connection: duckdb.DuckDBPyConnection,
+    prepared: list[_Prepared],
+    settings: DrawSettings,
+    progress: Progress,
+) -> list[Drawn]:
+    width = len(settings.mapping.strata)
+    same = "".join(f" AND a.s{i} IS NOT DISTINCT FROM u.s{i}" for i in range(width))
+    groups = "region" + "".join(f", s{i}" for i in range(width))
+    most = max(1, _scalar(connection, "SELECT max(n) FROM alloc"))
+    firsts = (  # each stratum's units with the smallest hash(unit, seed), in that order
+        f"SELECT {groups}, min_by({{'rep': rep, 'frequency': frequency}}, "
+        f"hash(unit, {settings.seed}), {most}) AS firsts FROM units GROUP BY ALL"
+    )
+    connection.execute(
+        "CREATE OR REPLACE TEMP TABLE picks AS SELECT "
+        f"CAST(u.pick.rep // {_ROW_BITS} AS INTEGER) AS _file, u.pick.rep % {_ROW_BITS} AS _ord, "
+        "u.pick.frequency AS frequency, CAST(a.n AS DOUBLE) / a.units AS inclusion_prob "
+        f"FROM (SELECT {groups}, unnest(firsts) AS pick, generate_subscripts(firsts, 1) AS rk "
+        f"FROM ({firsts})) AS u JOIN alloc AS a ON a.region = u.region{same} WHERE u.rk <= a.n"
+    )
+    drawn: list[Drawn] = []
+    progress("reading the drawn records")
+    for item in prepared:
+        drawn += _fetch_file(connection, item, width)
+    return drawn
+
+
+def _fetch_file(connection: duckdb.DuckDBPyConnection, item: _Prepared, width: int) -> list[Drawn]:
+    index = item.log.index
+    design = {
+        int(ordinal): (int(frequency), float(prob))
+        for ordinal, frequency, prob in connection.execute(
+            f"SELECT _ord, frequency, inclusion_prob FROM picks WHERE _file = {index}"
+        ).fetchall()
+    }
+    if not design:
+        return []
+    names = [*_CONTENT, "id", *(f"s{i}" for i in range(width))]
+    with duck_errors(item.log.name):
+        rows = connection.execute(
+            f"SELECT ordinality, {item.norm.values(names)} FROM (SELECT * FROM "
+            f"{_source(item.reader)} WHERE ordinality IN "
+            f"(SELECT _ord FROM picks WHERE _file = {index})) AS src ORDER BY ordinality"
+        ).fetchall()
+    drawn = []
+    for row in rows:
+        values = dict(zip(names, row[1:], strict=True))
+        strata = tuple(values.pop(f"s{i}") for i in range(width))
+        ts = values.get("ts")
+        values["ts"] = ts.isoformat() if isinstance(ts, datetime) else None
+        frequency, prob = design[int(row[0])]
+        row_number = item.log.row_of(int(row[0]))
+        drawn.append(Drawn(item.log.name, row_number, values, strata, frequency, prob))
+    return drawn

@@ -1,0 +1,297 @@
+"""``baton ingest``: production logs in, a redacted stratified sample of items out.
+
+``read_logs`` reads the files (JSONL, CSV, Parquet; plain or gzip; paths or globs) through
+DuckDB with the study's field map, checks every record, draws the sample (``_draw``) and
+turns each drawn record into an ``Item`` (plus, when the log has it, the incumbent's logged
+answer as a ``Response`` with ``source="logged"``), redacting personal data on the way.
+Nothing is written until all of that succeeded; ``ingest_logs`` then stores the items, the
+logged responses and the run record in one transaction: an ingest commits completely or
+not at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, cast
+from urllib.parse import urlparse
+
+from baton._study_ingest import IngestFields, IngestSpec
+from baton.data._draw import Drawn, DrawSettings, draw_sample
+from baton.data._duck import Mapping, connect
+from baton.data._logfiles import RejectLog, discover, scan_text
+from baton.data._redaction import Redactor, redactor_for
+from baton.domain import ExpectedBehaviour, Item, Message, Response, Role
+from baton.errors import InputError, StudyError, StudyMismatchError
+from baton.storage import Store
+from baton.study import Study, study_fingerprint
+
+__all__ = ["IngestOptions", "IngestReport", "IngestResult", "ingest_logs", "read_logs"]
+
+Progress = Callable[[str], None]
+_LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
+
+
+@dataclass(frozen=True)
+class IngestOptions:
+    """How one ingest runs (the study says what to read and draw)."""
+
+    skip_invalid: bool = False
+    rejects_path: Path | None = None
+    where: str | None = None
+    seed: int | None = None
+    threads: int | None = None
+    memory_limit: str = "1GB"
+    study_source: str = "study.yaml"
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """What an ingest read and drew, before anything is stored."""
+
+    items: tuple[Item, ...]
+    responses: tuple[Response, ...]
+    summary: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    """What an ingest stored; ``summary`` is also the ingest run's summary in the store."""
+
+    summary: dict[str, Any]
+    items_written: int
+    responses_written: int
+
+
+def external_models(study: Study) -> list[str]:
+    """Models whose prompts leave this machine (any provider but the fake one, unless its
+    base URL is on the loopback interface)."""
+    names = []
+    for model in study.models:
+        host = urlparse(model.base_url).hostname if model.base_url else None
+        if model.provider != "fake" and not (host in _LOCAL_HOSTS or str(host).startswith("127.")):
+            names.append(model.name)
+    return names
+
+
+def _check_privacy(study: Study, spec: IngestSpec, source: str) -> None:
+    redaction = spec.redaction
+    external = external_models(study)
+    if redaction.refuse_unredacted_external and not redaction.active and external:
+        raise StudyError(
+            source,
+            [
+                (
+                    "ingest.redaction",
+                    "every redaction is off, and prompts would go unredacted to "
+                    f"{', '.join(external)}; turn redaction on, or set "
+                    "refuse_unredacted_external: false",
+                )
+            ],
+        )
+
+
+def read_logs(
+    study: Study,
+    logs: Sequence[str],
+    *,
+    options: IngestOptions = IngestOptions(),
+    progress: Progress | None = None,
+) -> IngestResult:
+    """Read, check, sample and redact ``logs`` for ``study``; store nothing."""
+    say = progress or (lambda _message: None)
+    spec = study.ingest or IngestSpec()
+    _check_privacy(study, spec, options.study_source)
+    redactor = redactor_for(spec.redaction)
+    seed = spec.sampling.seed if options.seed is None else options.seed
+    settings = DrawSettings(
+        Mapping(spec.fields, tuple(spec.sampling.strata)),
+        tuple(r.name for r in study.regions),
+        spec.sampling,
+        seed,
+        options.where,
+    )
+    rejects = RejectLog(options.rejects_path, skip=options.skip_invalid)
+    try:
+        with tempfile.TemporaryDirectory(prefix="baton-ingest-") as tmp:
+            files = discover(list(logs))
+            for log in files:
+                if log.format != "parquet":
+                    say(f"checking {log.path} line by line")
+                    scan_text(log, rejects, Path(tmp))
+            connection = connect(
+                Path(tmp), threads=options.threads, memory_limit=options.memory_limit
+            )
+            try:
+                drawn, figures = draw_sample(connection, files, settings, rejects, say)
+            finally:
+                connection.close()
+    finally:
+        rejects.close()
+    if figures["records"] - figures["invalid"] <= 0:
+        where = f"; see the rejects in {options.rejects_path}" if options.rejects_path else ""
+        raise InputError(f"no valid records to draw from{where}", source=", ".join(logs))
+    say(f"redacting {len(drawn):,} items")
+    items, responses, redactions = _items(
+        drawn, spec.fields, study, redactor, dedup=spec.sampling.dedup
+    )
+    summary = _summary(files, figures, rejects, options, spec=spec, seed=seed)
+    summary.update(
+        sampled=len(items),
+        logged_responses=len(responses),
+        redactions=redactions,
+        warnings=_warnings(figures),
+    )
+    return IngestResult(tuple(items), tuple(responses), summary)
+
+
+def ingest_logs(
+    study: Study,
+    logs: Sequence[str],
+    store: Store,
+    *,
+    options: IngestOptions = IngestOptions(),
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Read ``logs`` and store the sample, its logged answers and the run, all at once."""
+    fingerprint = study_fingerprint(study)
+    other = {run.fingerprint for run in store.runs()} - {fingerprint}
+    if other:
+        raise StudyMismatchError(
+            f"{store.url} holds runs of another version of study {study.name!r} "
+            f"(fingerprint {sorted(other)[0]}, now {fingerprint}); use a new store"
+        )
+    result = read_logs(study, logs, options=options, progress=progress)
+    if progress is not None:
+        progress(f"storing {len(result.items):,} items")
+    written_items, written_responses = store.add_ingested(
+        result.items, result.responses, fingerprint=fingerprint, summary=result.summary
+    )
+    summary = {
+        **result.summary,
+        "items_written": written_items,
+        "responses_written": written_responses,
+    }
+    return IngestReport(summary, written_items, written_responses)
+
+
+def _items(
+    drawn: list[Drawn], fields: IngestFields, study: Study, redactor: Redactor, *, dedup: bool
+) -> tuple[list[Item], list[Response], dict[str, dict[str, int]]]:
+    counts: dict[str, Counter[str]] = {}
+    seen: Counter[str] = Counter()
+    items, responses = [], []
+
+    def clean(field: str, text: str) -> str:
+        redacted, found = redactor.redact(text)
+        counts.setdefault(field, Counter()).update(found)
+        return redacted
+
+    for record in drawn:
+        item_id = _item_id(record, fields, dedup=dedup)
+        seen[item_id] += 1
+        if seen[item_id] > 1:
+            item_id = f"{item_id}-{seen[item_id]}"
+        item = _item(record, item_id, fields, clean)
+        items.append(item)
+        answer = record.fields["answer"]
+        if answer is not None and answer.strip():
+            text = clean("incumbent_answer", answer)
+            responses.append(Response(item_id, study.incumbent.name, text, source="logged"))
+    redactions = {field: dict(sorted(found.items())) for field, found in sorted(counts.items())}
+    return items, responses, redactions
+
+
+def _item_id(record: Drawn, fields: IngestFields, *, dedup: bool) -> str:
+    """The mapped id, else a hash of what makes the record (the prompt, when deduplicated)."""
+    values = record.fields
+    if fields.id is not None and values["id"] is not None:
+        return str(values["id"])
+    keys = ["region", "prompt", "messages"]
+    if not dedup:
+        keys += ["ts", "segment", "answer", "reference", "expected"]
+    content = json.dumps([[values[k] for k in keys], list(record.strata)], ensure_ascii=False)
+    return hashlib.sha256(content.encode()).hexdigest()[:16]
+
+
+def _item(
+    record: Drawn, item_id: str, fields: IngestFields, clean: Callable[[str, str], str]
+) -> Item:
+    values = record.fields
+    turns: list[dict[str, str]] = json.loads(values["messages"]) if values["messages"] else []
+    if fields.prompt is not None:
+        prompt, before = str(values["prompt"]), turns
+    else:
+        last = max(i for i, turn in enumerate(turns) if turn["role"] == "user")
+        prompt, before = turns[last]["content"], turns[:last]
+    context = tuple(
+        Message(cast(Role, turn["role"]), clean("context", turn["content"]))
+        for turn in before
+        if turn["role"] != "system"
+    )
+    reference = values["reference"]
+    return Item(
+        item_id=item_id,
+        region=str(values["region"]),
+        prompt=clean("prompt", prompt),
+        context=context,
+        segment=values["segment"],
+        reference=clean("reference", reference) if reference else None,
+        expected_behaviour=cast(ExpectedBehaviour | None, values["expected"]),
+        weight=record.frequency / record.inclusion_prob,
+        inclusion_prob=record.inclusion_prob,
+        frequency=record.frequency,
+    )
+
+
+def _summary(
+    files: list[Any],
+    figures: dict[str, Any],
+    rejects: RejectLog,
+    options: IngestOptions,
+    *,
+    spec: IngestSpec,
+    seed: int,
+) -> dict[str, Any]:
+    regions = figures["regions"]
+    in_study = sum(r["records"] for r in regions.values())
+    units = sum(r["units"] for r in regions.values())
+    return {
+        "files": [{"path": f.name, "format": f.format, "records": f.records} for f in files],
+        "records": figures["records"],
+        "rejected": rejects.count,
+        "rejects_file": str(options.rejects_path) if rejects.skip else None,
+        "where": options.where,
+        "where_filtered": figures["where_filtered"],
+        "outside_window": figures["outside_window"],
+        "outside_regions": figures["outside_regions"],
+        "duplicates": in_study - units if spec.sampling.dedup else 0,
+        "regions": regions,
+        "allocation": spec.sampling.allocation,
+        "strata": list(spec.sampling.strata),
+        "dedup": spec.sampling.dedup,
+        "seed": seed,
+        "redaction": spec.redaction.active,
+    }
+
+
+def _warnings(figures: dict[str, Any]) -> list[str]:
+    warnings = []
+    for region, counts in figures["regions"].items():
+        if counts["records"] == 0:
+            warnings.append(f"region {region}: no records in the logs")
+        elif counts["drawn"] < counts["allocated"]:
+            warnings.append(
+                f"region {region}: {counts['allocated']} items asked for, only "
+                f"{counts['units']} distinct ones in the logs"
+            )
+    outside = figures["outside_regions"]
+    if outside:
+        named = ", ".join(f"{region} ({n:,})" for region, n in sorted(outside.items()))
+        warnings.append(f"records in regions that are not in the study were left out: {named}")
+    return warnings

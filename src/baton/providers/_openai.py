@@ -1,0 +1,99 @@
+"""OpenAI-compatible chat completions through the official ``openai`` async SDK.
+
+One adapter serves every server that speaks the OpenAI chat-completions API: OpenAI, Azure
+OpenAI (its ``/openai/v1/`` base URL), vLLM, llama.cpp's server, Ollama. The base URL comes
+from the study; the API key from the environment variable the study names (default
+``OPENAI_API_KEY``), never from a file. The SDK's own retries are off: the replay engine
+retries, under the study's rate limits.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+from baton.errors import ProviderFatalError, ProviderRetryableError
+from baton.providers._base import Completion, CompletionRequest
+from baton.providers._http import api_key_from_env, scrub, sdk_error
+
+if TYPE_CHECKING:
+    from types import ModuleType
+
+    from baton.study import ModelSpec
+
+__all__ = ["OpenAICompatProvider", "create_openai_provider"]
+
+DEFAULT_KEY_ENV = "OPENAI_API_KEY"
+INSTALL_HINT = "the openai provider needs the openai SDK: pip install 'baton[openai]'"
+
+
+def _sdk() -> ModuleType:
+    try:
+        return import_module("openai")
+    except ImportError as error:
+        raise ProviderFatalError(INSTALL_HINT, cause="not_installed") from error
+
+
+def create_openai_provider(spec: ModelSpec) -> OpenAICompatProvider:
+    """The provider for a study's model with ``provider: openai``."""
+    return OpenAICompatProvider(
+        base_url=spec.base_url,
+        api_key_env=spec.api_key_env or DEFAULT_KEY_ENV,
+        timeout_s=spec.timeout_s,
+    )
+
+
+class OpenAICompatProvider:
+    """Chat completions from an OpenAI-compatible server."""
+
+    name = "openai"
+
+    def __init__(
+        self,
+        *,
+        base_url: str | None = None,
+        api_key_env: str = DEFAULT_KEY_ENV,
+        timeout_s: float = 60.0,
+    ) -> None:
+        self._sdk = _sdk()
+        self.base_url = base_url
+        self._secret = api_key_from_env(api_key_env, provider="openai", base_url=base_url)
+        self._client = self._sdk.AsyncOpenAI(
+            api_key=self._secret, base_url=base_url, timeout=timeout_s, max_retries=0
+        )
+
+    def __repr__(self) -> str:
+        return f"OpenAICompatProvider(base_url={self.base_url!r})"
+
+    async def complete(self, request: CompletionRequest) -> Completion:
+        messages = [{"role": m.role, "content": m.content} for m in request.messages]
+        try:
+            reply = await self._client.chat.completions.create(
+                model=request.model, messages=messages, **request.parameters
+            )
+        except Exception as error:
+            translated = sdk_error(self._sdk, error, secret=self._secret)
+            if translated is None:
+                raise
+            raise translated from error
+        return _completion(reply)
+
+    async def aclose(self) -> None:
+        """Close the HTTP connections."""
+        await self._client.close()
+
+
+def _completion(reply: Any) -> Completion:
+    """A completion from the SDK's reply; a reply without a choice is malformed."""
+    choices = getattr(reply, "choices", None)
+    if not choices:
+        shown = scrub(str(reply), None)[:200]
+        raise ProviderRetryableError(f"malformed reply: no choices in {shown!r}", cause="malformed")
+    choice = choices[0]
+    usage = getattr(reply, "usage", None)
+    return Completion(
+        text=choice.message.content or "",
+        input_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),
+        output_tokens=int(getattr(usage, "completion_tokens", 0) or 0),
+        finish_reason=choice.finish_reason,
+    )

@@ -1,0 +1,104 @@
+"""What each model is asked, its content address in the replay cache, and what it costs."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from baton.domain import Item, Message
+from baton.providers import Completion, CompletionRequest
+from baton.study import ModelSpec, Study
+
+if TYPE_CHECKING:
+    from hashlib import _Hash as Hash
+
+__all__ = [
+    "DEFAULT_OUTPUT_TOKENS",
+    "build_request",
+    "cache_key",
+    "completion_cost",
+    "estimated_tokens",
+    "keyed_requests",
+    "token_cost",
+]
+
+DEFAULT_OUTPUT_TOKENS = 256
+"""Output tokens assumed for a request that sets no ``max_tokens``."""
+
+_CHARS_PER_TOKEN = 4
+_TOKENS_PER_MESSAGE = 4
+
+
+def build_request(study: Study, model: ModelSpec, item: Item) -> CompletionRequest:
+    """The request ``model`` gets for ``item``: its own system prompt if it has one."""
+    system = model.system_prompt or study.service.system_prompt
+    messages = (Message("system", system), *item.context, Message("user", item.prompt))
+    parameters = {**study.service.parameters, **model.parameters}
+    return CompletionRequest(model.model, messages, parameters)
+
+
+def cache_key(model: ModelSpec, request: CompletionRequest) -> str:
+    """The content address of ``request`` to ``model``: a SHA-256 of the provider, the base
+    URL, the model id and the parameters (as canonical JSON), then of each message's role and
+    length-prefixed content. No credential is part of it."""
+    digest = _head(model, request.model, request.parameters)
+    return _with_messages(digest, request.messages)
+
+
+def keyed_requests(
+    study: Study, model: ModelSpec
+) -> Callable[[Item], tuple[CompletionRequest, str]]:
+    """``build_request`` and ``cache_key`` for one model, its constant part computed once."""
+    system = Message("system", model.system_prompt or study.service.system_prompt)
+    parameters = {**study.service.parameters, **model.parameters}
+    head = _head(model, model.model, parameters)
+
+    def keyed(item: Item) -> tuple[CompletionRequest, str]:
+        messages = (system, *item.context, Message("user", item.prompt))
+        request = CompletionRequest(model.model, messages, parameters)
+        return request, _with_messages(head.copy(), messages)
+
+    return keyed
+
+
+def _head(model: ModelSpec, model_id: str, parameters: Mapping[str, Any]) -> Hash:
+    head = json.dumps(
+        [model.provider, model.base_url, model_id, parameters],
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        default=str,
+    )
+    return hashlib.sha256(head.encode())
+
+
+def _with_messages(digest: Hash, messages: Sequence[Message]) -> str:
+    for message in messages:
+        content = message.content.encode()
+        digest.update(f"\n{message.role}:{len(content)}:".encode())
+        digest.update(content)
+    return digest.hexdigest()
+
+
+def estimated_tokens(request: CompletionRequest) -> tuple[int, int]:
+    """(input, output) tokens a request may use, before it is sent: about four characters a
+    token in, and ``max_tokens`` (or ``DEFAULT_OUTPUT_TOKENS``) out, an upper bound."""
+    chars = sum(len(m.content) for m in request.messages)
+    input_tokens = chars // _CHARS_PER_TOKEN + _TOKENS_PER_MESSAGE * len(request.messages)
+    limit = request.parameters.get("max_tokens") or request.parameters.get("max_completion_tokens")
+    output_tokens = int(limit) if isinstance(limit, int | float) else DEFAULT_OUTPUT_TOKENS
+    return input_tokens, output_tokens
+
+
+def token_cost(model: ModelSpec, input_tokens: int, output_tokens: int) -> float:
+    """USD cost of that many tokens at the model's prices."""
+    return (
+        input_tokens * model.price_per_mtok_input + output_tokens * model.price_per_mtok_output
+    ) / 1e6
+
+
+def completion_cost(model: ModelSpec, completion: Completion) -> float:
+    """USD cost of one completion at the model's prices."""
+    return token_cost(model, completion.input_tokens, completion.output_tokens)

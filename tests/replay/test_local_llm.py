@@ -1,0 +1,129 @@
+"""End to end against a real model: llama.cpp's server with SmolLM2-135M-Instruct, built and
+started by ``scripts/local-llm.sh`` (the wheel is built once per machine and cached outside
+the repository). If it cannot be built or started, these tests fail: they never skip."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from baton.cli.main import main
+from baton.domain import Item
+from baton.storage import open_store
+
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "local-llm.sh"
+INSTALL_TIMEOUT_S = 1800
+START_TIMEOUT_S = 120
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_until_serving(base_url: str, server: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"the local model server exited:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{base_url}/models", timeout=2) as reply:
+                if json.load(reply)["data"]:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    pytest.fail(f"the local model server did not start:\n{log.read_text()[-3000:]}")
+
+
+@pytest.fixture(scope="session")
+def local_llm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The base URL of a running local model server."""
+    installed = subprocess.run(
+        [str(SCRIPT), "install"],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=INSTALL_TIMEOUT_S,
+    )
+    if installed.returncode != 0:
+        pytest.fail(
+            "could not build or install the local model server (scripts/local-llm.sh "
+            f"install):\n{installed.stdout[-3000:]}\n{installed.stderr[-3000:]}"
+        )
+    port = free_port()
+    log = tmp_path_factory.mktemp("local-llm") / "server.log"
+    with log.open("wb") as sink:
+        server = subprocess.Popen(
+            [str(SCRIPT), "serve", str(port)], stdout=sink, stderr=subprocess.STDOUT
+        )
+    base_url = f"http://127.0.0.1:{port}/v1"
+    try:
+        wait_until_serving(base_url, server, log)
+        yield base_url
+    finally:
+        server.terminate()
+        server.wait(30)
+
+
+def live_study(tmp_path: Path, study_data: dict[str, Any], base_url: str) -> Path:
+    study_data["service"] = {
+        "system_prompt": "You are a helpful assistant. Answer briefly.",
+        "parameters": {"temperature": 0, "max_tokens": 24},
+    }
+    for spec in (study_data["incumbent"], study_data["candidates"][0]):
+        spec.update(provider="openai", base_url=base_url, model="smollm2", timeout_s=60)
+    study_data["incumbent"].update(price_per_mtok_input=0.5, price_per_mtok_output=1.5)
+    path = tmp_path / "study.yaml"
+    path.write_text(yaml.safe_dump(study_data), encoding="utf-8")
+    return path
+
+
+def test_replay_through_a_real_local_model(
+    local_llm: str, tmp_path: Path, study_data: dict[str, Any]
+) -> None:
+    path = live_study(tmp_path, study_data, local_llm)
+    store = open_store(f"sqlite:///{tmp_path / 'baton.db'}")
+    questions = ["What is the capital of France?", "Name a primary colour.", "What is 2 + 2?"]
+    store.add_items([Item(f"q{i}", "eu", q) for i, q in enumerate(questions)])
+    store.close()
+    assert main(["replay", str(path), "--concurrency", "2"]) == 0
+    assert main(["replay", str(path)]) == 0  # nothing left to ask
+
+    store = open_store(f"sqlite:///{tmp_path / 'baton.db'}")
+    responses = store.responses()
+    summaries = [run.summary for run in store.runs() if run.step == "replay"]
+    store.close()
+    assert len(responses) == 6
+    for response in responses:
+        assert response.error is None
+        assert (response.text or "").strip()
+        assert response.input_tokens > 10
+        assert 0 < response.output_tokens <= 24
+        assert response.finish_reason in {"stop", "length"}
+        assert response.latency_s > 0
+    old = [r for r in responses if r.model == "old"]
+    assert all(r.cost_usd > 0 for r in old)
+    assert [s["called"] for s in summaries] == [6, 0]
+    assert summaries[0]["errors"] == 0
+
+
+def test_the_live_demo_runs_at_toy_size(local_llm: str, tmp_path: Path) -> None:
+    live = ["--live", "--base-url", local_llm, "--items-per-region", "1"]
+    code = main(["demo", *live, "--out", str(tmp_path)])
+    assert code in {0, 1, 3}  # go, no-go or inconclusive: the judges are simulated
+    store = open_store(f"sqlite:///{tmp_path / 'baton.db'}")
+    responses = store.responses()
+    store.close()
+    assert len(responses) == 3 * 6
+    assert all(r.error is None and r.text for r in responses)
+    assert (tmp_path / "report.html").is_file()
