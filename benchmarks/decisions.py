@@ -8,7 +8,9 @@ same size, refit, freeze decided cells, stop a stratum once all its cells are de
 
 - (a) ``human``: human-only estimates, random labels spread evenly over undecided strata;
 - (b) ``random``: Baton's calibration (``bayes``), the same random labels;
-- (c) ``allocated``: Baton's calibration and its allocation (``allocate_units``).
+- (c) ``allocated``: Baton's calibration and its allocation (``allocate_units``);
+- diagnostic, only with ``--arms weights-only``: (c) with uniform draws within strata, to
+  separate the allocation's stratum weights from its within-stratum draw.
 
 It prints, with the replications actually run next to every figure: the labels each arm
 spent until every blocking cell was decided and how often its calls were right; the ratios
@@ -50,12 +52,12 @@ def _parser() -> argparse.ArgumentParser:
         "--arms", nargs="+", default=list(ARMS), choices=list(ARMS + DIAGNOSTIC_ARMS)
     )
     parser.add_argument("--check-arms", nargs="+", default=["allocated"], choices=list(ARMS))
-    parser.add_argument("--items", type=int, default=600, help="judged items per region")
-    parser.add_argument("--batch", type=int, default=45, help="units (item × dimension) a batch")
-    parser.add_argument("--draws", type=int, default=1000, help="posterior draws per fit")
-    parser.add_argument("--budget", type=int, default=30_000, help="labels, decision scenarios")
+    parser.add_argument("--items", type=int, default=1500, help="judged items per region")
+    parser.add_argument("--batch", type=int, default=60, help="units (item × dimension) a batch")
+    parser.add_argument("--draws", type=int, default=500, help="posterior draws per fit")
+    parser.add_argument("--budget", type=int, default=12_000, help="labels, decision scenarios")
     parser.add_argument("--check-budget", type=int, default=8_100, help="labels, at-margin/zero")
-    parser.add_argument("--plan-every", type=int, default=5, help="a plan every N replications")
+    parser.add_argument("--plan-every", type=int, default=2, help="a plan every N replications")
     parser.add_argument("--plan-reps", type=int, default=4, help="replications inside a plan")
     parser.add_argument("--plan-scenarios", nargs="+", default=["good"])
     parser.add_argument("--bound-reps", type=int, default=5, help="studies for the bounds")
