@@ -81,9 +81,14 @@ def evidence_table(
     study: Study, items: Sequence[Item], verdicts: Sequence[Verdict], labels: Sequence[Label]
 ) -> pd.DataFrame:
     """The study's verdicts and labels as an estimation table (one row per response and
-    dimension, weighted so each region carries its traffic share)."""
+    dimension). Each region carries its traffic share, split over its items by their own
+    weights (frequency over inclusion probability, as ingestion records them), so a
+    deduplicated prompt counts as often as it was asked."""
     region = {item.item_id: item.region for item in items}
-    per_region = defaultdict(int, pd.Series(list(region.values())).value_counts().to_dict())
+    item_weight = {item.item_id: item.weight for item in items}
+    per_region: dict[str, float] = defaultdict(float)
+    for item in items:
+        per_region[item.region] += item.weight
     judge_of = {d.name: d.judge.name for d in study.dimensions}
     human = human_by_response(labels)
     shares = study.traffic_shares
@@ -100,7 +105,7 @@ def evidence_table(
                 v.model,
                 v.dimension,
                 r,
-                shares[r] / per_region[r],
+                shares[r] * item_weight[v.item_id] / per_region[r],
                 inclusion,
                 value,
                 category,
