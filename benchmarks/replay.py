@@ -221,7 +221,8 @@ class RssSampler:
 
 def memory_child(base_url: str, n: int, concurrency: int) -> None:
     """Replay ``n`` items to two models asking the same thing (one call answers both, its
-    answer also written to the cache); print RSS figures as JSON."""
+    answer also written to the cache), then again under new model names (every response a
+    cache hit); print RSS figures and the cache-hit rate as JSON."""
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite:///{Path(folder) / 'memory.db'}"
         store = open_store(url)
@@ -232,20 +233,23 @@ def memory_child(base_url: str, n: int, concurrency: int) -> None:
         study = bench_study(base_url, model_ids=("stub-a", "stub-a"))
         options = ReplayOptions(concurrency=concurrency)
         summary = asyncio.run(engine(study, url, options, sampler))
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(
-        json.dumps(
-            {
-                "items": n,
-                "responses": summary.written,
-                "calls": summary.called,
-                "seconds": summary.elapsed_s,
-                "baseline_mb": baseline,
-                "peak_mb": peak,
-                "samples": sampler.samples,
-            }
-        )
-    )
+        calls_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        renamed = bench_study(base_url, ("again-a", "again-b"), model_ids=("stub-a", "stub-a"))
+        hits = asyncio.run(engine(renamed, url, options))
+        assert hits.cached == hits.written == 2 * n, hits
+    figures = {
+        "items": n,
+        "responses": summary.written,
+        "calls": summary.called,
+        "seconds": summary.elapsed_s,
+        "baseline_mb": baseline,
+        "peak_mb": calls_peak,
+        "samples": sampler.samples,
+        "hits": hits.written,
+        "hits_seconds": hits.elapsed_s,
+        "hits_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+    print(json.dumps(figures))
 
 
 def memory_result(base_url: str, n: int, concurrency: int) -> dict[str, Any]:
@@ -276,8 +280,13 @@ def report(results: list[Result | str], memory: dict[str, Any] | None, concurren
             f"\nMemory, {memory['items']:,} items to two models asking the same thing "
             f"({memory['calls']:,} calls, {memory['responses']:,} responses, "
             f"{memory['calls'] / memory['seconds']:,.0f} calls/s): peak RSS "
-            f"{memory['peak_mb']:.0f} MB (after imports and loading the items "
-            f"{memory['baseline_mb']:.0f} MB); RSS by responses stored: {trail}"
+            f"{memory['peak_mb']:.0f} MB (before loading the items: "
+            f"{memory['baseline_mb']:.0f} MB); RSS by responses stored (0: items loaded): {trail}"
+        )
+        print(
+            f"Then the same {memory['hits']:,} responses under new model names, every one a "
+            f"cache hit: {memory['hits'] / memory['hits_seconds']:,.0f} responses/s "
+            f"({memory['hits_seconds']:.1f} s), peak RSS {memory['hits_peak_mb']:.0f} MB"
         )
 
 

@@ -280,15 +280,26 @@ def _cache_rows(entries: Sequence[CacheEntry]) -> Rows:
 
 
 def _delete_failed_responses(connection: Connection, rows: Rows) -> None:
-    """Delete the stored failed responses that ``rows`` will replace."""
-    keys = [(row["item_id"], row["model"]) for row in rows]
-    connection.execute(
-        delete(t.responses).where(
+    """Delete the stored failed responses that ``rows`` will replace.
+
+    Looks the failures up by item id first (the key's index), so the common case, none,
+    costs one small query and no DELETE.
+    """
+    keys = {(row["item_id"], row["model"]) for row in rows}
+    found = connection.execute(
+        select(t.responses.c.item_id, t.responses.c.model).where(
             t.responses.c.error.is_not(None),
-            t.responses.c.item_id.in_({item_id for item_id, _ in keys}),  # the key's index
-            tuple_(t.responses.c.item_id, t.responses.c.model).in_(keys),
+            t.responses.c.item_id.in_({item_id for item_id, _ in keys}),
         )
     )
+    failed = [(item_id, model) for item_id, model in found if (item_id, model) in keys]
+    if failed:
+        connection.execute(
+            delete(t.responses).where(
+                t.responses.c.error.is_not(None),
+                tuple_(t.responses.c.item_id, t.responses.c.model).in_(failed),
+            )
+        )
 
 
 def _item_row(item: Item) -> dict[str, Any]:
