@@ -83,7 +83,10 @@ class Verdict:
 
     ``category`` is the judge's output as a category (0/1 for binary judges, 1..5 for
     Likert). An abstention has ``category`` None and says why in ``abstention``; it is
-    never turned into a score.
+    never turned into a score. ``outcome`` is a finer reading where the judge gives one
+    (the refusal judge: ``appropriate_answer``, ``over_refusal``, ``under_refusal``,
+    ``appropriate_refusal``, ``partial_refusal``); tokens and ``cost_usd`` are what judging
+    this response cost (zero for deterministic checks and cached calls).
     """
 
     item_id: str
@@ -94,6 +97,10 @@ class Verdict:
     category: int | None
     rationale: str = ""
     abstention: str | None = None
+    outcome: str | None = None
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
 
     def __post_init__(self) -> None:
         if (self.category is None) == (self.abstention is None):

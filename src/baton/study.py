@@ -26,6 +26,7 @@ from baton._study_ingest import (
 from baton.errors import StudyError
 
 __all__ = [
+    "BUILTIN_DIMENSIONS",
     "DecisionSpec",
     "DimensionSpec",
     "IngestFields",
@@ -59,6 +60,11 @@ class ServiceSpec(_Spec):
     parameters: dict[str, Any] = Field(
         default_factory=dict,
         description="Generation parameters (temperature, max_tokens, ...) for every model.",
+    )
+    style_guide: str | None = Field(
+        default=None,
+        description="The house style answers should follow (tone, length, format); the style "
+        "judge checks answers against it.",
     )
 
 
@@ -111,16 +117,65 @@ class RegionSpec(_Spec):
 
     name: str = Field(min_length=1)
     traffic_share: float = Field(gt=0, le=1, description="Share of production traffic.")
+    language: str | None = Field(
+        default=None,
+        pattern=r"^[a-z]{2}$",
+        description="ISO 639-1 code of the language answers in this region should be in; the "
+        "style judge and the `language` check use it.",
+    )
+
+
+BUILTIN_DIMENSIONS = ("correctness", "refusal", "style")
+"""Dimensions whose LLM judge is built in under the same name; any other dimension's judge
+defaults to ``rubric``, an LLM judge of the dimension's own rubric text."""
 
 
 class JudgeSpec(_Spec):
-    """The automated judge of one dimension."""
+    """An automated judge of one dimension.
+
+    ``name`` is a registered judge: the LLM judges ``correctness``, ``refusal``, ``style``
+    and ``rubric`` (any rubric text), the deterministic checks ``refusal_phrases``,
+    ``length``, ``format`` and ``language``, or one a plugin registers.
+    """
 
     name: str = Field(min_length=1, description="Registered judge name.")
     scale: Literal["binary", "likert5"] = Field(
         default="binary", description="Output scale: pass/fail or a 1-5 Likert score."
     )
-    options: dict[str, Any] = Field(default_factory=dict)
+    mode: Literal["pointwise", "pairwise"] = Field(
+        default="pointwise",
+        description="LLM judges: judge each answer alone, or the candidate's against the "
+        "incumbent's (asked in both orders, to cancel position bias; binary only).",
+    )
+    rubric: str | None = Field(
+        default=None,
+        description="LLM judges: the criterion the judge applies; default: the dimension's "
+        "human rubric.",
+    )
+    template: str | None = Field(
+        default=None,
+        description="LLM judges: a prompt template file (relative to study.yaml) replacing the "
+        "built-in one; its text is part of the judge's version.",
+    )
+    model: ModelSpec | None = Field(
+        default=None, description="LLM judges: the model that judges; default: judge_model."
+    )
+    structured_output: Literal["auto", "json_schema", "json_object", "tool", "off"] = Field(
+        default="auto",
+        description="LLM judges: how the provider is asked for JSON output — auto: OpenAI's "
+        "response_format json_schema for openai, a forced tool call for anthropic, none for "
+        "others; json_object: response_format json_object with the schema (llama.cpp's "
+        "server); off: none. The output is parsed strictly either way.",
+    )
+    options: dict[str, Any] = Field(
+        default_factory=dict, description="Judge-specific settings (e.g. a check's bounds)."
+    )
+
+    @model_validator(mode="after")
+    def _check_mode(self) -> JudgeSpec:
+        if self.mode == "pairwise" and self.scale != "binary":
+            raise ValueError("a pairwise judge has a binary scale")
+        return self
 
     @property
     def categories(self) -> tuple[int, ...]:
@@ -132,11 +187,38 @@ class DimensionSpec(_Spec):
     """One thing users care about, judged automatically and by humans."""
 
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="Identifier, e.g. correctness.")
-    judge: JudgeSpec
+    judge: JudgeSpec = Field(
+        description="The judge whose verdicts are calibrated; default: the built-in judge of "
+        "that name (correctness, refusal, style), else `rubric` on the dimension's rubric."
+    )
     rubric: str = Field(min_length=1, description="The question human raters answer.")
     margin: float = Field(
         gt=0, lt=1, description="Non-inferiority margin: a candidate may be this much worse."
     )
+    checks: list[JudgeSpec] = Field(
+        default_factory=list,
+        description="More judges run on every answer as extra, free signals (e.g. the "
+        "deterministic refusal_phrases, length, format, language); reported by `baton judges`.",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_judge(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "judge" not in data:
+            name = data.get("name")
+            judge = name if name in BUILTIN_DIMENSIONS else "rubric"
+            return {**data, "judge": {"name": judge}}
+        return data
+
+    @model_validator(mode="after")
+    def _check_judges(self) -> DimensionSpec:
+        _require_unique("judges", [j.name for j in self.judges])
+        return self
+
+    @property
+    def judges(self) -> list[JudgeSpec]:
+        """The calibrated judge first, then the checks."""
+        return [self.judge, *self.checks]
 
 
 class LabelBudget(_Spec):
@@ -176,6 +258,10 @@ class Study(_Spec):
     )
     ingest: IngestSpec | None = Field(
         default=None, description="How `baton ingest` reads, samples and redacts the logs."
+    )
+    judge_model: ModelSpec | None = Field(
+        default=None,
+        description="The model LLM judges call unless their own `model` says otherwise.",
     )
 
     @model_validator(mode="after")
@@ -271,8 +357,26 @@ def study_fingerprint(study: Study) -> str:
             del spec["base_url"]
     if data.get("ingest") is None:
         data.pop("ingest", None)  # studies without the section keep their fingerprint
+    _drop_judging(data)
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+_JUDGE_FIELDS = ("mode", "rubric", "template", "model", "structured_output")
+
+
+def _drop_judging(data: dict[str, Any]) -> None:
+    """Leave out how answers are judged, beyond each dimension's judge name, scale and
+    options: verdicts carry their judge's version, so a judge can be edited (and its stale
+    verdicts redone) in the same store."""
+    data.pop("judge_model", None)
+    data["service"].pop("style_guide", None)
+    for region in data["regions"]:
+        region.pop("language", None)
+    for dimension in data["dimensions"]:
+        dimension.pop("checks", None)
+        for name in _JUDGE_FIELDS:
+            dimension["judge"].pop(name, None)
 
 
 def study_json_schema() -> dict[str, Any]:

@@ -164,7 +164,7 @@ def _demo_steps(
         summaries["replay"] = s
     with recorded_step(store, "judge", fingerprint, {}) as s:
         progress("judging every response on every dimension")
-        judges = {d.name: world.judge() for d in study.dimensions}
+        judges = {d.name: [world.judge()] for d in study.dimensions}
         judged = asyncio.run(judge_responses(study, sample, judges, store, options=options.batch))
         s.update(vars(judged))
         summaries["judge"] = s

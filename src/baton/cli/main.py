@@ -14,6 +14,7 @@ from baton.cli import (  # noqa: F401  (registers the commands)
     estimate,
     ingest,
     init,
+    judge,
     next_batch,
     plan,
     replay,

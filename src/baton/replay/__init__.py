@@ -8,6 +8,7 @@ repeating a completed call. ``plan_replay`` is the dry run.
 
 from __future__ import annotations
 
+from baton.replay._calls import Caller, CallOutcome, error_text
 from baton.replay._engine import replay_responses
 from baton.replay._limits import RateLimiter
 from baton.replay._options import ReplayOptions, ReplayProgress, ReplaySummary, RetryPolicy
@@ -21,6 +22,8 @@ from baton.replay._requests import (
 )
 
 __all__ = [
+    "CallOutcome",
+    "Caller",
     "ModelPlan",
     "RateLimiter",
     "ReplayOptions",
@@ -31,6 +34,7 @@ __all__ = [
     "build_request",
     "cache_key",
     "completion_cost",
+    "error_text",
     "estimated_tokens",
     "plan_replay",
     "replay_responses",

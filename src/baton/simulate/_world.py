@@ -8,13 +8,14 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from baton.domain import ExpectedBehaviour, Item, Label, Response, Verdict
+from baton.domain import ExpectedBehaviour, Item, Label, Verdict
 from baton.errors import ProviderError, ProviderFatalError
+from baton.judges import JudgeCase
 from baton.providers import Completion, CompletionRequest, FakeProvider
 from baton.simulate._responses import judge_categories, latent_passes, rater_flips
 from baton.simulate._scenario import Scenario, StratumKey
 from baton.simulate._truth import Truth
-from baton.study import DimensionSpec, Study, parse_study
+from baton.study import Study, parse_study
 
 __all__ = ["SIMULATED_JUDGE", "SimulatedJudge", "SimulatedStudy", "simulate_study"]
 
@@ -39,11 +40,10 @@ class SimulatedJudge:
     def __init__(self, world: SimulatedStudy) -> None:
         self._world = world
 
-    async def judge(self, item: Item, response: Response, dimension: DimensionSpec) -> Verdict:
-        category = self._world.judge_category(item, response.model, dimension.name)
-        return Verdict(
-            item.item_id, response.model, dimension.name, self.name, self.version, category
-        )
+    async def judge(self, case: JudgeCase) -> Verdict:
+        model, dimension = case.response.model, case.dimension.name
+        category = self._world.judge_category(case.item, model, dimension)
+        return Verdict(case.item.item_id, model, dimension, self.name, self.version, category)
 
 
 @dataclass(frozen=True)

@@ -237,3 +237,16 @@ def m004_review(connection: Connection) -> None:
     """The review app: raters (tokens stored hashed), label slots with their claims (one
     rater per slot; a rater never holds two copies of one unit), and skipped units."""
     _v4.create_all(connection, checkfirst=False)
+
+
+@_migration
+def m005_judge_costs(connection: Connection) -> None:
+    """A verdict keeps the judge's finer outcome (e.g. over- or under-refusal) and what
+    judging the response cost: tokens and USD."""
+    for statement in (
+        "ALTER TABLE verdicts ADD COLUMN outcome VARCHAR",
+        "ALTER TABLE verdicts ADD COLUMN input_tokens INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE verdicts ADD COLUMN output_tokens INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE verdicts ADD COLUMN cost_usd FLOAT NOT NULL DEFAULT 0",
+    ):
+        connection.execute(text(statement))

@@ -119,8 +119,18 @@ class SqlStore:
                     found[row[0]] = CacheEntry(*row)
         return found
 
-    def add_verdicts(self, verdicts: Sequence[Verdict]) -> int:
-        return self._add("adding verdicts", t.verdicts, [asdict(verdict) for verdict in verdicts])
+    def add_verdicts(self, verdicts: Sequence[Verdict], *, cache: Sequence[CacheEntry] = ()) -> int:
+        rows = [asdict(verdict) for verdict in verdicts]
+        if not rows and not cache:
+            return 0
+        written = 0
+        with self._transaction("adding verdicts", write=True) as connection:
+            for chunk in _chunks(rows):
+                _delete_superseded_verdicts(connection, chunk)
+                written += _insert_new(connection, t.verdicts, chunk)
+            for chunk in _chunks(_cache_rows(cache)):
+                _insert_new(connection, t.replay_cache, chunk)
+        return written
 
     def verdicts(self, *, dimension: str | None = None) -> list[Verdict]:
         query = select(t.verdicts).order_by(*t.verdicts.primary_key.columns)
@@ -245,6 +255,26 @@ class SqlStore:
 def _chunks(rows: Rows) -> Iterator[Rows]:
     for start in range(0, len(rows), CHUNK_SIZE):
         yield rows[start : start + CHUNK_SIZE]
+
+
+def _delete_superseded_verdicts(connection: Connection, rows: Rows) -> None:
+    """Delete the stored verdicts that ``rows`` supersede: same key, another judge version."""
+    v = t.verdicts
+    for version, keys in _keys_by_version(rows).items():
+        connection.execute(
+            delete(v).where(
+                tuple_(v.c.item_id, v.c.model, v.c.dimension, v.c.judge).in_(keys),
+                v.c.judge_version != version,
+            )
+        )
+
+
+def _keys_by_version(rows: Rows) -> dict[str, list[tuple[Any, ...]]]:
+    grouped: dict[str, list[tuple[Any, ...]]] = {}
+    for row in rows:
+        key = (row["item_id"], row["model"], row["dimension"], row["judge"])
+        grouped.setdefault(str(row["judge_version"]), []).append(key)
+    return grouped
 
 
 def _insert_new(connection: Connection, table: Table, rows: Rows) -> int:

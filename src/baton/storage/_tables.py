@@ -136,6 +136,10 @@ verdicts = Table(
     Column("category", Integer, nullable=True),
     Column("rationale", Text, nullable=False),
     Column("abstention", Text, nullable=True),
+    Column("outcome", String, nullable=True),
+    Column("input_tokens", Integer, nullable=False, server_default=text("0")),
+    Column("output_tokens", Integer, nullable=False, server_default=text("0")),
+    Column("cost_usd", Float, nullable=False, server_default=text("0")),
 )
 
 labels = Table(

@@ -1,0 +1,120 @@
+"""``baton judge`` runs the study's judges on every response; ``baton judges`` shows how each
+agrees with the human labels so far, and writes the built-in rubric templates for editing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from baton._batches import BatchOptions
+from baton.cli._app import EXIT_CODES, app, console, err_console
+from baton.judges import BUILTIN_TEMPLATES, builtin_template
+from baton.judging import JudgeAgreement, JudgeRun, judge_agreement, judge_study
+from baton.labelling import open_study
+
+
+@app.command()
+def judge(
+    path: Path = typer.Argument(Path("study.yaml"), help="The study file."),
+    concurrency: int = typer.Option(16, min=1, help="Judgments in flight at most."),
+) -> int:
+    """Run every dimension's judge and checks on every response without a current verdict.
+
+    Resumable and cached: a re-run judges only what is new, or what a judge whose rubric,
+    template, model or options changed has not judged in its new version. Exits 4 if a
+    judge model could not be asked (those responses are judged on the next run).
+    """
+    opened = open_study(path)
+    try:
+        if not opened.store.responses():
+            err_console.print("nothing to judge: the store holds no responses; run baton replay")
+            return EXIT_CODES["runtime"]
+        with console.status("judging"):
+            run = judge_study(
+                opened,
+                base_dir=path.resolve().parent,
+                source=str(path),
+                options=BatchOptions(concurrency=concurrency),
+            )
+    finally:
+        opened.store.close()
+    console.print(_run_table(run))
+    summary = run.summary
+    console.print(
+        f"judge: {summary.written:,} verdicts stored of {summary.pending:,} pending "
+        f"({summary.stale:,} redone for an edited judge), {summary.abstentions:,} abstentions, "
+        f"{summary.failed:,} not judged; ${summary.cost_usd:,.4f} of judge calls"
+    )
+    if summary.failed:
+        causes = ", ".join(f"{n} {cause}" for cause, n in summary.errors_by_cause.items())
+        err_console.print(
+            f"[red]error:[/] {summary.failed} judgments failed ({causes}); "
+            "run baton judge again to retry them"
+        )
+        return EXIT_CODES["runtime"]
+    return 0
+
+
+def _run_table(run: JudgeRun) -> Table:
+    table = Table(title="Judge models", title_justify="left")
+    table.add_column("model")
+    for name in ("calls", "from cache", "attempts", "input tokens", "output tokens", "spent (USD)"):
+        table.add_column(name, justify="right")
+    for model, spend in run.spend.items():
+        cells = (spend.calls, spend.cached, spend.attempts, spend.input_tokens, spend.output_tokens)
+        table.add_row(model, *(f"{c:,}" for c in cells), f"{spend.spent_usd:,.4f}")
+    return table
+
+
+@app.command()
+def judges(
+    path: Path = typer.Argument(Path("study.yaml"), help="The study file."),
+    templates: Path | None = typer.Option(
+        None,
+        "--templates",
+        help="Write the built-in rubric templates into this folder (to edit, then name in "
+        "a judge's `template:`), and stop.",
+    ),
+) -> int:
+    """Each judge's agreement with the human labels so far, per dimension and model."""
+    if templates is not None:
+        templates.mkdir(parents=True, exist_ok=True)
+        for name in (*BUILTIN_TEMPLATES.values(), "pairwise.j2", "_conversation.j2"):
+            (templates / name).write_text(builtin_template(name), encoding="utf-8")
+            console.print(f"wrote {templates / name}")
+        return 0
+    opened = open_study(path)
+    try:
+        rows = judge_agreement(opened.study, opened.store.verdicts(), opened.store.labels())
+    finally:
+        opened.store.close()
+    if not rows:
+        err_console.print("no verdicts yet: run baton judge")
+        return EXIT_CODES["runtime"]
+    console.print(_agreement_table(rows))
+    return 0
+
+
+def _agreement_table(rows: list[JudgeAgreement]) -> Table:
+    table = Table(title="Judges against the human labels so far", title_justify="left")
+    for name in ("dimension", "judge", "model"):
+        table.add_column(name)
+    for name in ("verdicts", "abstained", "labelled", "agreement", "sensitivity", "specificity"):
+        table.add_column(name, justify="right")
+    for row in rows:
+        table.add_row(
+            row.dimension,
+            row.judge,
+            row.model,
+            f"{row.verdicts:,}",
+            f"{row.abstentions:,}",
+            f"{row.labelled:,}",
+            *(_share(v) for v in (row.agreement, row.sensitivity, row.specificity)),
+        )
+    return table
+
+
+def _share(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"

@@ -1,0 +1,119 @@
+"""A judge model's calls, through the replay machinery: the same content-addressed cache in
+the store, the model's rate limits, retries with backoff and timeouts, and token costs at
+the judge model's prices."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from baton.errors import ProviderError
+from baton.providers import Completion, CompletionRequest, Provider
+from baton.replay import Caller, RateLimiter, RetryPolicy, cache_key, error_text, token_cost
+from baton.storage import CacheEntry, Store
+from baton.study import ModelSpec
+
+__all__ = ["Answer", "JudgeClient", "JudgeSpend"]
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A judge model's answer to one request, and what it cost (at the judge's prices,
+    whether it came from the cache or a call)."""
+
+    completion: Completion
+    cost_usd: float
+    cached: bool
+
+
+@dataclass
+class JudgeSpend:
+    """What one judge model's calls did in this run."""
+
+    calls: int = 0
+    cached: int = 0
+    attempts: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    spent_usd: float = 0.0
+
+
+class JudgeClient:
+    """Asks one judge model, answering from the cache where it can.
+
+    New answers wait in ``drain()`` to be stored with the verdicts they produced, in the same
+    transaction. A request that fails after its retries raises its ``ProviderError``.
+    """
+
+    def __init__(
+        self,
+        spec: ModelSpec,
+        provider: Provider,
+        store: Store | None,
+        *,
+        retry: RetryPolicy | None = None,
+        seed: int | None = None,
+    ) -> None:
+        self.spec = spec
+        self.spend = JudgeSpend()
+        self._store = store
+        limiter = RateLimiter(rpm=spec.rpm, tpm=spec.tpm)
+        self._caller = Caller(
+            provider,
+            limiter,
+            timeout_s=spec.timeout_s,
+            retry=retry or RetryPolicy(),
+            rng=random.Random(seed),
+        )
+        self._fresh: dict[str, CacheEntry] = {}
+
+    async def ask(self, request: CompletionRequest) -> Answer:
+        key = cache_key(self.spec, request)
+        entry = self._fresh.get(key) or self._cached(key)
+        if entry is not None:
+            self.spend.cached += 1
+            completion = Completion(
+                entry.text,
+                entry.input_tokens,
+                entry.output_tokens,
+                entry.latency_s,
+                entry.finish_reason,
+            )
+            return Answer(completion, self._cost(completion), cached=True)
+        outcome = await self._caller.call(request)
+        self.spend.attempts += outcome.attempts
+        if outcome.completion is None:
+            assert outcome.error is not None
+            error = outcome.error
+            message = f"judge model {self.spec.name!r}: {error_text(error, outcome.attempts)}"
+            raise ProviderError(message, cause=error.cause) from error
+        completion = outcome.completion
+        cost = self._cost(completion)
+        self.spend.calls += 1
+        self.spend.input_tokens += completion.input_tokens
+        self.spend.output_tokens += completion.output_tokens
+        self.spend.spent_usd += cost
+        self._fresh[key] = CacheEntry(
+            key=key,
+            provider=self.spec.provider,
+            model=request.model,
+            text=completion.text,
+            input_tokens=completion.input_tokens,
+            output_tokens=completion.output_tokens,
+            latency_s=outcome.latency_s,
+            finish_reason=completion.finish_reason,
+        )
+        return Answer(completion, cost, cached=False)
+
+    def drain(self) -> list[CacheEntry]:
+        """The answers received since the last drain, to store."""
+        fresh, self._fresh = list(self._fresh.values()), {}
+        return fresh
+
+    def _cached(self, key: str) -> CacheEntry | None:
+        if self._store is None:
+            return None
+        return self._store.cached([key]).get(key)
+
+    def _cost(self, completion: Completion) -> float:
+        return token_cost(self.spec, completion.input_tokens, completion.output_tokens)
