@@ -159,3 +159,21 @@ def test_scrub_masks_keys_and_keeps_one_line() -> None:
     assert "\n" not in cleaned
     assert len(cleaned) <= 500
     assert scrub("the key was unused", PLACEHOLDER_KEY) == "the key was unused"
+
+
+def test_an_anthropic_tool_call_answers_with_its_input_as_json() -> None:
+    from types import SimpleNamespace
+
+    from baton.providers._anthropic import _completion
+
+    reply = SimpleNamespace(
+        content=[
+            SimpleNamespace(type="text", text="Let me record that."),
+            SimpleNamespace(type="tool_use", input={"rationale": "ok", "verdict": "pass"}),
+        ],
+        usage=SimpleNamespace(input_tokens=12, output_tokens=5),
+        stop_reason="tool_use",
+    )
+    completion = _completion(reply)
+    assert completion.text == '{"rationale": "ok", "verdict": "pass"}'
+    assert (completion.input_tokens, completion.output_tokens) == (12, 5)

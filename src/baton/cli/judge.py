@@ -45,7 +45,8 @@ def judge(
     console.print(
         f"judge: {summary.written:,} verdicts stored of {summary.pending:,} pending "
         f"({summary.stale:,} redone for an edited judge), {summary.abstentions:,} abstentions, "
-        f"{summary.failed:,} not judged; ${summary.cost_usd:,.4f} of judge calls"
+        f"{summary.failed:,} not judged; ${summary.cost_usd:,.4f} of judge calls",
+        soft_wrap=True,
     )
     if summary.failed:
         causes = ", ".join(f"{n} {cause}" for cause, n in summary.errors_by_cause.items())

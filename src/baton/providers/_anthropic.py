@@ -8,6 +8,7 @@ are off: the replay engine retries, under the study's rate limits.
 
 from __future__ import annotations
 
+import json
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
@@ -91,13 +92,18 @@ class AnthropicProvider:
 
 
 def _completion(reply: Any) -> Completion:
-    """A completion from the SDK's message; text blocks are joined, others ignored."""
+    """A completion from the SDK's message: its text blocks joined; a forced tool call (how
+    judges ask for structured output) gives the tool's input as JSON text instead."""
     content = getattr(reply, "content", None)
     usage = getattr(reply, "usage", None)
     if content is None or usage is None:
         shown = scrub(str(reply), None)[:200]
         raise ProviderRetryableError(f"malformed reply: {shown!r}", cause="malformed")
-    text = "".join(block.text for block in content if getattr(block, "type", "") == "text")
+    tools = [block for block in content if getattr(block, "type", "") == "tool_use"]
+    if tools:
+        text = json.dumps(tools[0].input, ensure_ascii=False)
+    else:
+        text = "".join(block.text for block in content if getattr(block, "type", "") == "text")
     return Completion(
         text=text,
         input_tokens=int(usage.input_tokens or 0),
