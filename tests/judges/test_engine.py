@@ -165,3 +165,27 @@ def test_a_run_killed_midway_resumes_without_asking_twice(
     assert (summary.pending, summary.written) == (22, 22)
     assert len(resumed.requests) == 10  # the 8 stored calls are neither asked nor needed
     assert len(store.verdicts()) == 30
+
+
+def test_a_plugin_judge_registered_by_entry_point_judges(
+    judged_study: dict[str, Any], store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from importlib.metadata import EntryPoint
+
+    from baton.judges import _registry
+
+    plugin = EntryPoint("shout", "tests.judges.plugin:create", _registry.ENTRY_POINT_GROUP)
+    installed = _registry._entry_points()
+    monkeypatch.setattr(_registry, "_entry_points", lambda: {**installed, "shout": plugin})
+    data = copy.deepcopy(judged_study)
+    data["dimensions"] = [
+        {"name": "calm", "rubric": "Calm?", "margin": 0.1, "judge": {"name": "shout"}}
+    ]
+    store.add_items([Item("d", "eu", "Shout the capital of France.")])
+    store.add_responses([Response("d", "new", "PARIS!"), Response("d", "retired", "paris")])
+    summary = judge_all(data, store, fake_judge_model())
+    assert summary.written == 7  # the study's models only: not "retired"
+    categories = {(v.item_id, v.model): v.category for v in store.verdicts()}
+    assert categories[("d", "new")] == 0
+    assert categories[("a", "new")] == 1
+    assert "shout" in _registry.judge_names()

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from baton.domain import Item, Response, Verdict
 from baton.errors import StudyError
@@ -317,3 +318,17 @@ def test_a_user_defined_dimension_needs_only_a_rubric(judged_study: dict[str, An
     verdict = run(judge, case(parse_study(data), "empathy"))
     assert verdict.category == 1
     assert "Is it kind?" in provider.requests[0].messages[1].content
+
+
+def test_the_example_study_builds_every_judge(tmp_path: Path) -> None:
+    from baton.cli.init import example_study_text
+
+    study = parse_study(yaml.safe_load(example_study_text()))
+    judges = build_judges(study, base_dir=tmp_path, store=None, providers={"judge": FakeProvider()})
+    names = {d: [j.name for j in js] for d, js in judges.by_dimension.items()}
+    assert names == {
+        "correctness": ["correctness"],
+        "refusal": ["refusal", "refusal_phrases"],
+        "style": ["style", "length", "format", "language"],
+        "empathy": ["rubric"],
+    }

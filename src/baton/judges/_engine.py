@@ -106,7 +106,10 @@ def _pending(
     versions = {
         (v.item_id, v.model, v.dimension, v.judge): v.judge_version for v in store.verdicts()
     }
-    responses = [r for r in store.responses() if r.error is None and r.item_id in by_id]
+    models = {spec.name for spec in study.models}
+    responses = [
+        r for r in store.responses() if r.error is None and r.item_id in by_id and r.model in models
+    ]
     incumbent = {r.item_id: r for r in responses if r.model == study.incumbent.name}
     tasks: list[_Task] = []
     stale = 0
