@@ -12,14 +12,21 @@ from pathlib import Path
 from baton._analyse_evidence import human_by_response
 from baton._batches import BatchOptions
 from baton.domain import Label, Verdict
-from baton.judges import JudgeSpend, JudgeSummary, build_judges, judge_responses
+from baton.judges import (
+    JudgeSpend,
+    JudgeSummary,
+    LLMJudge,
+    build_judges,
+    judge_responses,
+    pending_cases,
+)
 from baton.labelling import StudyStore
 from baton.providers import Provider
-from baton.replay import RetryPolicy
+from baton.replay import ModelPlan, ReplayPlan, RetryPolicy, cache_key, estimated_tokens, token_cost
 from baton.study import JudgeSpec, Study
 from baton.workflow import check_fingerprint, recorded_step
 
-__all__ = ["JudgeAgreement", "JudgeRun", "judge_agreement", "judge_study"]
+__all__ = ["JudgeAgreement", "JudgeRun", "judge_agreement", "judge_study", "plan_judging"]
 
 
 @dataclass(frozen=True)
@@ -66,6 +73,47 @@ def judge_study(
         summary = asyncio.run(run())
         recorded.update(asdict(summary))
     return JudgeRun(summary, judges.spend)
+
+
+def plan_judging(
+    opened: StudyStore,
+    *,
+    base_dir: Path,
+    source: str,
+    providers: Mapping[str, Provider] | None = None,
+) -> ReplayPlan:
+    """A dry run of ``judge_study``, per judge model: the judgments pending, the calls the
+    cache answers, and the calls left with their estimated tokens and cost (output at most
+    ``max_tokens``; a retry after an unparseable answer comes on top). Calls nothing."""
+    study, store = opened.study, opened.store
+    judges = build_judges(
+        study, base_dir=base_dir, store=None, providers=providers or {}, source=source
+    )
+    rows: dict[str, list[int]] = {}
+    specs = {}
+    seen: set[str] = set()
+    for case, judge in pending_cases(study, store.items(), judges.by_dimension, store)[0]:
+        if not isinstance(judge, LLMJudge):
+            continue
+        spec = judge.client.spec
+        specs[spec.name] = spec
+        row = rows.setdefault(spec.name, [0, 0, 0, 0, 0])  # pending, cached, calls, in, out
+        row[0] += 1
+        for request in judge.requests(case):
+            key = cache_key(spec, request)
+            if key in seen or store.cached([key]):
+                row[1] += 1
+                continue
+            seen.add(key)
+            tokens_in, tokens_out = estimated_tokens(request)
+            row[2] += 1
+            row[3] += tokens_in
+            row[4] += tokens_out
+    plans = []
+    for name, (pending, cached, calls, tokens_in, tokens_out) in rows.items():
+        cost = token_cost(specs[name], tokens_in, tokens_out)
+        plans.append(ModelPlan(name, pending, cached, calls, tokens_in, tokens_out, cost))
+    return ReplayPlan(tuple(plans))
 
 
 @dataclass(frozen=True)

@@ -86,3 +86,21 @@ def test_a_judge_without_a_model_is_a_usage_error_naming_the_field(
     err = capsys.readouterr().err
     assert "dimensions[0].judge" in err
     assert "set judge_model" in err
+
+
+def test_a_dry_run_prints_the_judge_calls_and_cost_and_calls_nothing(
+    tmp_path: Path, study_data: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = judged_study_file(tmp_path, study_data)
+    capsys.readouterr()
+    assert main(["judge", str(path), "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "Dry run: what judging would do now" in out
+    assert "dry run: 6 judge calls" in out
+    store = open_store(default_store_url(path))
+    assert store.verdicts() == []
+    store.close()
+    assert main(["judge", str(path)]) == 0
+    capsys.readouterr()
+    assert main(["judge", str(path), "--dry-run"]) == 0
+    assert "dry run: 0 judge calls" in capsys.readouterr().out

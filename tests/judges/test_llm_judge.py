@@ -332,3 +332,29 @@ def test_the_example_study_builds_every_judge(tmp_path: Path) -> None:
         "style": ["style", "length", "format", "language"],
         "empathy": ["rubric"],
     }
+
+
+def test_identical_requests_in_flight_share_one_call(judged_study: dict[str, Any]) -> None:
+    async def slow_reply() -> list[Verdict]:
+        gate = asyncio.Event()
+
+        class Slow(FakeProvider):
+            async def complete(self, request: CompletionRequest) -> Completion:
+                self.requests.append(request)
+                await gate.wait()
+                return Completion('{"rationale": "ok", "score": "5"}', 100, 10)
+
+        provider = Slow()
+        judge = the_judge(judges_for(judged_study, provider), "style")
+        study = parse_study(judged_study)
+        same = [case(study, "style", model=m, text="Paris.") for m in ("old", "new")]
+        tasks = [asyncio.create_task(judge.judge(c)) for c in same]
+        await asyncio.sleep(0.05)
+        gate.set()
+        verdicts = await asyncio.gather(*tasks)
+        assert len(provider.requests) == 1
+        return verdicts
+
+    old, new = asyncio.run(slow_reply())
+    assert (old.category, new.category) == (5, 5)
+    assert old.cost_usd == new.cost_usd > 0

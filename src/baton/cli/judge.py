@@ -10,8 +10,15 @@ from rich.table import Table
 
 from baton._batches import BatchOptions
 from baton.cli._app import EXIT_CODES, app, console, err_console
+from baton.cli.replay import plan_table
 from baton.judges import BUILTIN_TEMPLATES, builtin_template
-from baton.judging import JudgeAgreement, JudgeRun, judge_agreement, judge_study
+from baton.judging import (
+    JudgeAgreement,
+    JudgeRun,
+    judge_agreement,
+    judge_study,
+    plan_judging,
+)
 from baton.labelling import open_study
 
 
@@ -19,6 +26,9 @@ from baton.labelling import open_study
 def judge(
     path: Path = typer.Argument(Path("study.yaml"), help="The study file."),
     concurrency: int = typer.Option(16, min=1, help="Judgments in flight at most."),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Print the judge calls a run would make and their estimated cost."
+    ),
 ) -> int:
     """Run every dimension's judge and checks on every response without a current verdict.
 
@@ -31,6 +41,15 @@ def judge(
         if not opened.store.responses():
             err_console.print("nothing to judge: the store holds no responses; run baton replay")
             return EXIT_CODES["runtime"]
+        if dry_run:
+            plan = plan_judging(opened, base_dir=path.resolve().parent, source=str(path))
+            console.print(plan_table(plan, title="Dry run: what judging would do now"))
+            console.print(
+                f"dry run: {plan.calls:,} judge calls, estimated cost at most "
+                f"${plan.cost_usd:,.4f} (a retry after an unparseable answer comes on top)",
+                soft_wrap=True,
+            )
+            return 0
         with console.status("judging"):
             run = judge_study(
                 opened,

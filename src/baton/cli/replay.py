@@ -72,8 +72,8 @@ def progress_bar() -> Progress:
     )
 
 
-def plan_table(plan: ReplayPlan) -> Table:
-    table = Table(title="Dry run: what a replay would do now", title_justify="left")
+def plan_table(plan: ReplayPlan, *, title: str = "Dry run: what a replay would do now") -> Table:
+    table = Table(title=title, title_justify="left")
     for name in ("model", "pending", "cached", "calls"):
         table.add_column(name, justify="left" if name == "model" else "right")
     table.add_column("input tokens ≈", justify="right")

@@ -17,7 +17,7 @@ from baton.judges._checks import (
     RefusalPhrases,
 )
 from baton.judges._client import Answer, JudgeClient, JudgeSpend
-from baton.judges._engine import JudgeSummary, judge_responses
+from baton.judges._engine import JudgeSummary, judge_responses, pending_cases
 from baton.judges._llm import BUILTIN_TEMPLATES, LLMJudge, builtin_template
 from baton.judges._output import CANNOT_JUDGE, OUTPUTS, Parsed, parse_output
 from baton.judges._refusal import OUTCOMES, refusal_outcome
@@ -59,5 +59,6 @@ __all__ = [
     "judge_responses",
     "judged",
     "parse_output",
+    "pending_cases",
     "refusal_outcome",
 ]

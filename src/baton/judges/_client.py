@@ -4,6 +4,7 @@ the judge model's prices."""
 
 from __future__ import annotations
 
+import asyncio
 import random
 from dataclasses import dataclass
 
@@ -42,7 +43,9 @@ class JudgeClient:
     """Asks one judge model, answering from the cache where it can.
 
     New answers wait in ``drain()`` to be stored with the verdicts they produced, in the same
-    transaction. A request that fails after its retries raises its ``ProviderError``.
+    transaction. Identical requests in flight at once share one call (two models that gave
+    the same answer to an item, judged on style, ask one question). A request that fails
+    after its retries raises its ``ProviderError``.
     """
 
     def __init__(
@@ -66,6 +69,7 @@ class JudgeClient:
             rng=random.Random(seed),
         )
         self._fresh: dict[str, CacheEntry] = {}
+        self._in_flight: dict[str, asyncio.Future[Answer]] = {}
 
     async def ask(self, request: CompletionRequest) -> Answer:
         key = cache_key(self.spec, request)
@@ -80,6 +84,25 @@ class JudgeClient:
                 entry.finish_reason,
             )
             return Answer(completion, self._cost(completion), cached=True)
+        shared = self._in_flight.get(key)
+        if shared is not None:
+            answer = await asyncio.shield(shared)
+            self.spend.cached += 1
+            return Answer(answer.completion, answer.cost_usd, cached=True)
+        future: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
+        self._in_flight[key] = future
+        try:
+            answer = await self._call(key, request)
+        except BaseException as error:
+            future.set_exception(error)
+            future.exception()  # retrieved: nobody else may be waiting for it
+            raise
+        finally:
+            del self._in_flight[key]
+        future.set_result(answer)
+        return answer
+
+    async def _call(self, key: str, request: CompletionRequest) -> Answer:
         outcome = await self._caller.call(request)
         self.spend.attempts += outcome.attempts
         if outcome.completion is None:

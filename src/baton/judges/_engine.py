@@ -21,7 +21,7 @@ from baton.judges._base import Judge, JudgeCase
 from baton.storage import CacheEntry, Store
 from baton.study import Study
 
-__all__ = ["JudgeSummary", "judge_responses"]
+__all__ = ["JudgeSummary", "judge_responses", "pending_cases"]
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ async def judge_responses(
 ) -> JudgeSummary:
     """Judge every successful response with every judge of its dimension (``judges`` maps a
     dimension's name to its judges); ``cache`` drains the judge models' new answers."""
-    tasks, stale = _pending(study, items, judges, store)
+    tasks, stale = pending_cases(study, items, judges, store)
     tally: Counter[str] = Counter()
     causes: Counter[str] = Counter()
     by_judge: Counter[str] = Counter()
@@ -98,9 +98,9 @@ async def judge_responses(
     )
 
 
-def _pending(
+def pending_cases(
     study: Study, items: Sequence[Item], judges: Mapping[str, Sequence[Judge]], store: Store
-) -> tuple[list[_Task], int]:
+) -> tuple[list[tuple[JudgeCase, Judge]], int]:
     """The (case, judge) pairs without a current verdict, and how many of them have a stale one."""
     by_id = {item.item_id: item for item in items}
     versions = {

@@ -127,6 +127,28 @@ class LLMJudge:
         canonical = json.dumps(shaped_by, sort_keys=True, default=str)
         return f"{self.name}-{hashlib.sha256(canonical.encode()).hexdigest()[:12]}"
 
+    @property
+    def client(self) -> JudgeClient:
+        return self._client
+
+    def requests(self, case: JudgeCase) -> list[CompletionRequest]:
+        """The first requests judging ``case`` sends (a retry after an unparseable answer
+        comes on top): one, two for pairwise (both orders), none where it abstains unasked."""
+        if self._kind != "pairwise":
+            return [self._request(self._variables(case, answer=case.text))]
+        if case.response.model == case.study.incumbent.name or case.incumbent is None:
+            return []
+        incumbent, candidate = case.incumbent.text or "", case.text
+        return [
+            self._request(self._variables(case, answer_a=incumbent, answer_b=candidate)),
+            self._request(self._variables(case, answer_a=candidate, answer_b=incumbent)),
+        ]
+
+    def _request(self, variables: dict[str, Any]) -> CompletionRequest:
+        prompt = self._template.render(**variables)
+        messages = (Message("system", self._system), Message("user", prompt))
+        return CompletionRequest(self._client.spec.model, messages, self._parameters)
+
     async def judge(self, case: JudgeCase) -> Verdict:
         if self._kind == "pairwise":
             return await self._pairwise(case)
@@ -198,15 +220,12 @@ class LLMJudge:
 
     async def _ask(self, variables: dict[str, Any]) -> _Asked:
         """Ask, and once more with the reason if the answer cannot be parsed."""
-        prompt = self._template.render(**variables)
-        messages: tuple[Message, ...] = (Message("system", self._system), Message("user", prompt))
+        request = self._request(variables)
         tokens_in = tokens_out = 0
         cost = 0.0
         reason = ""
         for _attempt in range(2):
-            answer: Answer = await self._client.ask(
-                CompletionRequest(self._client.spec.model, messages, self._parameters)
-            )
+            answer: Answer = await self._client.ask(request)
             completion = answer.completion
             tokens_in += completion.input_tokens
             tokens_out += completion.output_tokens
@@ -218,7 +237,8 @@ class LLMJudge:
             except JudgeOutputError as error:
                 reason = str(error)
                 retry = Message("user", RETRY.format(reason=reason))
-                messages = (*messages, Message("assistant", completion.text), retry)
+                messages = (*request.messages, Message("assistant", completion.text), retry)
+                request = CompletionRequest(request.model, messages, request.parameters)
                 continue
             declined = f"the judge declined: {parsed.rationale}" if parsed.declined else ""
             return _Asked(parsed, declined, tokens_in, tokens_out, cost)
