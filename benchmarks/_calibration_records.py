@@ -19,6 +19,7 @@ __all__ = [
     "Record",
     "bound_width",
     "comparison_records",
+    "condensed",
     "estimate_records",
     "summarise",
     "to_markdown",
@@ -225,13 +226,42 @@ def summarise(records: Sequence[Record], methods: Sequence[str]) -> pd.DataFrame
     return out.sort_values(["_s", "n", "_m"]).drop(columns=["_s", "_m"]).reset_index(drop=True)
 
 
+_CONDENSED = (
+    ("bayes", "θ cov"),
+    ("bayes", "Δ cov"),
+    ("ppi", "θ cov"),
+    ("ppi", "Δ cov"),
+    ("bayes", "θ width"),
+    ("ppi", "θ width"),
+    ("human", "θ width"),
+    ("bayes", "ESS/bound"),
+    ("bayes", "NI@−m"),
+    ("judge", "NI@−m"),
+)
+
+
+def condensed(table: pd.DataFrame) -> pd.DataFrame:
+    """One row per (source, n): the figures the targets are about, method by method."""
+    rows = []
+    for (source, n), cell in table.groupby(["source", "n"], sort=False):
+        by_method = cell.set_index("method")
+        row: dict[str, object] = {"source": source, "n": n}
+        for method, column in _CONDENSED:
+            value = by_method[column].get(method, np.nan)
+            row[f"{method} {column}"] = value
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def _cell_text(value: object, column: str) -> str:
     if isinstance(value, float) and np.isnan(value):
         return "–"
-    if column.endswith("ints") or column == "n":
+    if column.endswith("ints") or column == "n":  # counts
         return str(int(value))  # type: ignore[call-overload]
     if isinstance(value, float):
         return f"{value:+.3f}" if "bias" in column else f"{value:.3f}"
+    if isinstance(value, np.integer):
+        return str(int(value))
     return str(value)
 
 

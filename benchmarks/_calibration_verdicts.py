@@ -82,7 +82,7 @@ def _width(table: pd.DataFrame) -> Iterator[str]:
 
 def _efficiency(table: pd.DataFrame) -> Iterator[str]:
     good = _of(_values(table, "bayes", "ESS/bound"), "good")
-    if good:
+    if any(n >= 50 for n in good):  # the bar is for n ≥ 50 only: no such cell, no verdict
         ok = all(v >= ESS_BAR for n, v in good.items() if n >= 50)
         yield f"{_mark(ok)} good judge, n ≥ 50: bayes ESS ≥ {ESS_BAR} of the bound — {_by_n(good)}"
 
@@ -123,11 +123,8 @@ def _speed(speed: SpeedResult) -> Iterator[str]:
     )
 
 
-def verdicts(
-    simulated: pd.DataFrame, real: pd.DataFrame | None, speed: SpeedResult | None
-) -> list[str]:
-    """One line per target: PASS or MISS, with the figures behind it."""
-    lines = [
+def _simulated(simulated: pd.DataFrame) -> list[str]:
+    return [
         *_coverage(simulated, "simulated"),
         *(f"(diagnostic) {line}" for line in _coverage(simulated, "simulated", "bayes-central")),
         *_width(simulated),
@@ -135,6 +132,13 @@ def verdicts(
         *_false_acceptance(simulated),
         *_useless(simulated),
     ]
+
+
+def verdicts(
+    simulated: pd.DataFrame | None, real: pd.DataFrame | None, speed: SpeedResult | None
+) -> list[str]:
+    """One line per target: PASS or MISS, with the figures behind it."""
+    lines = _simulated(simulated) if simulated is not None else []
     if real is not None:
         lines += list(_coverage(real, "NQ-301"))
         lines += [f"(diagnostic) {x}" for x in _coverage(real, "NQ-301", "bayes-central")]

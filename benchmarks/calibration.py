@@ -16,7 +16,8 @@ at n = 20, 50, 150 human labels per stratum and ~2,000 judged, runs every method
 - uncal: the share of strata without labels reported as uncalibrated (should be 1).
 
 Then the same on real data (NQ-301, when ../shared/data holds it), the speed benchmark, and
-a verdict on each target of issue 3. Replications run on ``--workers`` processes.
+a verdict on each target of issue 3. Replications run on ``--workers`` processes;
+``--speed-only`` runs the speed benchmark alone (wall and CPU seconds).
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ from ._calibration_real import (
     headline_records,
     run_real_task,
 )
-from ._calibration_records import Record, summarise, to_markdown
+from ._calibration_records import Record, condensed, summarise, to_markdown
 from ._calibration_sim import METHODS, Task, run_task
 from ._calibration_speed import SpeedResult, run_speed
 from ._calibration_verdicts import verdicts
@@ -67,6 +68,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--real-data", type=Path, default=default_path())
     parser.add_argument("--skip-real", action="store_true")
     parser.add_argument("--skip-speed", action="store_true")
+    parser.add_argument(
+        "--speed-only",
+        action="store_true",
+        help="only the speed benchmark (e.g. on an idle machine)",
+    )
     parser.add_argument("--out", type=Path, default=None, help="also write the report here")
     return parser
 
@@ -124,9 +130,12 @@ def _speed_text(speed: SpeedResult) -> str:
         [
             f"speed: estimate(method='bayes') on {speed.rows:,} rows "
             "(3 dimensions × 6 regions × 5 models, 2,000 judged and 40 labelled per stratum)",
-            f"  warm (median of 3, after one call): {speed.warm_s:.2f} s",
-            f"  cold, fresh python: import + read CSV + estimate: {speed.cold_python_s:.2f} s",
-            f"  cold, `baton estimate table.csv ... -o result.json`: {speed.cold_cli_s:.2f} s",
+            f"  warm (median of 3, after one call): {speed.warm_s:.2f} s "
+            f"(CPU {speed.warm_cpu_s:.2f} s)",
+            f"  cold, fresh python: import + read CSV + estimate: {speed.cold_python_s:.2f} s "
+            f"(CPU {speed.cold_python_cpu_s:.2f} s)",
+            f"  cold, `baton estimate table.csv ... -o result.json`: {speed.cold_cli_s:.2f} s "
+            f"(CPU {speed.cold_cli_cpu_s:.2f} s)",
             f"  (`import baton.estimate` alone: {speed.import_s:.2f} s; load average "
             f"{' '.join(f'{x:.1f}' for x in speed.load)} on {os.cpu_count()} cores)",
         ]
@@ -141,7 +150,8 @@ def _simulated_section(args: argparse.Namespace, seconds: float, table: pd.DataF
         f"## Simulated families: {args.reps} replications per cell, {items}, "
         f"{args.draws} draws per fit, {seconds:.0f} s on {args.workers} workers"
     )
-    return f"{head}\n\n{to_markdown(table)}"
+    short = to_markdown(condensed(table))
+    return f"{head}\n\nIn short:\n\n{short}\n\nIn full:\n\n{to_markdown(table)}"
 
 
 def _real_section(records: list[Record], reps: int, seconds: float) -> str:
@@ -157,8 +167,17 @@ def _real_section(records: list[Record], reps: int, seconds: float) -> str:
     )
 
 
+def _speed() -> SpeedResult:
+    with tempfile.TemporaryDirectory() as work:
+        return run_speed(Path(work))
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     args = _parser().parse_args(argv)
+    if args.speed_only:
+        alone = _speed()
+        print("\n".join([_speed_text(alone), "", *verdicts(None, None, alone)]), flush=True)
+        return
     sections: list[str] = []
     started = time.perf_counter()
     sim_records = _run(run_task, _sim_tasks(args), args.workers, "simulated")
@@ -175,10 +194,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         print("\n" + sections[-1], flush=True)
     elif not args.skip_real:
         sections.append(f"(no real data at {args.real_data}: skipped)")
-    speed = None
+    speed: SpeedResult | None = None
     if not args.skip_speed:
-        with tempfile.TemporaryDirectory() as work:
-            speed = run_speed(Path(work))
+        speed = _speed()
         sections.append(_speed_text(speed))
         print("\n" + sections[-1], flush=True)
     sections.append("## Targets of issue 3\n\n" + "\n".join(verdicts(simulated, real, speed)))

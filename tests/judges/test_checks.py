@@ -8,7 +8,15 @@ from typing import Any
 import pytest
 
 from baton.domain import ExpectedBehaviour, Item, Response, Verdict
-from baton.judges import FormatCheck, Judge, JudgeCase, LanguageCheck, LengthCheck, RefusalPhrases
+from baton.judges import (
+    FormatCheck,
+    Judge,
+    JudgeCase,
+    LanguageCheck,
+    LengthCheck,
+    ReferenceMatch,
+    RefusalPhrases,
+)
 from baton.study import Study, parse_study
 
 
@@ -129,3 +137,26 @@ def test_language(
 def test_language_option_overrides_the_region(study: Study) -> None:
     text = "Your order will be delivered tomorrow morning, thank you."
     assert run(LanguageCheck("language", {"language": "en"}), study, text).category == 1
+
+
+@pytest.mark.parametrize(
+    ("answer", "reference", "category"),
+    [
+        ("The capital is Paris.", "Paris", 1),
+        ("bob russell", "Bobby Scott | Bob Russell", 1),
+        ("It was the President.", "the President", 1),
+        ("dave gahan", "David Gahan", 0),  # strict: a paraphrase fails (calibration corrects)
+        ("Parisian suburbs", "Paris", 0),  # whole words only
+        ("3. 97 degrees", "about 3.99 degrees | 3.99 degrees", 0),
+    ],
+)
+def test_reference_match(study: Study, answer: str, reference: str, category: int) -> None:
+    item = Item("i1", "eu", "question?", reference=reference)
+    case = JudgeCase(study, study.dimensions[0], item, Response("i1", "new", answer))
+    verdict = asyncio.run(ReferenceMatch("reference_match", {}).judge(case))
+    assert verdict.category == category
+
+
+def test_reference_match_abstains_without_a_reference(study: Study) -> None:
+    verdict = run(ReferenceMatch("reference_match", {}), study, "Paris")
+    assert verdict.abstention == "the item has no reference answer"

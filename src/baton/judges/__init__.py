@@ -14,6 +14,7 @@ from baton.judges._checks import (
     FormatCheck,
     LanguageCheck,
     LengthCheck,
+    ReferenceMatch,
     RefusalPhrases,
 )
 from baton.judges._client import Answer, JudgeClient, JudgeSpend
@@ -51,6 +52,7 @@ __all__ = [
     "LanguageCheck",
     "LengthCheck",
     "Parsed",
+    "ReferenceMatch",
     "RefusalPhrases",
     "abstain",
     "build_judges",

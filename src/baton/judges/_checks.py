@@ -1,9 +1,10 @@
 """Deterministic checks: free, instant, reproducible signals that run beside the LLM judges.
 
 ``refusal_phrases`` (a refusal detector), ``length`` (word or character bounds), ``format``
-(JSON, a pattern required or forbidden) and ``language`` (the answer is in its region's
-language, identified by Lingua). Each one's version is a hash of its options, so editing
-them redoes its verdicts and no others.
+(JSON, a pattern required or forbidden), ``language`` (the answer is in its region's
+language, identified by Lingua) and ``reference_match`` (the answer contains the item's
+reference answer, or one of its alternatives, after normalisation). Each one's version is a
+hash of its options, so editing them redoes its verdicts and no others.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ __all__ = [
     "FormatCheck",
     "LanguageCheck",
     "LengthCheck",
+    "ReferenceMatch",
     "RefusalPhrases",
     "check_version",
 ]
@@ -172,6 +174,39 @@ class LanguageCheck:
         code = found.iso_code_639_1.name.lower()
         rationale = f"identified {found.name.title()} ({code}); expected {expected}"
         return judged(self.name, self.version, case, int(code == expected), rationale=rationale)
+
+
+class ReferenceMatch:
+    """Passes answers that contain the item's reference answer — or any of its alternatives,
+    separated by ``separator`` (default ``|``) — once both are normalised (lower case, no
+    punctuation, no articles, single spaces: the SQuAD normalisation; "recall" exact match).
+    Abstains on items without a reference. Strict by design: a correct paraphrase fails, so
+    it needs calibrating like any judge, and says so per model in ``baton judges``."""
+
+    def __init__(self, name: str, options: Mapping[str, Any]) -> None:
+        self.name = name
+        self._separator = str(options.get("separator", "|"))
+        self.version = check_version(name, {"separator": self._separator})
+
+    async def judge(self, case: JudgeCase) -> Verdict:
+        reference = case.item.reference
+        if not reference:
+            return abstain(self.name, self.version, case, "the item has no reference answer")
+        answer = f" {normalise(case.text)} "
+        alternatives = [normalise(a) for a in reference.split(self._separator)]
+        found = next((a for a in alternatives if a and f" {a} " in answer), None)
+        rationale = f"contains {found!r}" if found else "contains no reference answer"
+        return judged(self.name, self.version, case, int(found is not None), rationale=rationale)
+
+
+_ARTICLES = re.compile(r"\b(a|an|the)\b")
+_PUNCTUATION = re.compile(r"[^\w\s]")
+
+
+def normalise(text: str) -> str:
+    """Lower case, punctuation and articles dropped, whitespace collapsed."""
+    text = _PUNCTUATION.sub(" ", text.lower())
+    return " ".join(_ARTICLES.sub(" ", text).split())
 
 
 @cache

@@ -23,7 +23,13 @@ from jinja2 import TemplateError
 
 from baton.errors import StudyError
 from baton.judges._base import Judge
-from baton.judges._checks import FormatCheck, LanguageCheck, LengthCheck, RefusalPhrases
+from baton.judges._checks import (
+    FormatCheck,
+    LanguageCheck,
+    LengthCheck,
+    ReferenceMatch,
+    RefusalPhrases,
+)
 from baton.judges._client import JudgeClient, JudgeSpend
 from baton.judges._llm import BUILTIN_TEMPLATES, PAIRWISE_TEMPLATE, LLMJudge, builtin_template
 from baton.judges._output import OutputKind
@@ -167,11 +173,13 @@ _CHECKS: dict[str, Callable[[str, Mapping[str, Any]], Judge]] = {
     "length": LengthCheck,
     "format": FormatCheck,
     "language": LanguageCheck,
+    "reference_match": ReferenceMatch,
 }
 
 
 def create_check(spec: JudgeSpec, context: JudgeContext) -> Judge:
-    """A deterministic check: ``refusal_phrases``, ``length``, ``format`` or ``language``."""
+    """A deterministic check: ``refusal_phrases``, ``length``, ``format``, ``language`` or
+    ``reference_match``."""
     if spec.scale != "binary":
         raise ValueError(f"the {spec.name} check passes or fails: its scale is binary")
     return _CHECKS[spec.name](spec.name, spec.options)
