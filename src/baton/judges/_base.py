@@ -63,13 +63,8 @@ def judged(
     cost_usd: float = 0.0,
 ) -> Verdict:
     """A verdict with a category on ``case``."""
-    name = spec if isinstance(spec, str) else spec.name
     return Verdict(
-        case.item.item_id,
-        case.response.model,
-        case.dimension.name,
-        name,
-        version,
+        *_key(spec, version, case),
         category,
         rationale=rationale,
         outcome=outcome,
@@ -90,16 +85,17 @@ def abstain(
     cost_usd: float = 0.0,
 ) -> Verdict:
     """An explicit abstention on ``case``, saying why."""
-    name = spec if isinstance(spec, str) else spec.name
     return Verdict(
-        case.item.item_id,
-        case.response.model,
-        case.dimension.name,
-        name,
-        version,
+        *_key(spec, version, case),
         None,
         abstention=reason,
         input_tokens=input_tokens,
         output_tokens=output_tokens,
         cost_usd=cost_usd,
     )
+
+
+def _key(spec: JudgeSpec | str, version: str, case: JudgeCase) -> tuple[str, str, str, str, str]:
+    """item, model, dimension, judge and version: what every verdict on ``case`` starts with."""
+    name = spec if isinstance(spec, str) else spec.name
+    return case.item.item_id, case.response.model, case.dimension.name, name, version
