@@ -111,6 +111,17 @@ def _go_share(rows: pd.DataFrame) -> tuple[float, int]:
     return float(np.mean([c == "go" for c in calls])), len(calls)
 
 
+def _cell_rate(k: int, n: int) -> str:
+    """k of n cells as a rate with its 90% Wilson interval (cells of one run are not
+    independent, so read it as a lower bound on the uncertainty)."""
+    if n == 0:
+        return "–"
+    z, p = 1.645, k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return f"{_pct(p)} ({k} of {n}) [{_pct(centre - half)}–{_pct(centre + half)}]"
+
+
 def check_table(records: pd.DataFrame, checks: Sequence[str]) -> list[dict[str, Any]]:
     """P(a candidate's overall go) and the per-cell go rate, at Δ = −margin and Δ = 0."""
     out = []
@@ -126,7 +137,9 @@ def check_table(records: pd.DataFrame, checks: Sequence[str]) -> list[dict[str, 
                     "arm": ARM_NAMES[arm],
                     "reps": len(rows),
                     "P(candidate go)": f"{_pct(share)} of {n}",
-                    "cells called go": _pct(float(rows["cell_go"].sum() / rows["cells"].sum())),
+                    "cells called go [90% Wilson]": _cell_rate(
+                        int(rows["cell_go"].sum()), int(rows["cells"].sum())
+                    ),
                     "cells undecided": _pct(float(rows["undecided"].sum() / rows["cells"].sum())),
                     "labels mean": f"{rows['labels'].mean():,.0f}",
                 }

@@ -38,7 +38,11 @@ def open_study(path: Path) -> StudyStore:
 
 
 def decide_study(opened: StudyStore, *, seed: int = 0) -> StudyResult:
-    """Calibrated estimates and go / no-go / inconclusive calls from the labels so far."""
+    """Calibrated estimates and go / no-go / inconclusive calls from the labels so far.
+
+    One look at the study's confidence. Deciding again after every batch and keeping the
+    first go is a sequential rule with a higher false acceptance; ``plan_study`` simulates
+    the loop with per-look thresholds (``baton.decision.interim_thresholds``) instead."""
     store = opened.store
     return analyse_study(
         opened.study,

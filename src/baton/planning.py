@@ -4,7 +4,8 @@ From the judged responses and a prior on the judge's quality (sensitivity and sp
 or figures measured on another study), each stratum's true pass rate is inferred from the
 judge's pass share (θ = (q + Sp − 1) / (Se + Sp − 1)), human labels consistent with it are
 simulated for the responses actually judged, and the sequential rule (allocation, refit,
-stop decided strata) is run on them. Repeated, this gives the labels each (dimension,
+stop decided strata, calls at the interim thresholds spread over the rounds the budget
+allows) is run on them. Repeated, this gives the labels each (dimension,
 region) needs to be decided with 80% and 95% probability, and their cost in reviewer time.
 """
 

@@ -4,6 +4,14 @@ for next. No I/O here."""
 from __future__ import annotations
 
 from baton.decision._allocation import LabelUnit, allocate_units, systematic_pps
+from baton.decision._interim import (
+    InterimLook,
+    InterimState,
+    interim_look,
+    interim_thresholds,
+    interim_z,
+    pocock_spending,
+)
 from baton.decision._noninferiority import (
     MAX_LABELS_NEEDED,
     candidate_verdict,
@@ -18,13 +26,19 @@ __all__ = [
     "MAX_LABELS_NEEDED",
     "CandidateVerdict",
     "Decision",
+    "InterimLook",
+    "InterimState",
     "LabelUnit",
     "Outcome",
     "allocate_units",
     "candidate_verdict",
     "decide_comparisons",
+    "interim_look",
+    "interim_thresholds",
+    "interim_z",
     "labels_needed_estimate",
     "noninferiority_outcome",
     "noninferiority_probability",
+    "pocock_spending",
     "systematic_pps",
 ]

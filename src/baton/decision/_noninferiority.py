@@ -5,6 +5,12 @@ no-go when P(Δ > −margin) ≤ 1 − confidence, and otherwise inconclusive, w
 stratum still needs. A candidate is a go when it is non-inferior on every dimension in
 every region at or above the traffic threshold; a smaller region that is clearly worse is
 flagged by name, never pooled away.
+
+These are the calls of one look at the labels so far (``baton decide``). A loop that looks
+after every batch and keeps the first call must make each call at a stricter, per-look
+threshold, or a cell at Δ = −margin is called go far more often than 1 − confidence:
+``baton.decision._interim`` gives those thresholds, and the simulated loop
+(``baton.simulate._sequential``, ``baton plan``, the decisions benchmark) uses them.
 """
 
 from __future__ import annotations
