@@ -44,10 +44,7 @@ def load(path: Path) -> tuple[list[Item], list[Response], list[Label], pd.DataFr
     for row in raw.drop_duplicates("item_id").itertuples():
         gold = " | ".join(ast.literal_eval(str(row.gold_answers)))
         items[str(row.item_id)] = Item(str(row.item_id), REGION, str(row.prompt), reference=gold)
-    responses = [
-        Response(str(r.item_id), str(r.model), str(r.response))
-        for r in raw.itertuples()
-    ]
+    responses = [Response(str(r.item_id), str(r.model), str(r.response)) for r in raw.itertuples()]
     labels = [
         Label(str(r.item_id), str(r.model), "correctness", "adjudicated", int(bool(r.human_label)))
         for r in raw.itertuples()

@@ -6,7 +6,9 @@ study (items, two models' responses, judge verdicts; no labels), starts ``baton 
 serve`` as its own process on a free loopback port, and lets each rater thread log in with
 its link and then, as fast as it can, load its next screen (GET /rate: the claim) and send
 its answers (POST: the labels). Bounded: a fixed number of submissions per rater and a time
-limit. Client and server share the machine's cores. PostgreSQL runs when
+limit. Client and server share the machine's cores, so the raters use the standard
+library's light ``http.client``, and the table shows the CPU time of each side per
+submission and the load average around each backend's run. PostgreSQL runs when
 ``BATON_TEST_POSTGRES_URL`` (or ``--postgres``) names a server; it gets a fresh database,
 dropped afterwards.
 """
@@ -14,6 +16,7 @@ dropped afterwards.
 from __future__ import annotations
 
 import argparse
+import http.client
 import multiprocessing
 import os
 import random
@@ -30,6 +33,7 @@ from dataclasses import dataclass, field
 from multiprocessing.pool import ThreadPool
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 import httpx
 import numpy as np
@@ -149,32 +153,58 @@ def _wait_until_ready(link: str, timeout_s: float = 120.0) -> None:
 
 
 def rater(job: tuple[str, int, float, float, int]) -> Timings:
-    """One rater in its own process: log in, wait for ``start_at``, then load the next
-    screen and send answers, ``submissions`` times or until ``stop_at`` (``time.time()``)."""
+    """One rater: log in, wait for ``start_at``, then load the next screen and send answers,
+    ``submissions`` times or until ``stop_at`` (``time.time()``).
+
+    A browser does this from its own machine; here the raters share the server's cores, so
+    each speaks HTTP/1.1 over one kept-alive connection with the standard library's
+    ``http.client``, which costs a fraction of the CPU of a full client such as httpx (the
+    table shows what the raters used)."""
     link, submissions, start_at, stop_at, seed = job
     rng, timings = random.Random(seed), Timings()
-    with httpx.Client(timeout=30, follow_redirects=False) as client:
-        client.get(link)  # sets the cookie
-        base = link.partition("/login")[0]
+    url = urlsplit(link)
+    connection = http.client.HTTPConnection(url.netloc, timeout=30)
+    try:
+        status, headers, _ = _request(connection, "GET", f"{url.path}?{url.query}", {})
+        cookie = {"Cookie": headers["set-cookie"].partition(";")[0]}
         time.sleep(max(start_at - time.time(), 0))
+        connection.close()  # idle past the server's keep-alive: the next request reconnects
         for _ in range(submissions):
             if time.time() > stop_at:
                 break
             started = time.perf_counter()
-            page = client.get(base + "/rate")
+            status, _, page = _request(connection, "GET", "/rate", cookie)
             got = time.perf_counter() - started
-            action, csrf = _FORM.search(page.text), _CSRF.search(page.text)
-            if page.status_code != 200 or not action or not csrf:
-                timings.errors.append(f"GET {page.status_code}")
+            action, csrf = _FORM.search(page), _CSRF.search(page)
+            if status != 200 or not action or not csrf:
+                timings.errors.append(f"GET {status}")
                 break
             answers = {f"answer-{i}": str(rng.randint(0, 1)) for i in range(len(MODELS))}
+            body = urlencode({"csrf": csrf.group(1), **answers})
+            form = {**cookie, "Content-Type": "application/x-www-form-urlencoded"}
             started = time.perf_counter()
-            sent = client.post(base + action.group(1), data={"csrf": csrf.group(1), **answers})
+            status, headers, _ = _request(connection, "POST", action.group(1), form, body)
             timings.post_s.append(time.perf_counter() - started)
             timings.get_s.append(got)
-            if sent.headers.get("location") != "/rate?notice=saved":
-                timings.errors.append(f"POST {sent.status_code} {sent.headers.get('location')}")
+            if headers.get("location") != "/rate?notice=saved":
+                timings.errors.append(f"POST {status} {headers.get('location')}")
+    finally:
+        connection.close()
     return timings
+
+
+def _request(
+    connection: http.client.HTTPConnection,
+    method: str,
+    path: str,
+    headers: dict[str, str],
+    body: str | None = None,
+) -> tuple[int, dict[str, str], str]:
+    """One request on a kept-alive connection: status, headers (lower-case names), body."""
+    connection.request(method, path, body=body, headers=headers)
+    response = connection.getresponse()
+    text = response.read().decode("utf-8")
+    return response.status, {k.lower(): v for k, v in response.getheaders()}, text
 
 
 def run_backend(name: str, store: str | None, args: argparse.Namespace) -> dict[str, float]:
@@ -196,10 +226,16 @@ def run_backend(name: str, store: str | None, args: argparse.Namespace) -> dict[
                 ]
                 pending = pool.map_async(rater, jobs)
                 time.sleep(max(start_at - time.time(), 0))
+                load_before = os.getloadavg()[0]
                 cpu_before, started = cpu_seconds(pid), time.perf_counter()
+                client_before = time.process_time()
                 done = pending.get(timeout=args.seconds + 120)
                 wall = time.perf_counter() - started
                 server_cpu = cpu_seconds(pid) - cpu_before
+                client_cpu = time.process_time() - client_before  # the rater threads
+                if args.clients == "processes":
+                    client_cpu = float("nan")
+                load_after = os.getloadavg()[0]
             timings = Timings(
                 post_s=[x for t in done for x in t.post_s],
                 get_s=[x for t in done for x in t.get_s],
@@ -217,8 +253,10 @@ def run_backend(name: str, store: str | None, args: argparse.Namespace) -> dict[
         "get_p99": float(np.percentile(get, 99)),
         "cycle_p99": float(np.percentile(post + get, 99)),
         "server_cpu_ms": server_cpu * 1000 / max(len(post), 1),
+        "client_cpu_ms": client_cpu * 1000 / max(len(post), 1),
         "errors": len(timings.errors),
         "labels": labels,
+        "load": f"{load_before:.1f}–{load_after:.1f}",  # type: ignore[dict-item]
         "first_error": timings.errors[0] if timings.errors else "",  # type: ignore[dict-item]
     }
 
@@ -268,11 +306,12 @@ def main() -> None:
         print("PostgreSQL skipped: set BATON_TEST_POSTGRES_URL or --postgres")
     print(
         f"{args.raters} concurrent raters ({args.clients}), {len(MODELS)} answers per screen, "
-        f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}"
+        f"{os.cpu_count()} cores; load: the 1-minute load average as each backend's run "
+        "began and ended"
     )
     print(
         "backend     submissions  per s   POST p50/p99 ms  GET p50/p99 ms  "
-        "GET+POST p99 ms  server CPU ms/submission  errors  labels stored"
+        "GET+POST p99 ms  CPU ms/submission: server, raters  errors  labels stored  load"
     )
     for r in results:
         if r["first_error"]:
@@ -281,8 +320,8 @@ def main() -> None:
             f"{r['backend']:<11} {r['submissions']:>11.0f}  {r['per_s']:>5.0f}  "
             f"{r['post_p50']:>6.1f} / {r['post_p99']:<6.1f}  "
             f"{r['get_p50']:>5.1f} / {r['get_p99']:<6.1f}  {r['cycle_p99']:>15.1f}  "
-            f"{r['server_cpu_ms']:>24.1f}  "
-            f"{r['errors']:>6.0f}  {r['labels']:>13.0f}"
+            f"{r['server_cpu_ms']:>25.1f}, {r['client_cpu_ms']:<6.1f}  "
+            f"{r['errors']:>6.0f}  {r['labels']:>13.0f}  {r['load']}"
         )
 
 

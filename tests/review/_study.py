@@ -3,16 +3,29 @@ the review app starts from."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+import uuid
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 import yaml
+from sqlalchemy import create_engine, text
 
 from baton.domain import Item, Message, Response, Verdict
 from baton.labelling import StudyStore, open_study
+from baton.storage import open_store
+from baton.storage._engine import parse_store_url
+from baton.study import load_study
+from tests.storage.conftest import POSTGRES_SKIP_REASON, POSTGRES_URL_VARIABLE
+
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+"""Parameters of a test run on both backends (PostgreSQL when the test server is named)."""
 
 MODELS = ("gpt-old", "gpt-new")
 """Model names that must never reach a rater's page."""
@@ -106,5 +119,59 @@ def opened_study(folder: Path, size: StudySize = StudySize()) -> StudyStore:
     return open_study(write_study(folder, size))
 
 
+@contextmanager
+def study_on(backend: str, folder: Path, size: StudySize = StudySize()) -> Iterator[StudyStore]:
+    """The study, open on ``backend``: SQLite in ``folder``, or PostgreSQL in a fresh schema
+    of the server named by ``BATON_TEST_POSTGRES_URL`` (dropped afterwards; skips without
+    one). Closed afterwards."""
+    if backend == "sqlite":
+        opened = opened_study(folder, size)
+        try:
+            yield opened
+        finally:
+            opened.store.close()
+        return
+    url = os.environ.get(POSTGRES_URL_VARIABLE, "")
+    if not url:
+        pytest.skip(POSTGRES_SKIP_REASON)
+    schema = f"baton_test_{uuid.uuid4().hex}"
+    admin = create_engine(parse_store_url(url))
+    try:
+        with admin.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / "study.yaml"
+        path.write_text(yaml.safe_dump(study_document(size)), encoding="utf-8")
+        opened = StudyStore(load_study(path), open_store(url, schema=schema))
+        try:
+            items, responses, verdicts = contents(size)
+            opened.store.add_items(items)
+            opened.store.add_responses(responses)
+            opened.store.add_verdicts(verdicts)
+            yield opened
+        finally:
+            opened.store.close()
+            with admin.begin() as connection:
+                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    finally:
+        admin.dispose()
+
+
 def names(values: Sequence[Any]) -> list[str]:
     return [getattr(v, "name", str(v)) for v in values]
+
+
+def check_stored(opened: StudyStore, acknowledged: list[tuple[str, int]]) -> None:
+    """Exactly the acknowledged submissions are stored, each once, with its labels."""
+    assert len(set(acknowledged)) == len(acknowledged)
+    slots = opened.store.review.slots()
+    done = [s for s in slots if s.done_at is not None]
+    assert {(s.rater, s.slot_id) for s in done} == set(acknowledged)
+    units = Counter((s.item_id, s.dimension, s.rater) for s in done)
+    assert max(units.values()) == 1  # nobody labelled a unit twice
+    labels = opened.store.labels()
+    assert len(labels) == len(MODELS) * len(acknowledged)
+    by_unit = Counter((lab.item_id, lab.dimension, lab.rater) for lab in labels)
+    assert by_unit == {unit: len(MODELS) for unit in units}
+    probability = {(s.item_id, s.dimension): s.inclusion_prob for s in done}
+    assert all(lab.inclusion_prob == probability[lab.item_id, lab.dimension] for lab in labels)

@@ -9,10 +9,13 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import text
 
 from baton.domain import Item, Label, Message, Response
 from baton.errors import StorageError
 from baton.storage import Claim, Rater, Skip, SlotCounts, SlotRequest, Store
+from baton.storage._review import _claim_postgres
+from baton.storage._sql import SqlStore
 from tests.storage.conftest import Opener
 
 NOW = datetime(2030, 1, 1, 12, tzinfo=UTC)
@@ -155,6 +158,72 @@ def test_unit_content_is_the_item_with_every_models_response(store: Store) -> No
     assert content[0] == item
     assert [(r.model, r.text, r.error) for r in content[1]] == [("a", None, "x"), ("b", "B", None)]
     assert store.review.unit_content("missing") is None
+
+
+def test_a_claim_carries_the_units_content(store: Store) -> None:
+    item = Item("item-0000", "eu", "Why?", context=(Message("user", "hi"),), reference="So.")
+    store.add_items([item])
+    store.add_responses(
+        [Response("item-0000", "b", "B"), Response("item-0000", "a", None, error="x")]
+    )
+    store.review.add_slots(units(2))  # item-0001 has no item or response stored
+    first = store.review.claim_slot("ann", now=NOW, stale_before=LONG_AGO)
+    assert first.slot is not None
+    assert first.content == store.review.unit_content("item-0000")
+    assert first.content is not None
+    assert first.content[0] == item
+    assert [r.model for r in first.content[1]] == ["a", "b"]
+    again = store.review.claim_slot("ann", now=NOW, stale_before=LONG_AGO)  # the held slot
+    assert again == first
+    other = store.review.claim_slot("bob", now=NOW, stale_before=LONG_AGO)
+    assert other.slot is not None
+    assert other.slot.item_id == "item-0001"
+    assert other.content is None
+
+
+def test_completing_stores_all_of_it_or_nothing(store: Store) -> None:
+    store.review.add_slots(units(1))
+    slot_id = claim(store, "ann")
+    assert slot_id is not None
+    labels = labels_for(store, slot_id, "ann")
+    store.add_labels(labels[1:])  # a label of this unit already stored (by another path)
+    with pytest.raises(StorageError, match="storing labels"):
+        store.review.complete_slot(slot_id, "ann", labels, now=NOW)
+    held = store.review.slot(slot_id)
+    assert held is not None
+    assert held.done_at is None  # not marked done: the labels were not stored
+    assert held.rater == "ann"
+    assert store.labels() == labels[1:]
+
+
+def test_adding_slots_refreshes_the_planners_statistics(store: Store) -> None:
+    """Without them PostgreSQL has a claim read and sort every open slot instead of taking
+    the first free one in index order."""
+    assert isinstance(store, SqlStore)
+    if store.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's planner only")
+    store.review.add_slots(units(300, copies=2))
+    with store.engine.connect() as connection:
+        estimated = connection.execute(
+            text("SELECT reltuples FROM pg_class WHERE oid = 'review_slots'::regclass")
+        ).scalar_one()
+    assert estimated == 600
+
+
+def test_a_claims_asynchronous_commit_ends_with_it(store: Store) -> None:
+    """The claim's ``synchronous_commit = off`` must not outlive its transaction on the
+    pooled connection, or the next labels stored through it would not be durable."""
+    assert isinstance(store, SqlStore)
+    if store.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's synchronous_commit only")
+    store.review.add_slots(units(1))
+    with store.engine.connect() as connection:
+        connection.execution_options(isolation_level="AUTOCOMMIT")
+        parameters = {"p_rater": "ann", "p_now": NOW, "p_stale": LONG_AGO, "p_max_done": 5}
+        claimed = _claim_postgres(connection, parameters)
+        setting = connection.execute(text("SHOW synchronous_commit")).scalar_one()
+    assert claimed.slot is not None
+    assert setting == "on"
 
 
 @pytest.mark.parametrize("same_rater", [False, True], ids=["raters", "one-rater-many-tabs"])

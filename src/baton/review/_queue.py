@@ -42,8 +42,8 @@ __all__ = [
 
 Clock = Callable[[], datetime]
 _CONTENT_TTL_S = 60.0
-"""How long an item's content is kept in memory (a failed response replayed since then
-shows after at most this long)."""
+"""How long an item's content, read with each claim of it, is kept in memory to check the
+answers sent for it (which models' answers were shown)."""
 Refusal = Literal["incomplete", "not_held", "bad_reason"]
 """Why a submission or skip was not stored: answers missing or invalid; the slot is not
 (or no longer) the rater's; an unknown skip reason."""
@@ -164,7 +164,8 @@ class ReviewQueue:
         if claim.slot is None:
             return WaitingScreen(done, rater.quota, quota_reached=done >= rater.quota)
         self._claimed.put(claim.slot.slot_id, claim.slot)
-        return self._screen(claim.slot, done, rater.quota)
+        self._content.put(claim.slot.item_id, claim.content)  # for the submission's check
+        return self._screen(claim.slot, claim.content, done, rater.quota)
 
     def submit(self, rater: Rater, submission: Submission) -> Refusal | None:
         """Store the labels of a submission; None when stored, else why it was refused."""
@@ -278,8 +279,9 @@ class ReviewQueue:
             self._content.put(item_id, content)
         return content
 
-    def _screen(self, slot: Slot, done: int, quota: int) -> Screen:
-        content = self._unit_content(slot.item_id)
+    def _screen(
+        self, slot: Slot, content: tuple[Item, list[Response]] | None, done: int, quota: int
+    ) -> Screen:
         item, responses = content if content else (Item(slot.item_id, slot.region, ""), [])
         by_model: dict[str, Response] = {r.model: r for r in responses}
         order = [m for m in presentation_order(slot.order_seed, self._models) if m in by_model]

@@ -35,6 +35,11 @@ WRITE = "baton_write"
 
 SQLITE_TIMEOUT_S = 30.0
 POSTGRES_CONNECT_TIMEOUT_S = 10
+POSTGRES_POOL_SIZE = 16
+"""Connections a PostgreSQL engine keeps open. The review app serves each request on a
+thread of its own, holding one connection at a time; with SQLAlchemy's default of 5, every
+request beyond the fifth at once opened a connection (a new server process) and closed it
+again. Connections are opened as needed, so a command that uses one holds one."""
 _POSTGRES_DRIVERS = {"postgresql", "postgres", "postgresql+psycopg"}
 _SCHEMA_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 _USAGE = "use sqlite:///path/to/baton.db or postgresql://user@host/database"
@@ -127,7 +132,9 @@ def _postgres_engine(url: URL, schema: str | None) -> Engine:
             )
         connect_args["options"] = f"-csearch_path={schema}"
     try:
-        return create_engine(url, connect_args=connect_args, pool_pre_ping=True)
+        return create_engine(
+            url, connect_args=connect_args, pool_pre_ping=True, pool_size=POSTGRES_POOL_SIZE
+        )
     except ImportError as error:
         raise StorageError(
             f"store {describe(url)} is a PostgreSQL database, which needs psycopg: "

@@ -26,6 +26,7 @@ __all__ = [
     "Slot",
     "SlotCounts",
     "SlotRequest",
+    "UnitContent",
 ]
 
 RaterRole = Literal["rater", "admin"]
@@ -69,13 +70,20 @@ class Slot:
     done_at: datetime | None
 
 
+UnitContent = tuple[Item, list[Response]]
+"""An item and every model's stored response to it (by model)."""
+
+
 @dataclass(frozen=True)
 class Claim:
-    """What a claim got: the slot (None when there is none, or the quota is reached) and how
-    many slots the rater has finished."""
+    """What a claim got: the slot (None when there is none, or the quota is reached), how
+    many slots the rater has finished, and the slot's item with every model's response to it
+    (read with the claim, so showing it takes no second query; None without a slot, or when
+    the item is not in the store)."""
 
     slot: Slot | None
     done: int
+    content: UnitContent | None = None
 
 
 @dataclass(frozen=True)
@@ -120,7 +128,7 @@ class ReviewStore(Protocol):
 
     def slots(self) -> list[Slot]: ...
 
-    def unit_content(self, item_id: str) -> tuple[Item, list[Response]] | None:
+    def unit_content(self, item_id: str) -> UnitContent | None:
         """The item and every model's stored response to it (by model), or None."""
         ...
 
@@ -138,14 +146,15 @@ class ReviewStore(Protocol):
         (or whose claim is older than ``stale_before``) of a unit ``rater`` has neither held
         nor skipped, claimed for ``rater`` — unless ``rater`` has finished ``max_done``
         slots already. Atomic: concurrent callers never get the same slot. The claim also
-        says how many slots ``rater`` has finished."""
+        says how many slots ``rater`` has finished, and carries the slot's content."""
         ...
 
     def complete_slot(
         self, slot_id: int, rater: str, labels: Sequence[Label], *, now: datetime
     ) -> bool:
         """Store ``labels`` and mark the slot done, if ``rater`` holds it and it is not
-        done; otherwise write nothing and return False."""
+        done; otherwise write nothing and return False. Atomic, and durable once it returns
+        True (the labels are committed as the store commits any data)."""
         ...
 
     def release_slot(self, slot_id: int, skip: Skip) -> bool:

@@ -68,6 +68,7 @@ def _environment() -> jinja2.Environment:
         loader=jinja2.FileSystemLoader(_TEMPLATES_DIR),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
+        auto_reload=False,  # the templates ship with Baton: no stat() per page to check them
         trim_blocks=True,
         lstrip_blocks=True,
     )
