@@ -28,6 +28,20 @@ def opener(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Opener]:
         url = f"sqlite:///{tmp_path / 'store' / 'baton.db'}"
         yield lambda: open_store(url)
         return
+    yield from _postgres_opener()
+
+
+@pytest.fixture
+def postgres_store() -> Iterator[Store]:
+    """The store on PostgreSQL alone, for behaviour only PostgreSQL has."""
+    for open_again in _postgres_opener():
+        opened = open_again()
+        yield opened
+        opened.close()
+
+
+def _postgres_opener() -> Iterator[Opener]:
+    """An opener on a fresh schema of the test server, dropped afterwards."""
     url = os.environ.get(POSTGRES_URL_VARIABLE, "")
     if not url:
         pytest.skip(POSTGRES_SKIP_REASON)

@@ -196,12 +196,12 @@ def test_completing_stores_all_of_it_or_nothing(store: Store) -> None:
     assert store.labels() == labels[1:]
 
 
-def test_adding_slots_refreshes_the_planners_statistics(store: Store) -> None:
+@pytest.mark.postgres
+def test_adding_slots_refreshes_the_planners_statistics(postgres_store: Store) -> None:
     """Without them PostgreSQL has a claim read and sort every open slot instead of taking
     the first free one in index order."""
+    store = postgres_store
     assert isinstance(store, SqlStore)
-    if store.engine.dialect.name != "postgresql":
-        pytest.skip("PostgreSQL's planner only")
     store.review.add_slots(units(300, copies=2))
     with store.engine.connect() as connection:
         estimated = connection.execute(
@@ -210,12 +210,12 @@ def test_adding_slots_refreshes_the_planners_statistics(store: Store) -> None:
     assert estimated == 600
 
 
-def test_a_claims_asynchronous_commit_ends_with_it(store: Store) -> None:
+@pytest.mark.postgres
+def test_a_claims_asynchronous_commit_ends_with_it(postgres_store: Store) -> None:
     """The claim's ``synchronous_commit = off`` must not outlive its transaction on the
     pooled connection, or the next labels stored through it would not be durable."""
+    store = postgres_store
     assert isinstance(store, SqlStore)
-    if store.engine.dialect.name != "postgresql":
-        pytest.skip("PostgreSQL's synchronous_commit only")
     store.review.add_slots(units(1))
     with store.engine.connect() as connection:
         connection.execution_options(isolation_level="AUTOCOMMIT")
