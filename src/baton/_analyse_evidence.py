@@ -40,7 +40,6 @@ EXAMPLE_CHARS = 600
 
 ResponseKey = tuple[str, str, str]  # item, model, dimension
 HumanValues = Mapping[ResponseKey, tuple[float, float]]
-_SCALES = {"binary": (0, 1), "likert5": (1, 5)}
 
 
 def human_by_response(labels: Sequence[Label]) -> dict[ResponseKey, tuple[float, float]]:
@@ -59,8 +58,7 @@ def human_by_response(labels: Sequence[Label]) -> dict[ResponseKey, tuple[float,
 
 def judge_passes(dimension: DimensionSpec, category: int) -> bool:
     """The judge's upper half of its scale counts as a pass (1 of 0/1; 4 and 5 of 1-5)."""
-    low, high = _SCALES.get(dimension.judge.scale, (0, 1))
-    return category > (low + high) / 2
+    return dimension.judge.passes(category)
 
 
 def _configured(study: Study, verdicts: Sequence[Verdict], items: Sequence[Item]) -> list[Verdict]:
@@ -112,9 +110,8 @@ def judge_calibrations(
     baseline = study.incumbent.name
     out = []
     for dim in study.dimensions:
-        low, high = _SCALES.get(dim.judge.scale, (0, 1))
         abstained = any(None in counts[(dim.name, m.name)] for m in study.models)
-        categories: list[int | None] = [*range(low, high + 1), *([None] if abstained else [])]
+        categories: list[int | None] = [*dim.judge.categories, *([None] if abstained else [])]
         for model in study.models:
             cells = counts.get((dim.name, model.name), {})
             row = pooled.get((dim.name, model.name))

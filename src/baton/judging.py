@@ -23,7 +23,7 @@ from baton.judges import (
 from baton.labelling import StudyStore
 from baton.providers import Provider
 from baton.replay import ModelPlan, ReplayPlan, RetryPolicy, cache_key, estimated_tokens, token_cost
-from baton.study import JudgeSpec, Study
+from baton.study import Study
 from baton.workflow import check_fingerprint, recorded_step
 
 __all__ = ["JudgeAgreement", "JudgeRun", "judge_agreement", "judge_study", "plan_judging"]
@@ -154,7 +154,7 @@ def judge_agreement(
     ):
         spec = specs[(dimension, judge)]
         pairs = [
-            (_passes(spec, v.category), human[(v.item_id, v.model, v.dimension)][0] >= 1)
+            (spec.passes(v.category), human[(v.item_id, v.model, v.dimension)][0] >= 1)
             for v in group
             if v.category is not None and (v.item_id, v.model, v.dimension) in human
         ]
@@ -172,11 +172,6 @@ def judge_agreement(
             )
         )
     return out
-
-
-def _passes(spec: JudgeSpec, category: int) -> bool:
-    low, high = spec.categories[0], spec.categories[-1]
-    return category > (low + high) / 2
 
 
 def _share(flags: Sequence[bool]) -> float | None:

@@ -182,6 +182,10 @@ class JudgeSpec(_Spec):
         """Every category this judge can output, in order."""
         return (0, 1) if self.scale == "binary" else (1, 2, 3, 4, 5)
 
+    def passes(self, category: int) -> bool:
+        """The upper half of the scale is a pass (1 of 0/1; 4 and 5 of 1-5)."""
+        return category > (self.categories[0] + self.categories[-1]) / 2
+
 
 class DimensionSpec(_Spec):
     """One thing users care about, judged automatically and by humans."""
