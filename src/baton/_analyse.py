@@ -115,6 +115,11 @@ def evidence_table(
     return pd.DataFrame(rows, columns=[*columns, SIGNAL])
 
 
+DecisionRule = Callable[[Estimates], list[Decision]]
+"""Decisions from a fit: one look at the study's confidence unless the caller gives the
+label loop's rule (``baton.labelling``: interim thresholds over the recorded looks)."""
+
+
 def _decisions(study: Study, fit: Estimates) -> list[Decision]:
     """Non-inferiority per candidate × dimension × region from the fitted comparisons."""
     return decide_comparisons(
@@ -244,9 +249,11 @@ def analyse_study(
     options: AnalysisOptions = AnalysisOptions(),
     version: str = "",
     clock: Clock = utc_now,
+    rule: DecisionRule | None = None,
 ) -> StudyResult:
     """Calibrated pass rates, comparisons with the incumbent and decisions for a study,
-    with everything its report shows. ``clock`` stamps the provenance."""
+    with everything its report shows. ``clock`` stamps the provenance; ``rule`` makes the
+    decisions (default: one look at the study's confidence)."""
     fit = estimate(
         evidence_table(study, items, verdicts, labels),
         [SIGNAL],
@@ -256,7 +263,7 @@ def analyse_study(
         seed=options.seed,
         n_draws=options.n_draws,
     )
-    decisions = tuple(_decisions(study, fit))
+    decisions = tuple(rule(fit) if rule is not None else _decisions(study, fit))
     evidence = Evidence(items, responses, verdicts, labels)
     comparisons: tuple[Comparison, ...] = fit.comparisons
     result = StudyResult(

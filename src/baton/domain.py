@@ -2,8 +2,10 @@
 
 Item (a production prompt), Response (a model's answer to an item), Verdict (an automated
 judge's output on a response for one dimension), Label (a human judgment of a response for
-one dimension), Stratum (model x region x dimension). Pydantic lives at the boundaries
-(``baton.study``, storage rows); these are the values the stages pass to each other.
+one dimension), Stratum (model x region x dimension), Look (the label loop looking at a
+region and dimension) and LookCall (a candidate's call made at a look, frozen from then).
+Pydantic lives at the boundaries (``baton.study``, storage rows); these are the values the
+stages pass to each other.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ __all__ = [
     "ExpectedBehaviour",
     "Item",
     "Label",
+    "Look",
+    "LookCall",
     "Message",
     "Response",
     "ResponseSource",
@@ -131,3 +135,28 @@ class Stratum:
     dimension: str
     model: str
     region: str
+
+
+@dataclass(frozen=True)
+class Look:
+    """One look of the label loop at a region and dimension: its labels then
+    (``information``) and the share of the study's label budget spent (``time``)."""
+
+    dimension: str
+    region: str
+    information: float
+    time: float
+
+
+@dataclass(frozen=True)
+class LookCall:
+    """A candidate's go or no-go on a dimension in a region, made at a look (with the
+    P(Δ > −margin) it had and the threshold it needed) and frozen from then on."""
+
+    candidate: str
+    dimension: str
+    region: str
+    outcome: Literal["go", "no_go"]
+    p_noninferior: float
+    threshold: float
+    information: float

@@ -14,8 +14,16 @@ import numpy as np
 from baton._analyse import SIGNAL, AnalysisOptions, analyse_study, evidence_table
 from baton._version import __version__
 from baton.analysis import StudyResult
-from baton.decision import LabelUnit, allocate_units
+from baton.decision import (
+    Decision,
+    LabelUnit,
+    SequentialDecisions,
+    allocate_units,
+    sequential_decisions,
+)
+from baton.domain import Look, LookCall
 from baton.errors import InsufficientLabelsError
+from baton.estimate import Estimates
 from baton.planning import JudgePrior, LabelPlan, plan_labels
 from baton.storage import Store, default_store_url, open_store
 from baton.study import Study, load_study
@@ -37,22 +45,65 @@ def open_study(path: Path) -> StudyStore:
     return StudyStore(study, open_store(study.store or default_store_url(path)))
 
 
+@dataclass
+class _RecordedLooks:
+    """The label loop's rule over the looks recorded in the store: each call at its look's
+    interim threshold, frozen once made (``baton.decision.sequential_decisions``). Holds
+    what this look adds, for the caller to record."""
+
+    study: Study
+    looks: list[Look]
+    calls: list[LookCall]
+    time: float
+    outcome: SequentialDecisions | None = None
+
+    def __call__(self, fit: Estimates) -> list[Decision]:
+        study = self.study
+        self.outcome = sequential_decisions(
+            fit.comparisons,
+            fit.posteriors.deltas,
+            {
+                (e.stratum.dimension, e.stratum.model, e.stratum.region): e.n_labelled
+                for e in fit.estimates
+            },
+            confidence=study.decision.confidence,
+            blocking={
+                r.name: r.traffic_share >= study.decision.min_traffic_share for r in study.regions
+            },
+            time=self.time,
+            looks=self.looks,
+            calls=self.calls,
+        )
+        return self.outcome.decisions
+
+
 def decide_study(opened: StudyStore, *, seed: int = 0) -> StudyResult:
     """Calibrated estimates and go / no-go / inconclusive calls from the labels so far.
 
-    One look at the study's confidence. Deciding again after every batch and keeping the
-    first go is a sequential rule with a higher false acceptance; ``plan_study`` simulates
-    the loop with per-look thresholds (``baton.decision.interim_thresholds``) instead."""
-    store = opened.store
-    return analyse_study(
-        opened.study,
+    A look of the label loop: deciding again after every batch and keeping the first go at
+    the plain confidence would call a candidate at Δ = −margin go far more often than
+    1 − confidence, so each look is recorded in the store, every call is made at its look's
+    interim threshold (alpha spending over the share of the label budget spent) and frozen
+    once made. A look with every label of the budget in, and none before it, is the plain
+    rule at the study's confidence."""
+    study, store = opened.study, opened.store
+    labels = store.labels()
+    rule = _RecordedLooks(
+        study, store.looks(), store.look_calls(), time=len(labels) / max(study.labels.budget, 1)
+    )
+    result = analyse_study(
+        study,
         store.items(),
         store.responses(),
         store.verdicts(),
-        store.labels(),
+        labels,
         options=AnalysisOptions(seed=seed),
         version=__version__,
+        rule=rule,
     )
+    if rule.outcome is not None and (rule.outcome.looks or rule.outcome.calls):
+        store.add_look(rule.outcome.looks, rule.outcome.calls)
+    return result
 
 
 def decide(study_path: str | Path, *, seed: int = 0) -> StudyResult:

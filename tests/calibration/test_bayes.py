@@ -13,8 +13,8 @@ from baton.calibration._hier import (
     _ALPHA,
     _BETA,
     _LOG_PRIOR,
-    _MU_EACH,
-    _OWN_KAPPA,
+    _OWN_ALPHA,
+    _OWN_BETA,
     OUTLIER_PRIOR,
     hierarchical_cell_rate_draws,
 )
@@ -34,8 +34,8 @@ def test_simulation_based_calibration_of_the_pooled_cell_model() -> None:
     for _ in range(300):
         g = rng.choice(prior.size, p=prior)
         own = rng.random(4) < OUTLIER_PRIOR
-        a = np.where(own, _MU_EACH[g] * _OWN_KAPPA, _ALPHA[g])
-        b = np.where(own, (1 - _MU_EACH[g]) * _OWN_KAPPA, _BETA[g])
+        a = np.where(own, _OWN_ALPHA[g], _ALPHA[g])
+        b = np.where(own, _OWN_BETA[g], _BETA[g])
         p = rng.beta(a, b)
         passes = rng.binomial(trials[:, 0].astype(int), p)[:, None].astype(float)
         draws = hierarchical_cell_rate_draws(passes, trials, rng=rng, n_draws=99)
@@ -122,6 +122,21 @@ def test_an_interval_reaches_the_boundary_when_every_label_agrees() -> None:
     e = next(iter(estimate(frame, ["judge"]).estimates))
     assert e.upper == 1.0
     assert 0.9 < e.lower < 1.0
+
+
+@pytest.mark.parametrize("n", [10, 40])
+def test_a_cell_whose_labels_all_agree_is_no_surer_than_jeffreys(n: int) -> None:
+    """One region, every label a pass (or all but one a fail): the cell's posterior is at
+    least as wide as Jeffreys' Beta. A hierarchical prior whose shared mean sits near the
+    bound with little concentration acts as a Haldane prior and would read n passes out
+    of n as near certainty (its 5% quantile was 0.894 for 10 of 10, Jeffreys' 0.829), which
+    made intervals built on such cells under-cover."""
+    rng = np.random.default_rng(11)
+    trials = np.array([[float(n)]])
+    all_pass = hierarchical_cell_rate_draws(trials, trials, rng=rng, n_draws=20_000)[:, 0, 0]
+    assert np.quantile(all_pass, 0.05) <= stats.beta(n + 0.5, 0.5).ppf(0.05) + 0.01
+    one_pass = hierarchical_cell_rate_draws(np.array([[1.0]]), trials, rng=rng, n_draws=20_000)
+    assert np.quantile(one_pass[:, 0, 0], 0.95) >= stats.beta(1.5, n - 0.5).ppf(0.95) - 0.01
 
 
 def test_a_stratum_without_labels_is_uncalibrated_never_invented() -> None:

@@ -61,3 +61,34 @@ def test_decide_on_a_missing_study_is_one_line(
 ) -> None:
     assert main(["decide", str(tmp_path / "none.yaml")]) == 2
     assert "none.yaml" in capsys.readouterr().err
+
+
+def test_decide_records_its_look_and_keeps_calls_frozen(study_path: Path, tmp_path: Path) -> None:
+    """Each ``baton decide`` on new labels is a look of the label loop: recorded in the store
+    with the calls made at it, at the look's interim threshold. Deciding again on the same
+    labels makes no new look and changes no call."""
+    first, second = tmp_path / "first.json", tmp_path / "second.json"
+    main(["decide", str(study_path), "-o", str(first)])
+    store = open_store(f"sqlite:///{study_path.parent / 'baton.db'}")
+    try:
+        looks, calls = store.looks(), store.look_calls()
+    finally:
+        store.close()
+    assert looks
+    assert {(look.dimension, look.region) for look in looks} >= {("correctness", "eu")}
+    decisions = json.loads(first.read_text(encoding="utf-8"))["decisions"]
+    called = {(d["candidate"], d["dimension"], d["region"]): d["outcome"] for d in decisions}
+    for call in calls:
+        assert called[(call.candidate, call.dimension, call.region)] == call.outcome
+        assert call.p_noninferior >= call.threshold or call.outcome == "no_go"
+    assert all(d["threshold"] >= 0.95 for d in decisions if d["outcome"] != "inconclusive")
+
+    main(["decide", str(study_path), "-o", str(second)])
+    store = open_store(f"sqlite:///{study_path.parent / 'baton.db'}")
+    try:
+        assert store.looks() == looks
+        assert store.look_calls() == calls
+    finally:
+        store.close()
+    again = json.loads(second.read_text(encoding="utf-8"))["decisions"]
+    assert [d["outcome"] for d in again] == [d["outcome"] for d in decisions]

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from baton.domain import Item, Label, Message, Response, Verdict
+from baton.domain import Item, Label, Look, LookCall, Message, Response, Verdict
 from baton.errors import StorageError
 from baton.storage import Store
 from baton.storage._sql import CHUNK_SIZE
@@ -356,3 +356,14 @@ def test_concurrent_writers_each_store_everything(opener: Callable[[], Store]) -
     finally:
         for opened in stores:
             opened.close()
+
+
+def test_looks_and_calls_round_trip_and_are_kept_as_first_recorded(store: Store) -> None:
+    looks = [Look("correctness", "eu", 40.0, 0.2), Look("correctness", "na", 60.0, 0.2)]
+    call = LookCall("cand", "correctness", "eu", "go", 0.9991, 0.998, 40.0)
+    store.add_look(looks, [call])
+    # the same look and call again (another process deciding at the same moment), changed
+    store.add_look([Look("correctness", "eu", 40.0, 0.3)], [replace(call, outcome="no_go")])
+    store.add_look([Look("correctness", "eu", 80.0, 0.4)], [])
+    assert store.looks() == [*looks[:1], Look("correctness", "eu", 80.0, 0.4), looks[1]]
+    assert store.look_calls() == [call]

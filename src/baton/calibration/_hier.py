@@ -8,9 +8,12 @@ regions, so rates near 0 or 1 are not pulled towards ½). The second part keeps 
 whose judge behaves differently (a poor judge, a worse model there) from being pulled to
 the others: the data of such a region make its own part overwhelmingly likely. μ_k has a
 Jeffreys prior; κ_k has p(κ) ∝ κ^(−3/2) on [0.5, 2000] (Gelman et al.'s hierarchical
-binomial prior). The hyperparameters' posterior is exact on a grid (beta-binomial marginal
-likelihoods, no MCMC); given a hyperparameter draw, each region's part and then p_rk are
-drawn conjugately.
+binomial prior). No region's prior is more extreme than Jeffreys' at a bound: both Beta
+parameters are at least ½ (``_MIN_PRIOR_COUNT``), so a cell whose labels all agree is not
+read as certain — without this floor a shared mean near 0 or 1 with a small κ acts as a
+Haldane prior, and intervals built on such cells under-covered. The hyperparameters'
+posterior is exact on a grid (beta-binomial marginal likelihoods, no MCMC); given a
+hyperparameter draw, each region's part and then p_rk are drawn conjugately.
 """
 
 from __future__ import annotations
@@ -26,15 +29,19 @@ Array = NDArray[np.float64]
 OUTLIER_PRIOR = 0.2
 """ε: prior probability that a region's cell rate is its own rather than the shared one."""
 _OWN_KAPPA = 1.0
+_MIN_PRIOR_COUNT = 0.5
 _MU_LOGIT = np.linspace(-9.0, 9.0, 73)
 _MU = expit(_MU_LOGIT)
 _KAPPA = np.exp(np.linspace(np.log(0.5), np.log(2000.0), 41))
 # Prior weights on the (logit μ, log κ) grid, Jacobians included:
 # Jeffreys p(μ) dμ ∝ μ^½ (1 − μ)^½ d logit μ; p(κ) dκ ∝ κ^(−½) d log κ.
 _LOG_PRIOR = (0.5 * np.log(_MU) + 0.5 * np.log1p(-_MU))[:, None] - 0.5 * np.log(_KAPPA)[None, :]
-_ALPHA = (_MU[:, None] * _KAPPA[None, :]).ravel()
-_BETA = ((1.0 - _MU)[:, None] * _KAPPA[None, :]).ravel()
+_ALPHA = np.maximum(_MU[:, None] * _KAPPA[None, :], _MIN_PRIOR_COUNT).ravel()
+_BETA = np.maximum((1.0 - _MU)[:, None] * _KAPPA[None, :], _MIN_PRIOR_COUNT).ravel()
 _MU_EACH = np.repeat(_MU, _KAPPA.size)  # μ at every grid point, aligned with _ALPHA
+# each grid point's region-specific ("own") Beta: unit information centred on μ, floored
+_OWN_ALPHA = np.maximum(_MU_EACH * _OWN_KAPPA, _MIN_PRIOR_COUNT)
+_OWN_BETA = np.maximum((1.0 - _MU_EACH) * _OWN_KAPPA, _MIN_PRIOR_COUNT)
 
 
 def _log_parts(passes: Array, trials: Array) -> tuple[Array, Array]:
@@ -43,8 +50,10 @@ def _log_parts(passes: Array, trials: Array) -> tuple[Array, Array]:
     shared = (
         betaln(_ALPHA[:, None] + passes, _BETA[:, None] + fails) - betaln(_ALPHA, _BETA)[:, None]
     )
-    own_a, own_b = _MU_EACH * _OWN_KAPPA, (1.0 - _MU_EACH) * _OWN_KAPPA
-    own = betaln(own_a[:, None] + passes, own_b[:, None] + fails) - betaln(own_a, own_b)[:, None]
+    own = (
+        betaln(_OWN_ALPHA[:, None] + passes, _OWN_BETA[:, None] + fails)
+        - betaln(_OWN_ALPHA, _OWN_BETA)[:, None]
+    )
     return np.log1p(-OUTLIER_PRIOR) + shared, np.log(OUTLIER_PRIOR) + own
 
 
@@ -57,9 +66,8 @@ def _cell_draws(passes: Array, trials: Array, *, rng: np.random.Generator, n_dra
     picks = rng.choice(weights.size, size=n_draws, p=weights / weights.sum())
     p_own = np.exp(log_own[picks] - log_mix[picks])
     own = rng.random(p_own.shape) < p_own
-    mu = _MU_EACH[picks][:, None]
-    a = np.where(own, mu * _OWN_KAPPA, _ALPHA[picks][:, None]) + passes[None, :]
-    b = np.where(own, (1.0 - mu) * _OWN_KAPPA, _BETA[picks][:, None]) + (trials - passes)[None, :]
+    a = np.where(own, _OWN_ALPHA[picks][:, None], _ALPHA[picks][:, None]) + passes[None, :]
+    b = np.where(own, _OWN_BETA[picks][:, None], _BETA[picks][:, None]) + (trials - passes)[None, :]
     draws: Array = rng.beta(a, b)
     return draws
 

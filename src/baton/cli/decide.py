@@ -17,15 +17,18 @@ from baton.report import render_json
 
 
 def decisions_table(result: StudyResult) -> Table:
-    """Every call with the probability behind it."""
+    """Every call with the probability behind it and the probability it needed (the
+    look's interim threshold)."""
     table = Table(title="Decisions", title_justify="left")
-    for column in ("candidate", "dimension", "region", "call", "P(non-inferior)", "labels needed"):
+    columns = ("candidate", "dimension", "region", "call", "P(non-inferior)", "needed P")
+    for column in (*columns, "labels needed"):
         table.add_column(column)
     for d in result.decisions:
         p = "—" if math.isnan(d.p_noninferior) else f"{d.p_noninferior:.3f}"
         needed = "—" if d.labels_needed is None else f"+{d.labels_needed}"
         region = d.region if d.blocking or d.region == "ALL" else f"{d.region} (does not block)"
-        table.add_row(d.candidate, d.dimension, region, d.outcome, p, needed)
+        threshold = "—" if math.isnan(d.threshold) else f"{d.threshold:.3f}"
+        table.add_row(d.candidate, d.dimension, region, d.outcome, p, threshold, needed)
     return table
 
 
@@ -35,7 +38,8 @@ def decide(
     output: Path | None = typer.Option(None, "-o", "--output", help="Write result.json here."),
     seed: int = typer.Option(0, help="Seed of the posterior draws."),
 ) -> int:
-    """Decide from the labels so far; exit 0 go, 1 no-go, 3 inconclusive."""
+    """Decide from the labels so far (a look of the label loop, recorded in the store; calls
+    are made at the look's interim threshold and kept); exit 0 go, 1 no-go, 3 inconclusive."""
     opened = open_study(study)
     try:
         result = decide_study(opened, seed=seed)

@@ -12,6 +12,7 @@ from baton.decision._interim import (
     interim_z,
     pocock_spending,
 )
+from baton.decision._looks import SequentialDecisions, sequential_decisions
 from baton.decision._noninferiority import (
     MAX_LABELS_NEEDED,
     candidate_verdict,
@@ -30,6 +31,7 @@ __all__ = [
     "InterimState",
     "LabelUnit",
     "Outcome",
+    "SequentialDecisions",
     "allocate_units",
     "candidate_verdict",
     "decide_comparisons",
@@ -40,5 +42,6 @@ __all__ = [
     "noninferiority_outcome",
     "noninferiority_probability",
     "pocock_spending",
+    "sequential_decisions",
     "systematic_pps",
 ]

@@ -6,11 +6,12 @@ stratum still needs. A candidate is a go when it is non-inferior on every dimens
 every region at or above the traffic threshold; a smaller region that is clearly worse is
 flagged by name, never pooled away.
 
-These are the calls of one look at the labels so far (``baton decide``). A loop that looks
-after every batch and keeps the first call must make each call at a stricter, per-look
-threshold, or a cell at Δ = −margin is called go far more often than 1 − confidence:
-``baton.decision._interim`` gives those thresholds, and the simulated loop
-(``baton.simulate._sequential``, ``baton plan``, the decisions benchmark) uses them.
+These are the calls of one look (a fixed design: the demo's report, ``baton estimate``).
+A loop that looks after every batch and keeps the first call must make each call at a
+stricter, per-look threshold, or a cell at Δ = −margin is called go far more often than
+1 − confidence: ``baton.decision._looks`` makes those calls over a study's recorded looks
+(``baton decide``, ``baton next``, the review app) and in the simulated loop (``baton
+plan``, the decisions benchmark).
 """
 
 from __future__ import annotations
@@ -109,7 +110,16 @@ def decide_comparisons(
         draws = deltas.get((c.dimension, c.candidate, c.region))
         if not c.calibrated or draws is None:
             out.append(
-                Decision(c.candidate, c.dimension, c.region, "inconclusive", math.nan, blocks, None)
+                Decision(
+                    c.candidate,
+                    c.dimension,
+                    c.region,
+                    "inconclusive",
+                    math.nan,
+                    blocks,
+                    None,
+                    threshold=confidence,
+                )
             )
             continue
         outcome = noninferiority_outcome(c.p_noninferior, confidence)
@@ -120,6 +130,15 @@ def decide_comparisons(
             )
             needed = labels_needed_estimate(draws, c.margin, confidence, n)
         out.append(
-            Decision(c.candidate, c.dimension, c.region, outcome, c.p_noninferior, blocks, needed)
+            Decision(
+                c.candidate,
+                c.dimension,
+                c.region,
+                outcome,
+                c.p_noninferior,
+                blocks,
+                needed,
+                threshold=confidence,
+            )
         )
     return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal
 
@@ -17,6 +18,9 @@ class Decision:
     ``blocking`` is False for regions below the study's traffic threshold: they are
     reported but do not block a go. ``labels_needed`` estimates how many more human labels
     (per model, in this stratum) an inconclusive cell needs; None when decided.
+    ``threshold`` is the P(Δ > −margin) a go needed at the look that made the call (or
+    needs at this look): the study's confidence for one look, higher at the interim looks
+    of a label loop (``baton.decision._looks``).
     """
 
     candidate: str
@@ -26,6 +30,7 @@ class Decision:
     p_noninferior: float
     blocking: bool
     labels_needed: int | None = None
+    threshold: float = math.nan
 
 
 @dataclass(frozen=True)

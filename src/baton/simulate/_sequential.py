@@ -2,9 +2,10 @@
 
 Label a batch, refit, decide; a (candidate, dimension, region) cell, once decided, keeps its
 call and its stratum gets no more labels; repeat until every blocking cell is decided or
-the budget is spent. Each refit is an interim look, so a call needs the look's threshold
-from ``baton.decision.interim_look`` (alpha spending over the planned rounds), not the
-single-look confidence: that keeps a cell at Δ = −margin from being called go more often
+the budget is spent. Each refit is an interim look decided by the product's own rule
+(``baton.decision.sequential_decisions``, as ``baton decide`` over a study's recorded
+looks): a call needs the look's threshold (alpha spending over the planned rounds), not the
+single-look confidence, which keeps a cell at Δ = −margin from being called go more often
 than 1 − confidence over all its looks. Three arms share the loop: ``human`` (human-only
 estimates, random labels spread evenly over the undecided strata), ``random`` (Baton's
 calibration, the same random labels) and ``allocated`` (Baton's calibration and its
@@ -22,8 +23,15 @@ import numpy as np
 import pandas as pd
 
 from baton.calibration._engine import Method
-from baton.decision import InterimState, LabelUnit, Outcome, allocate_units, interim_look, interim_z
-from baton.domain import Item
+from baton.decision import (
+    Decision,
+    LabelUnit,
+    Outcome,
+    SequentialDecisions,
+    allocate_units,
+    sequential_decisions,
+)
+from baton.domain import Item, Look, LookCall
 from baton.estimate import estimate
 from baton.simulate._world import SimulatedStudy
 
@@ -83,15 +91,6 @@ CellKey = tuple[str, str, str]
 """(dimension, candidate, region)."""
 
 
-@dataclass(frozen=True)
-class _Fit:
-    """One cell after a refit: P(Δ > −margin) and the z the interim boundary applies to
-    (NaN for both when the stratum has no calibrated comparison yet)."""
-
-    p_noninferior: float
-    z: float
-
-
 def planned_rounds_of(options: SequentialOptions, n_models: int) -> int:
     """The rounds the budget allows: ``max_labels`` ÷ (``batch_units`` × models), rounded up."""
     if options.planned_rounds is not None:
@@ -100,26 +99,29 @@ def planned_rounds_of(options: SequentialOptions, n_models: int) -> int:
 
 
 def _open_calls(
-    fits: Mapping[CellKey, _Fit],
-    frozen: Mapping[CellKey, Outcome],
-    blocking: Mapping[str, bool],
-    *,
-    evenly: bool,
+    decisions: Sequence[Decision], blocking: Mapping[str, bool], *, evenly: bool
 ) -> dict[tuple[str, str], float]:
     """Weight of each (dimension, region) with a blocking cell still undecided."""
     weights: dict[tuple[str, str], float] = {}
-    for (dim, cand, region), fit in fits.items():
-        if (dim, cand, region) in frozen or not blocking.get(region, False):
+    for d in decisions:
+        if d.outcome != "inconclusive" or not blocking.get(d.region, False):
             continue
-        p = fit.p_noninferior
+        p = d.p_noninferior
         openness = 1.0 if evenly or np.isnan(p) else max(min(p, 1 - p), 0.01)
-        weights[(dim, region)] = weights.get((dim, region), 0.0) + openness
+        weights[(d.dimension, d.region)] = weights.get((d.dimension, d.region), 0.0) + openness
     return weights
 
 
-def _fit_cells(
-    table: pd.DataFrame, baseline: str, options: SequentialOptions, seed: int
-) -> dict[CellKey, _Fit]:
+def _look(
+    table: pd.DataFrame,
+    baseline: str,
+    options: SequentialOptions,
+    *,
+    round_no: int,
+    planned_rounds: int,
+    history: tuple[list[Look], list[LookCall]],
+) -> SequentialDecisions:
+    """Refit and decide at this round's look: the product's rule (``baton decide``)."""
     method: Method = "human" if options.arm == "human" else "bayes"
     fit = estimate(
         table,
@@ -127,54 +129,22 @@ def _fit_cells(
         baseline=baseline,
         margin=dict(options.margins),
         method=method,
-        seed=seed,
+        seed=round_no,
         n_draws=options.n_draws,
     )
-    out = {}
-    for c in fit.comparisons:
-        if not options.blocking.get(c.region, False):
-            continue
-        draws = fit.posteriors.deltas.get((c.dimension, c.candidate, c.region))
-        if not c.calibrated or draws is None:
-            out[(c.dimension, c.candidate, c.region)] = _Fit(math.nan, math.nan)
-            continue
-        z = interim_z(draws, c.margin)
-        out[(c.dimension, c.candidate, c.region)] = _Fit(c.p_noninferior, z)
-    return out
-
-
-@dataclass
-class _Looks:
-    """The interim rule's bookkeeping: each stratum's looks (its cells share the labels and
-    rounds, so their boundaries) and the cells called so far."""
-
-    confidence: float
-    planned_rounds: int
-    states: dict[tuple[str, str], InterimState] = field(default_factory=dict)
-    frozen: dict[CellKey, Outcome] = field(default_factory=dict)
-
-    def look(
-        self, fits: Mapping[CellKey, _Fit], labels: Mapping[tuple[str, str], int], k: int
-    ) -> list[CellKey]:
-        """Look at every open cell whose stratum got labels since its last look; freeze
-        those past the boundary. Returns the cells called now."""
-        boundaries: dict[tuple[str, str], float] = {}
-        called = []
-        for key, fit in fits.items():
-            stratum = (key[0], key[2])
-            n = float(labels.get(stratum, 0))
-            state = self.states.get(stratum, InterimState())
-            if key in self.frozen or math.isnan(fit.z) or n <= state.information:
-                continue
-            if stratum not in boundaries:
-                step = interim_look(
-                    state, information=n, time=k / self.planned_rounds, confidence=self.confidence
-                )
-                boundaries[stratum], self.states[stratum] = step.boundary, step.state
-            if abs(fit.z) >= boundaries[stratum]:
-                self.frozen[key] = "go" if fit.z > 0 else "no_go"
-                called.append(key)
-        return called
+    return sequential_decisions(
+        fit.comparisons,
+        fit.posteriors.deltas,
+        {
+            (e.stratum.dimension, e.stratum.model, e.stratum.region): e.n_labelled
+            for e in fit.estimates
+        },
+        confidence=options.confidence,
+        blocking=options.blocking,
+        time=round_no / planned_rounds,
+        looks=history[0],
+        calls=history[1],
+    )
 
 
 def run_sequential(
@@ -189,7 +159,9 @@ def run_sequential(
     labels are ``truth`` (aligned with the table's rows)."""
     work = table.assign(human=np.nan, inclusion_prob=1.0)
     n_models = work["model"].nunique()
-    looks = _Looks(options.confidence, planned_rounds_of(options, n_models))
+    planned_rounds = planned_rounds_of(options, n_models)
+    looks: list[Look] = []
+    calls: list[LookCall] = []
     decided_at: dict[CellKey, int] = {}
     stratum_at: dict[CellKey, int] = {}
     strata = {
@@ -198,7 +170,7 @@ def run_sequential(
         if options.blocking.get(r, False)
     }
     weights = dict.fromkeys(strata, 1.0)
-    fits: dict[CellKey, _Fit] = {}
+    decisions: list[Decision] = []
     used, rounds = 0, 0
     while weights and used + n_models <= options.max_labels:
         n_units = min(options.batch_units, (options.max_labels - used) // n_models)
@@ -209,20 +181,28 @@ def run_sequential(
             break
         used += _label(work, truth, units, n_models)
         rounds += 1
-        fits = _fit_cells(work, baseline, options, seed=rounds)
-        counts = work[work["human"].notna()].groupby(["dimension", "region"]).size()
-        frame = counts.reset_index(name="n")
-        labels = {
-            (str(d), str(r)): int(n)
-            for d, r, n in zip(frame["dimension"], frame["region"], frame["n"], strict=True)
-        }
-        for key in looks.look(fits, labels, rounds):
-            decided_at[key] = used
-            stratum_at[key] = labels.get((key[0], key[2]), 0)
-        weights = _open_calls(
-            fits, looks.frozen, options.blocking, evenly=options.arm != "allocated"
+        step = _look(
+            work,
+            baseline,
+            options,
+            round_no=rounds,
+            planned_rounds=planned_rounds,
+            history=(looks, calls),
         )
-    final = {key: looks.frozen.get(key, "inconclusive") for key in fits}
+        looks += step.looks
+        calls += step.calls
+        stratum_labels = {(look.dimension, look.region): look.information for look in step.looks}
+        for call in step.calls:
+            key = (call.dimension, call.candidate, call.region)
+            decided_at[key] = used
+            stratum_at[key] = int(stratum_labels.get((call.dimension, call.region), 0)) * n_models
+        decisions = step.decisions
+        weights = _open_calls(decisions, options.blocking, evenly=options.arm != "allocated")
+    final: dict[CellKey, Outcome] = {
+        (d.dimension, d.candidate, d.region): d.outcome
+        for d in decisions
+        if options.blocking.get(d.region, False)
+    }
     return SequentialResult(final, used, rounds, decided_at, stratum_at)
 
 

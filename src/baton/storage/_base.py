@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
-from baton.domain import Item, Label, Response, Verdict
+from baton.domain import Item, Label, Look, LookCall, Response, Verdict
 from baton.storage._review_base import ReviewStore
 
 __all__ = ["CacheEntry", "RunRecord", "RunStatus", "Store"]
@@ -95,6 +95,15 @@ class Store(Protocol):
     def add_labels(self, labels: Sequence[Label]) -> int: ...
 
     def labels(self, *, dimension: str | None = None) -> list[Label]: ...
+
+    def add_look(self, looks: Sequence[Look], calls: Sequence[LookCall]) -> None:
+        """Record a look of the label loop (its strata and the calls made at it) in one
+        transaction; a look or call already recorded is kept as it was."""
+        ...
+
+    def looks(self) -> list[Look]: ...
+
+    def look_calls(self) -> list[LookCall]: ...
 
     def start_run(self, step: str, fingerprint: str) -> int: ...
 

@@ -250,3 +250,35 @@ def m005_judge_costs(connection: Connection) -> None:
         "ALTER TABLE verdicts ADD COLUMN cost_usd FLOAT NOT NULL DEFAULT 0",
     ):
         connection.execute(text(statement))
+
+
+# The label loop's looks and frozen calls as first released. A snapshot: never change it.
+_v6 = MetaData()
+Table(
+    "decision_looks",
+    _v6,
+    Column("dimension", KEY, primary_key=True),
+    Column("region", KEY, primary_key=True),
+    Column("information", Float, primary_key=True),
+    Column("time", Float, nullable=False),
+    Column("looked_at", UtcDateTime(), nullable=False),
+)
+Table(
+    "decision_calls",
+    _v6,
+    Column("candidate", KEY, primary_key=True),
+    Column("dimension", KEY, primary_key=True),
+    Column("region", KEY, primary_key=True),
+    Column("outcome", String, nullable=False),
+    Column("p_noninferior", Float, nullable=False),
+    Column("threshold", Float, nullable=False),
+    Column("information", Float, nullable=False),
+    Column("called_at", UtcDateTime(), nullable=False),
+)
+
+
+@_migration
+def m006_decision_looks(connection: Connection) -> None:
+    """The label loop's looks at each region and dimension, and the calls made at them
+    (frozen once made), so every decision is made at its look's interim threshold."""
+    _v6.create_all(connection, checkfirst=False)

@@ -30,7 +30,17 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
-from baton.domain import ExpectedBehaviour, Item, Label, Message, Response, Role, Verdict
+from baton.domain import (
+    ExpectedBehaviour,
+    Item,
+    Label,
+    Look,
+    LookCall,
+    Message,
+    Response,
+    Role,
+    Verdict,
+)
 from baton.errors import StorageError
 from baton.storage import _tables as t
 from baton.storage._base import CacheEntry, RunRecord, RunStatus
@@ -146,6 +156,37 @@ class SqlStore:
         if dimension is not None:
             query = query.where(t.labels.c.dimension == dimension)
         return [Label(**row._mapping) for row in self._read("reading labels", query)]
+
+    def add_look(self, looks: Sequence[Look], calls: Sequence[LookCall]) -> None:
+        now = datetime.now(UTC)
+        look_rows = [{**asdict(look), "looked_at": now} for look in looks]
+        call_rows = [{**asdict(call), "called_at": now} for call in calls]
+        with self._transaction("recording a look", write=True) as connection:
+            for table, rows in ((t.decision_looks, look_rows), (t.decision_calls, call_rows)):
+                for chunk in _chunks(rows):
+                    _insert_new(connection, table, chunk)
+
+    def looks(self) -> list[Look]:
+        query = select(t.decision_looks).order_by(*t.decision_looks.primary_key.columns)
+        return [
+            Look(r.dimension, r.region, r.information, r.time)
+            for r in self._read("reading looks", query)
+        ]
+
+    def look_calls(self) -> list[LookCall]:
+        query = select(t.decision_calls).order_by(*t.decision_calls.primary_key.columns)
+        return [
+            LookCall(
+                r.candidate,
+                r.dimension,
+                r.region,
+                r.outcome,
+                r.p_noninferior,
+                r.threshold,
+                r.information,
+            )
+            for r in self._read("reading calls", query)
+        ]
 
     def start_run(self, step: str, fingerprint: str) -> int:
         statement = (

@@ -208,3 +208,26 @@ review_skips = Table(
     Column("note", Text, nullable=False),
     Column("skipped_at", UtcDateTime(), nullable=False),
 )
+
+decision_looks = Table(
+    "decision_looks",
+    metadata,
+    Column("dimension", KEY, primary_key=True),
+    Column("region", KEY, primary_key=True),
+    Column("information", Float, primary_key=True),
+    Column("time", Float, nullable=False),
+    Column("looked_at", UtcDateTime(), nullable=False),
+)
+
+decision_calls = Table(
+    "decision_calls",
+    metadata,
+    Column("candidate", KEY, primary_key=True),
+    Column("dimension", KEY, primary_key=True),
+    Column("region", KEY, primary_key=True),
+    Column("outcome", String, nullable=False),
+    Column("p_noninferior", Float, nullable=False),
+    Column("threshold", Float, nullable=False),
+    Column("information", Float, nullable=False),
+    Column("called_at", UtcDateTime(), nullable=False),
+)

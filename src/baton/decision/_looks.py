@@ -1,0 +1,179 @@
+"""Decisions over a study's recorded looks: the interim rule of the label loop, for the
+product as for the simulation.
+
+Every time a study's decisions are computed on labels its strata did not have at their last
+look, that is a look (``baton decide``, ``baton next``, the review app's decision table).
+Calling a cell the first time P(Δ > −margin) ≥ confidence at any of many looks calls a
+cell at Δ = −margin go far more often than 1 − confidence, so the looks are recorded in the
+study's store and every call is made at the look's interim boundary (``_interim``: alpha
+spending of Pocock type), then frozen: a called cell keeps its call and gets no more labels.
+
+Time is the share of the study's label budget spent (labels in the store ÷ budget, at most
+1): the simulated loop's round ÷ planned rounds, since each round spends one batch of the
+budget. A stratum's information is its labels (the incumbent's, which every paired unit
+has). A look at the whole budget spends all the error that is left, so a study that looks
+once, with every label in, gets the plain rule at its confidence.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from baton.calibration import Comparison
+from baton.decision._interim import InterimState, interim_look, interim_z
+from baton.decision._noninferiority import labels_needed_estimate
+from baton.decision._types import Decision, Outcome
+from baton.domain import Look, LookCall
+
+__all__ = ["SequentialDecisions", "sequential_decisions"]
+
+_MOST = 0.9999
+"""Past the budget no call is possible (threshold 1); labels needed are counted at this."""
+
+Stratum = tuple[str, str]
+"""(dimension, region)."""
+
+
+@dataclass(frozen=True)
+class SequentialDecisions:
+    """This look's decisions, and the looks and calls to record."""
+
+    decisions: list[Decision]
+    looks: list[Look] = field(default_factory=list)
+    calls: list[LookCall] = field(default_factory=list)
+
+
+@dataclass
+class _Stratum:
+    """A stratum's state after its recorded looks, and its boundary now."""
+
+    state: InterimState
+    boundary: float  # z a call needs now (inf: none possible; NaN: no look yet)
+    new_look: bool
+
+
+def _replay(looks: Sequence[Look], confidence: float) -> tuple[InterimState, float]:
+    """The state and last boundary after the recorded looks (in order of information)."""
+    steps: list[tuple[float, float]] = []
+    for look in sorted(looks, key=lambda item: item.information):
+        if not steps or look.information > steps[-1][0]:
+            steps.append((look.information, look.time))
+    return _replayed(tuple(steps), confidence)
+
+
+@functools.lru_cache(maxsize=4096)
+def _replayed(
+    steps: tuple[tuple[float, float], ...], confidence: float
+) -> tuple[InterimState, float]:
+    """``_replay`` on (information, time) pairs, each prefix computed once: a loop that
+    looks again after every batch extends the history it looked at last time."""
+    if not steps:
+        return InterimState(), math.nan
+    state, _ = _replayed(steps[:-1], confidence)
+    information, time = steps[-1]
+    step = interim_look(state, information=information, time=time, confidence=confidence)
+    return step.state, step.boundary
+
+
+def _threshold(boundary: float, confidence: float) -> float:
+    """The posterior probability a call needs at a boundary on the z scale."""
+    if math.isnan(boundary):
+        return confidence
+    return 1.0 if boundary == math.inf else float(0.5 * math.erfc(-boundary / math.sqrt(2.0)))
+
+
+def sequential_decisions(
+    comparisons: Sequence[Comparison],
+    deltas: Mapping[tuple[str, str, str], NDArray[np.float64] | None],
+    n_labelled: Mapping[tuple[str, str, str], int],
+    *,
+    confidence: float,
+    blocking: Mapping[str, bool],
+    time: float,
+    looks: Sequence[Look],
+    calls: Sequence[LookCall],
+) -> SequentialDecisions:
+    """Decisions at this look, given the recorded ``looks`` and frozen ``calls``.
+
+    ``time``: the share of the label budget spent now. ``n_labelled`` holds the labels per
+    (dimension, model, region); a stratum's information is its baseline model's count.
+    """
+    frozen = {(c.dimension, c.candidate, c.region): c for c in calls}
+    history: dict[Stratum, list[Look]] = {}
+    for look in looks:
+        history.setdefault((look.dimension, look.region), []).append(look)
+    strata: dict[Stratum, _Stratum] = {}
+    new_looks: list[Look] = []
+
+    def stratum(dimension: str, region: str, baseline: str) -> _Stratum:
+        key = (dimension, region)
+        if key not in strata:
+            state, boundary = _replay(history.get(key, []), confidence)
+            n = float(n_labelled.get((dimension, baseline, region), 0))
+            new_look = n > state.information
+            if new_look:
+                step = interim_look(
+                    state, information=n, time=min(time, 1.0), confidence=confidence
+                )
+                state, boundary = step.state, step.boundary
+                new_looks.append(Look(dimension, region, n, min(time, 1.0)))
+            strata[key] = _Stratum(state, boundary, new_look)
+        return strata[key]
+
+    decisions, new_calls = [], []
+    for c in comparisons:
+        key = (c.dimension, c.candidate, c.region)
+        blocks = blocking.get(c.region, False)
+        draws = deltas.get(key)
+        p = c.p_noninferior if c.calibrated and draws is not None else math.nan
+        if key in frozen:
+            call = frozen[key]
+            decisions.append(
+                Decision(
+                    c.candidate,
+                    c.dimension,
+                    c.region,
+                    call.outcome,
+                    p,
+                    blocks,
+                    None,
+                    threshold=call.threshold,
+                )
+            )
+            continue
+        if not c.calibrated or draws is None:
+            decisions.append(
+                Decision(c.candidate, c.dimension, c.region, "inconclusive", p, blocks, None)
+            )
+            continue
+        s = stratum(c.dimension, c.region, c.baseline)
+        threshold = _threshold(s.boundary, confidence)
+        z = interim_z(draws, c.margin)
+        outcome: Outcome = "inconclusive"
+        if s.new_look and abs(z) >= s.boundary:
+            called: Literal["go", "no_go"] = "go" if z > 0 else "no_go"
+            outcome = called
+            new_calls.append(
+                LookCall(
+                    c.candidate, c.dimension, c.region, called, p, threshold, s.state.information
+                )
+            )
+        needed = None
+        if outcome == "inconclusive":
+            n = min(
+                n_labelled.get((c.dimension, m, c.region), 0) for m in (c.candidate, c.baseline)
+            )
+            needed = labels_needed_estimate(draws, c.margin, min(threshold, _MOST), n)
+        decisions.append(
+            Decision(
+                c.candidate, c.dimension, c.region, outcome, p, blocks, needed, threshold=threshold
+            )
+        )
+    return SequentialDecisions(decisions, new_looks, new_calls)
