@@ -13,6 +13,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from baton.domain import Label
+from baton.review import enrol_raters
+from baton.web._security import SECURITY_HEADERS
 from tests.review._study import MODELS, StudySize
 from tests.web.conftest import App
 
@@ -113,15 +115,85 @@ def test_a_submission_needs_the_csrf_token_and_stores_labels(client: TestClient,
     assert client.post(action, data={**values, "csrf": "0" * 64}).status_code == 403
     assert app.opened.store.labels() == []
     partial = client.post(action, data={"csrf": csrf, "answer-0": "1"})
+    assert partial.status_code == 303
     assert partial.headers["location"] == "/rate?notice=incomplete"
     done = client.post(action, data={**values, "csrf": csrf, "note": "fine"})
-    assert done.status_code == 303
-    assert done.headers["location"] == "/rate?notice=saved"
+    assert done.status_code == 200
     labels = app.opened.store.labels()
     assert len(labels) == answers == len(MODELS)
     assert {(lab.rater, lab.value, lab.note) for lab in labels} == {("ann", 1, "fine")}
     assert "Saved." in client.get("/rate?notice=saved").text
     assert "evil" not in client.get("/rate?notice=<b>evil</b>").text
+
+
+def test_a_stored_submission_is_answered_with_the_next_screen(client: TestClient, app: App) -> None:
+    login(client, app.tokens["ann"])
+    action, csrf, answers = form_of(client.get("/rate").text)
+    sent: list[str] = []
+    for round_no in range(3):  # each answer's form is the next one sent: no GET between
+        sent.append(action)
+        values = {f"answer-{i}": str(round_no % 2) for i in range(answers)}
+        response = client.post(action, data={**values, "csrf": csrf})
+        assert response.status_code == 200
+        assert "location" not in response.headers
+        assert '<p class="notice" role="status">Saved.</p>' in response.text
+        action, csrf, answers = form_of(response.text)
+        assert action not in sent
+        assert f"{2 * (round_no + 1)} of 200 labels" in response.text
+    held = [s for s in app.opened.store.review.slots() if s.rater == "ann"]
+    assert sorted(f"/rate/{s.slot_id}" for s in held if s.done_at) == sorted(sent)
+    assert [f"/rate/{s.slot_id}" for s in held if s.done_at is None] == [action]
+    assert form_of(client.get("/rate").text)[0] == action  # a reload shows the same screen
+    assert len(app.opened.store.labels()) == 3 * len(MODELS)
+
+
+def test_a_refused_submission_claims_nothing_and_shows_no_page(
+    client: TestClient, app: App
+) -> None:
+    login(client, app.tokens["ann"])
+    action, csrf, answers = form_of(client.get("/rate").text)
+    values = {f"answer-{i}": "1" for i in range(answers)}
+    login(client, app.tokens["bob"])  # with ann's form
+    assert_forbidden_and_empty(client.post(action, data={**values, "csrf": csrf}))
+    login(client, app.tokens["ann"])
+    assert_forbidden_and_empty(client.post(action, data={**values, "csrf": csrf[::-1]}))
+    assert_forbidden_and_empty(client.post(action + "/skip", data={"reason": "other"}))
+    claimed = [s for s in app.opened.store.review.slots() if s.rater is not None]
+    assert [(s.rater, f"/rate/{s.slot_id}") for s in claimed] == [("ann", action)]
+    assert app.opened.store.labels() == []
+
+
+@pytest.mark.parametrize("path", ["", "/skip"])
+def test_the_answer_to_a_submission_carries_the_security_headers(
+    client: TestClient, app: App, path: str
+) -> None:
+    login(client, app.tokens["ann"])
+    action, csrf, _ = form_of(client.get("/rate").text)
+    response = client.post(
+        action + path, data={"csrf": csrf, "answer-0": "1", "answer-1": "0", "reason": "other"}
+    )
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    for name, value in SECURITY_HEADERS.items():
+        assert response.headers[name] == value
+
+
+def test_the_last_submission_of_a_quota_is_answered_with_the_done_page(
+    client: TestClient, app: App
+) -> None:
+    enrol_raters(app.opened.store.review, ["ann"], quota=2 * len(MODELS))
+    login(client, app.tokens["ann"])
+    page = client.get("/rate").text
+    for _ in range(2):
+        action, csrf, answers = form_of(page)
+        values = {f"answer-{i}": "1" for i in range(answers)}
+        response = client.post(action, data={**values, "csrf": csrf})
+        assert response.status_code == 200
+        assert "Saved." in response.text
+        page = response.text
+    assert "All done" in page
+    assert 'id="label-form"' not in page
+    assert len(app.opened.store.labels()) == 2 * len(MODELS)
 
 
 def test_a_csrf_token_of_one_rater_does_not_work_for_another(client: TestClient, app: App) -> None:
@@ -149,9 +221,21 @@ def test_a_skip_with_a_reason_moves_on(client: TestClient, app: App) -> None:
     login(client, app.tokens["ann"])
     action, csrf, _ = form_of(client.get("/rate").text)
     response = client.post(action + "/skip", data={"csrf": csrf, "reason": "unreadable"})
-    assert response.headers["location"] == "/rate?notice=skipped"
-    assert form_of(client.get("/rate").text)[0] != action
+    assert response.status_code == 200
+    assert "Skipped: it goes to someone else." in response.text
+    shown, _, _ = form_of(response.text)
+    assert shown != action
+    assert form_of(client.get("/rate").text)[0] == shown  # the screen now held
     assert [s.reason for s in app.opened.store.review.skips()] == ["unreadable"]
+
+
+def test_a_skip_without_a_known_reason_is_refused(client: TestClient, app: App) -> None:
+    login(client, app.tokens["ann"])
+    action, csrf, _ = form_of(client.get("/rate").text)
+    response = client.post(action + "/skip", data={"csrf": csrf, "reason": "bored"})
+    assert response.status_code == 303
+    assert response.headers["location"] == "/rate?notice=bad_reason"
+    assert app.opened.store.review.skips() == []
 
 
 def test_raters_never_see_each_others_labels_or_notes(client: TestClient, app: App) -> None:

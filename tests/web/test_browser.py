@@ -50,12 +50,34 @@ def test_a_rater_labels_ten_responses_by_keyboard_only(
             page.keyboard.press("Enter")
         assert page.locator(".notice").inner_text() == "Saved."
     assert page.locator("#progress").inner_text() == "10 of 200 labels"
+    assert page.url == f"{server.url}/rate"  # each screen came with the last one's answer
     labels = app.opened.store.labels()
     assert len(labels) == 10
     assert {lab.rater for lab in labels} == {"ann"}
     assert Counter(lab.value for lab in labels) == {1: 5, 0: 5}
     assert sorted(lab.note for lab in labels).count("checked the dates") == 2
     assert len(set(seen)) == 5
+    page.context.close()
+
+
+def test_reloading_after_sending_shows_the_screen_and_sends_nothing_again(
+    browser: Any, server: ReviewServer, app: App
+) -> None:
+    page = open_page(browser, server, app.tokens["ann"])
+    first = slot_of(page)
+    page.keyboard.press("y")
+    page.keyboard.press("y")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    shown = slot_of(page)
+    assert shown != first
+    assert page.locator(".notice").inner_text() == "Saved."
+    assert page.url == f"{server.url}/rate"  # not the form's /rate/<slot>
+    page.reload()
+    assert slot_of(page) == shown
+    assert page.locator(".notice").count() == 0
+    assert len(app.opened.store.labels()) == 2
+    assert len(app.opened.store.review.skips()) == 0
     page.context.close()
 
 

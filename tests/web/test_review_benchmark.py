@@ -3,9 +3,12 @@ labels, and every submission it counts is stored."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 
-from benchmarks.review import rater
+from benchmarks.review import cpu_used, rater, tree_cpu_seconds
 
 from baton.web import ReviewServer
 from tests.web.conftest import App
@@ -17,5 +20,24 @@ def test_the_benchmarks_rater_labels_and_counts_what_it_sent(
     link = f"{server.url}/login?token={app.tokens['ann']}"
     timings = rater((link, 4, time.time(), time.time() + 60, 0))
     assert timings.errors == []
-    assert len(timings.post_s) == len(timings.get_s) == 4
+    assert len(timings.post_s) == 4  # one request per submission
+    assert len(timings.get_s) == 1  # the first screen
     assert len(app.opened.store.labels()) == 4 * 2
+
+
+def test_the_benchmark_counts_the_cpu_of_every_server_process() -> None:
+    burn = "import time\nend = time.process_time() + 0.3\nwhile time.process_time() < end: pass"
+    waiter = "import subprocess, sys; subprocess.run([sys.executable, '-c', sys.argv[1]])"
+    parent = subprocess.Popen([sys.executable, "-c", waiter, f"{burn}\ntime.sleep(30)"])
+    try:
+        deadline = time.monotonic() + 30
+        while len(before := tree_cpu_seconds(parent.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(1.0)  # the grandchild burns its 0.3 s of CPU
+        used = cpu_used(before, tree_cpu_seconds(parent.pid))
+    finally:
+        parent.kill()
+        parent.wait(timeout=10)
+    assert os.getpid() not in used
+    assert len(used) == 2  # the process started, and the one it started
+    assert max(used.values()) >= 0.1

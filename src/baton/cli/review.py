@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 import math
+import secrets
 from pathlib import Path
 
 import typer
@@ -63,12 +64,19 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     port: int = typer.Option(8765, min=0, max=65535, help="Port (0: any free one)."),
     seed: int = typer.Option(0, help="Seed of the allocation and the presentation order."),
+    workers: int = typer.Option(
+        1,
+        min=1,
+        help="Server processes sharing the port, for more requests at once on several "
+        "cores (each connects to the store itself; this process keeps the queue filled).",
+    ),
 ) -> int:
     """Serve the blinded review app: items come from the allocation (as `baton next`), a
     share is double-labelled, labels go to the study's store. Prints one link per new rater
     and a fresh admin link (tokens are stored hashed: a link cannot be shown again)."""
     try:
         from baton.web import ReviewServer, review_context
+        from baton.web._server import ReviewWorkers, WorkerSpec
     except ImportError as error:
         raise BatonError(
             f"the review app needs {error.name}: pip install 'baton[review]'"
@@ -87,7 +95,12 @@ def serve(
         options = QueueOptions(
             double_fraction=double, batch_labels=batch, lease_s=lease_minutes * 60, seed=seed
         )
-        server = ReviewServer(review_context(opened, options), host=host, port=port)
+        server: ReviewServer | ReviewWorkers
+        if workers > 1:
+            spec = WorkerSpec(study.resolve(), options, secrets.token_bytes(32))
+            server = ReviewWorkers(spec, opened, workers=workers, host=host, port=port)
+        else:
+            server = ReviewServer(review_context(opened, options), host=host, port=port)
         _print_links(server.url, issued, issue_admin(opened.store.review))
         if not _is_loopback(host):
             err_console.print(

@@ -17,7 +17,6 @@ once, with every label in, gets the plain rule at its confidence.
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -68,18 +67,34 @@ def _replay(looks: Sequence[Look], confidence: float) -> tuple[InterimState, flo
     return _replayed(tuple(steps), confidence)
 
 
-@functools.lru_cache(maxsize=4096)
+_REPLAYED: dict[tuple[float, tuple[tuple[float, float], ...]], tuple[InterimState, float]] = {}
+_REPLAYED_MAX = 4096
+
+
 def _replayed(
     steps: tuple[tuple[float, float], ...], confidence: float
 ) -> tuple[InterimState, float]:
-    """``_replay`` on (information, time) pairs, each prefix computed once: a loop that
-    looks again after every batch extends the history it looked at last time."""
-    if not steps:
-        return InterimState(), math.nan
-    state, _ = _replayed(steps[:-1], confidence)
-    information, time = steps[-1]
-    step = interim_look(state, information=information, time=time, confidence=confidence)
-    return step.state, step.boundary
+    """``_replay`` on (information, time) pairs. A loop that looks again after every batch
+    extends the history it looked at last time, so the state after all but the last look is
+    usually remembered; otherwise the looks are replayed from the first (no recursion: a
+    study may look thousands of times)."""
+    key = (confidence, steps)
+    if key in _REPLAYED:
+        return _REPLAYED[key]
+    previous = (confidence, steps[:-1])
+    if steps and previous in _REPLAYED:
+        state, boundary = _REPLAYED[previous]
+        todo = steps[-1:]
+    else:
+        state, boundary = InterimState(), math.nan
+        todo = steps
+    for information, time in todo:
+        step = interim_look(state, information=information, time=time, confidence=confidence)
+        state, boundary = step.state, step.boundary
+    if len(_REPLAYED) >= _REPLAYED_MAX:
+        _REPLAYED.clear()
+    _REPLAYED[key] = (state, boundary)
+    return state, boundary
 
 
 def _threshold(boundary: float, confidence: float) -> float:

@@ -20,8 +20,9 @@ from baton.web._security import COOKIE, Forbidden, SecurityHeaders
 __all__ = ["create_app"]
 
 
-def create_app(context: ReviewContext) -> FastAPI:
-    """The app. Its lifespan fills the queue and runs the refiller; the store stays open."""
+def create_app(context: ReviewContext, *, close_store: bool = False) -> FastAPI:
+    """The app. Its lifespan fills the queue and runs the refiller; the store stays open,
+    unless ``close_store`` (a server process that opened the store for itself)."""
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -30,6 +31,8 @@ def create_app(context: ReviewContext) -> FastAPI:
             yield
         finally:
             await run_in_threadpool(context.refiller.stop)
+            if close_store:
+                await run_in_threadpool(context.opened.store.close)
 
     app = FastAPI(
         title="Baton review", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan

@@ -22,23 +22,32 @@ _log = logging.getLogger("baton.web")
 class Refiller:
     """A thread that tops the queue up from the allocation when it runs low, so no rater's
     request waits for the calibration. ``poke`` after each label; it also checks every
-    ``interval_s``."""
+    ``interval_s``.
 
-    def __init__(self, queue: ReviewQueue, *, interval_s: float = 5.0) -> None:
+    ``active`` False: ``start``, ``poke`` and ``stop`` do nothing, for a server process that
+    shares the queue with others while one refiller, elsewhere, fills it (two refills at
+    once could each draw a batch from the same counts, going past the budget)."""
+
+    def __init__(self, queue: ReviewQueue, *, interval_s: float = 5.0, active: bool = True) -> None:
         self._queue = queue
         self._interval_s = interval_s
+        self._active = active
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._reported: str | None = None
 
     def start(self) -> None:
         """Fill the queue once now, then keep it filled in the background."""
+        if not self._active:
+            return
         self._fill()
         self._thread = threading.Thread(target=self._run, name="baton-refill", daemon=True)
         self._thread.start()
 
     def poke(self) -> None:
-        self._wake.set()
+        if self._active:
+            self._wake.set()
 
     def stop(self) -> None:
         self._stop.set()
@@ -58,9 +67,17 @@ class Refiller:
         try:
             if self._queue.needs_refill():
                 self._queue.refill()
+                self._report(self._queue.last_refill_problem)
         except BatonError as error:  # the store is unreachable: try again later
             self._queue.last_refill_problem = str(error)
             _log.warning("refilling the review queue failed: %s", error)
+
+    def _report(self, problem: str | None) -> None:
+        """Log why the allocation gave nothing, once per new reason (the admin page shows it
+        too, unless the refill runs in another process than the page's)."""
+        if problem is not None and problem != self._reported:
+            _log.warning("refilling the review queue failed: %s", problem)
+        self._reported = problem
 
 
 @dataclass
@@ -72,19 +89,29 @@ class ReviewContext:
     decisions: DecisionCache
     refiller: Refiller
     gate: Gate
-    secret: bytes = field(default_factory=lambda: secrets.token_bytes(32))
+    secret: bytes = field(default_factory=lambda: secrets.token_bytes(32), repr=False)
 
 
 def review_context(
-    opened: StudyStore, options: QueueOptions | None = None, *, refill_interval_s: float = 5.0
+    opened: StudyStore,
+    options: QueueOptions | None = None,
+    *,
+    refill_interval_s: float = 5.0,
+    refill: bool = True,
+    secret: bytes | None = None,
 ) -> ReviewContext:
-    """A context over an open study (its store stays open: close it after the server)."""
+    """A context over an open study (its store stays open: close it after the server).
+
+    ``refill`` False: this context never fills the queue (another process does);
+    ``secret``: the CSRF secret, the same in every process serving the study (default: a
+    fresh random one, for a server of one process)."""
     options = options or QueueOptions()
     queue = ReviewQueue(opened, options)
     return ReviewContext(
         opened=opened,
         queue=queue,
         decisions=DecisionCache(opened, seed=options.seed),
-        refiller=Refiller(queue, interval_s=refill_interval_s),
+        refiller=Refiller(queue, interval_s=refill_interval_s, active=refill),
         gate=Gate(opened.store.review),
+        secret=secret if secret is not None else secrets.token_bytes(32),
     )

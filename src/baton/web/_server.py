@@ -1,21 +1,70 @@
 """Running the app with uvicorn: in the foreground (``baton review serve``) or in a
-background thread on a socket already bound (tests, benchmarks), stopping on request."""
+background thread on a socket already bound (tests, benchmarks), stopping on request; or in
+several processes sharing one listening socket (``baton review serve --workers N``).
+
+Several processes: uvicorn's supervisor starts ``workers`` processes (and restarts one that
+dies), each serving the app built by ``worker_app`` from a ``WorkerSpec``, which reaches it
+pickled through the pipe that starts it (never its command line or environment). Each
+process opens the study's store itself and signs forms with the same CSRF secret, so a form
+served by one process posts back to any other. Claims are atomic in the store, so the
+processes can hand out slots side by side; refills are not (two at once could each draw a
+batch from the same counts), so none of the processes refills the queue: the parent does,
+in a thread, polling every ``WORKER_REFILL_INTERVAL_S`` (it is not poked by the labels).
+"""
 
 from __future__ import annotations
 
+import functools
 import socket
 import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
 from types import TracebackType
 
 import uvicorn
+from fastapi import FastAPI
+from uvicorn.supervisors import Multiprocess
 
+from baton.labelling import StudyStore, open_study
+from baton.review import QueueOptions, ReviewQueue
 from baton.web._app import create_app
-from baton.web._context import ReviewContext
+from baton.web._context import Refiller, ReviewContext, review_context
 
-__all__ = ["ReviewServer"]
+__all__ = ["WORKER_REFILL_INTERVAL_S", "ReviewServer", "ReviewWorkers", "WorkerSpec", "worker_app"]
 
 _START_TIMEOUT_S = 30.0
+WORKER_REFILL_INTERVAL_S = 1.0
+"""How often the parent of several server processes looks whether the queue runs low."""
+
+
+def _bound_socket(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to ``host:port`` (port 0: a free one), not yet listening."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # proto=IPPROTO_TCP, or asyncio leaves Nagle's algorithm on for accepted connections
+    # and every keep-alive response waits ~40 ms for the client's delayed ACK
+    bound = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    bound.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    bound.bind((host, port))
+    return bound
+
+
+def _url(host: str, port: int) -> str:
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def _config(app: FastAPI | Callable[[], FastAPI], *, workers: int = 1) -> uvicorn.Config:
+    """Access logs off: a login link's token must not land in a log. ``workers`` above 1:
+    ``app`` is a factory, called in each process."""
+    return uvicorn.Config(
+        app,
+        log_level="warning",
+        access_log=False,
+        lifespan="on",
+        workers=workers,
+        factory=workers > 1,
+    )
 
 
 class ReviewServer:
@@ -26,23 +75,14 @@ class ReviewServer:
     """
 
     def __init__(self, context: ReviewContext, *, host: str = "127.0.0.1", port: int = 0) -> None:
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        # proto=IPPROTO_TCP, or asyncio leaves Nagle's algorithm on for accepted connections
-        # and every keep-alive response waits ~40 ms for the client's delayed ACK
-        self._socket = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._socket.bind((host, port))
+        self._socket = _bound_socket(host, port)
         self.host, self.port = host, int(self._socket.getsockname()[1])
-        config = uvicorn.Config(
-            create_app(context), log_level="warning", access_log=False, lifespan="on"
-        )
-        self._server = uvicorn.Server(config)
+        self._server = uvicorn.Server(_config(create_app(context)))
         self._thread: threading.Thread | None = None
 
     @property
     def url(self) -> str:
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        return _url(self.host, self.port)
 
     def serve(self) -> None:
         """Serve in this thread until interrupted (Ctrl-C) or ``stop``."""
@@ -78,3 +118,63 @@ class ReviewServer:
         traceback: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+@dataclass(frozen=True)
+class WorkerSpec:
+    """What a server process needs to build the app: the study file, the queue's options
+    and the CSRF secret shared by all the processes (not shown in a repr)."""
+
+    study: Path
+    options: QueueOptions
+    secret: bytes = field(repr=False)
+
+
+def worker_app(spec: WorkerSpec) -> FastAPI:
+    """The app of one of several server processes: its own connection to the study's store
+    (closed when the process stops), the shared CSRF secret, and no refiller."""
+    opened = open_study(spec.study)
+    context = review_context(opened, spec.options, refill=False, secret=spec.secret)
+    return create_app(context, close_store=True)
+
+
+class ReviewWorkers:
+    """The review app served on ``host:port`` by ``workers`` processes (see the module's
+    docstring); ``opened`` is the study, open in this process for the refiller.
+
+    The socket is bound here, so ``url`` is known before the processes start, and listens
+    from ``serve`` on: a request sent while the processes start waits for one of them.
+    ``serve`` runs in the main thread (the supervisor handles Ctrl-C and SIGTERM there).
+    """
+
+    def __init__(
+        self,
+        spec: WorkerSpec,
+        opened: StudyStore,
+        *,
+        workers: int,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        if workers < 2:
+            raise ValueError("ReviewWorkers is for two or more processes: use ReviewServer")
+        self._socket = _bound_socket(host, port)
+        self.host, self.port = host, int(self._socket.getsockname()[1])
+        self._config = _config(functools.partial(worker_app, spec), workers=workers)
+        self._refiller = Refiller(
+            ReviewQueue(opened, spec.options), interval_s=WORKER_REFILL_INTERVAL_S
+        )
+
+    @property
+    def url(self) -> str:
+        return _url(self.host, self.port)
+
+    def serve(self) -> None:
+        """Fill the queue, then serve until interrupted (Ctrl-C, SIGTERM), keeping it filled."""
+        try:
+            self._socket.listen(self._config.backlog)
+            self._refiller.start()
+            Multiprocess(self._config, sockets=[self._socket]).run()
+        finally:
+            self._refiller.stop()
+            self._socket.close()

@@ -4,6 +4,11 @@
 // "/": write a note (Escape leaves it); s then 1..9: skip with that reason.
 (function () {
   "use strict";
+  // A sent screen is answered with the next one, at /rate/<slot>: show /rate instead, so
+  // a reload loads the current screen rather than sending the last form again.
+  if (/^\/rate\/\d+(\/skip)?$/.test(window.location.pathname)) {
+    window.history.replaceState(null, "", "/rate");
+  }
   const form = document.getElementById("label-form");
   if (!form) { return; }
   const panels = Array.from(form.querySelectorAll("fieldset.answer"));
