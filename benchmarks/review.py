@@ -5,9 +5,20 @@ Run: ``make bench-review`` (or ``python -m benchmarks.review``). For each backen
 study (items, two models' responses, judge verdicts; no labels), starts ``baton review
 serve`` as its own process (``--workers N``: N server processes on one socket) on a free
 loopback port, and lets each rater thread log in with its link, load its first screen
-(GET /rate: the first claim) and then, as fast as it can, send its answers (POST: the labels,
-answered with the next screen, claimed in the same request) and read the next form from that
-answer. Bounded: a fixed number of submissions per rater and a time limit.
+(GET /rate: the first claim) and then send its answers (POST: the labels, answered with the
+next screen, claimed in the same request) and read the next form from that answer. Bounded:
+a fixed number of submissions per rater and a time limit.
+
+Two modes, named in the table. Saturation (the default, closed loop): each rater sends its
+next answer as soon as the previous one came back, so "per s" is the most the server
+manages, and the latency is mostly queueing (its median is about raters ÷ throughput).
+Paced (``--rate R``, open loop): R submissions per second in all, each rater at R ÷ raters
+per second on an evenly spaced schedule (the raters' schedules staggered so the sends, all
+together, are evenly spaced); a rater that falls behind sends at once, and its latency still
+runs from the actual send. So ``--rate 200`` tells whether the latency holds at 200
+submissions per second, and the table shows the rate achieved (from the first target time
+to the last answer) and how far behind schedule the sends were (p50/max): a large lag means
+the server did not keep up with R.
 
 One POST is one submission, so the POST's latency is the latency per submission (there is
 no GET between two submissions any more); the table shows its p50 and p99, and the first
@@ -15,8 +26,9 @@ GET of each rater apart (median and maximum over the raters). Client and server 
 machine's cores, so the raters use the standard library's light ``http.client``, and the
 table shows the CPU time of each side per submission (the server's: all its processes, with
 the share of each of the busiest ``--workers`` of them: a rater's kept-alive connection
-stays with the process that accepted it, so this shows how evenly the raters were spread)
-and the load average around each backend's run. PostgreSQL runs when
+stays with the process that accepted it, so this shows how evenly the raters were spread),
+how many times the refiller computed the allocation from labels during the run (each one
+costs the server CPU), and the load average around each backend's run. PostgreSQL runs when
 ``BATON_TEST_POSTGRES_URL`` (or ``--postgres``) names a server; it gets a fresh database,
 dropped afterwards.
 """
@@ -58,6 +70,8 @@ LAUNCH = "from baton.cli.main import run; run()"
 _FORM = re.compile(r'action="(/rate/\d+)"')
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 _SAVED = 'role="status">Saved.<'
+PACE_LEAD_S = 0.5
+"""Paced: time from the first screens' GET to the first answers' target times."""
 
 
 @dataclass
@@ -68,7 +82,28 @@ class Timings:
     """Each submission's POST (which answers with the next screen)."""
     get_s: list[float] = field(default_factory=list)
     """The first screen's GET."""
+    late_s: list[float] = field(default_factory=list)
+    """Paced: how far behind its target time each POST was sent (0 when on time)."""
+    span: tuple[float, float] | None = None
+    """Paced: the first POST's target time and the last POST's end (``time.time()``)."""
     errors: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RaterJob:
+    """What one rater thread does: log in with ``link``, load its first screen at
+    ``start_at``, then send up to ``submissions`` answers until ``stop_at`` (both
+    ``time.time()``). ``interval_s`` 0: each as soon as the previous one's answer came back
+    (saturation); else paced: the k-th at ``start_at + PACE_LEAD_S + offset_s + k *
+    interval_s``, or at once when behind."""
+
+    link: str
+    submissions: int
+    start_at: float
+    stop_at: float
+    seed: int
+    interval_s: float = 0.0
+    offset_s: float = 0.0
 
 
 def write_study(folder: Path, *, items_per_region: int, store: str | None) -> Path:
@@ -193,30 +228,30 @@ def _wait_until_ready(link: str, timeout_s: float = 120.0) -> None:
             time.sleep(0.2)
 
 
-def rater(job: tuple[str, int, float, float, int]) -> Timings:
-    """One rater: log in, wait for ``start_at``, load the first screen, then send answers,
-    ``submissions`` times or until ``stop_at`` (``time.time()``), each to the form of the
-    screen the previous POST answered with.
+def rater(job: RaterJob) -> Timings:
+    """One rater (see ``RaterJob``): log in, wait for ``start_at``, load the first screen,
+    then send answers, each to the form of the screen the previous POST answered with.
 
     A browser does this from its own machine; here the raters share the server's cores, so
     each speaks HTTP/1.1 over one kept-alive connection with the standard library's
     ``http.client``, which costs a fraction of the CPU of a full client such as httpx (the
-    table shows what the raters used)."""
-    link, submissions, start_at, stop_at, seed = job
-    rng, timings = random.Random(seed), Timings()
-    url = urlsplit(link)
+    table shows what the raters used). A POST's latency runs from its actual send, so a
+    paced rater that fell behind its schedule does not count the time it was behind."""
+    rng, timings = random.Random(job.seed), Timings()
+    url = urlsplit(job.link)
     connection = http.client.HTTPConnection(url.netloc, timeout=30)
     try:
         status, headers, _ = _request(connection, "GET", f"{url.path}?{url.query}", {})
         cookie = {"Cookie": headers["set-cookie"].partition(";")[0]}
-        time.sleep(max(start_at - time.time(), 0))
+        time.sleep(max(job.start_at - time.time(), 0))
         connection.close()  # idle past the server's keep-alive: the next request reconnects
         started = time.perf_counter()
         status, _, page = _request(connection, "GET", "/rate", cookie)
         timings.get_s.append(time.perf_counter() - started)
         form = {**cookie, "Content-Type": "application/x-www-form-urlencoded"}
-        for _ in range(submissions):
-            if time.time() > stop_at:
+        first_at = job.start_at + PACE_LEAD_S + job.offset_s
+        for k in range(job.submissions):
+            if time.time() > job.stop_at:
                 break
             action, csrf = _FORM.search(page), _CSRF.search(page)
             if status != 200 or not action or not csrf:
@@ -224,12 +259,18 @@ def rater(job: tuple[str, int, float, float, int]) -> Timings:
                 break
             answers = {f"answer-{i}": str(rng.randint(0, 1)) for i in range(len(MODELS))}
             body = urlencode({"csrf": csrf.group(1), **answers})
+            if job.interval_s:
+                target = first_at + k * job.interval_s
+                time.sleep(max(target - time.time(), 0))
+                timings.late_s.append(max(time.time() - target, 0.0))
             started = time.perf_counter()
             status, headers, page = _request(connection, "POST", action.group(1), form, body)
             timings.post_s.append(time.perf_counter() - started)
             if status != 200 or _SAVED not in page:
                 timings.errors.append(f"POST {status} {headers.get('location', '')}".rstrip())
                 break
+        if job.interval_s and timings.post_s:
+            timings.span = (first_at, time.time())
     finally:
         connection.close()
     return timings
@@ -262,8 +303,13 @@ def run_backend(name: str, store: str | None, args: argparse.Namespace) -> dict[
                 # every rater logs in, then waits for the same instant to start
                 start_at = time.time() + 10 + 0.5 * len(links)
                 stop_at = start_at + args.seconds
+                # paced: each rater at rate / raters per second, the raters' schedules
+                # staggered so that the sends, all together, are evenly spaced
+                interval = len(links) / args.rate if args.rate else 0.0
                 jobs = [
-                    (link, args.submissions, start_at, stop_at, i)
+                    RaterJob(link, args.submissions, start_at, stop_at, i, interval, i / args.rate)
+                    if args.rate
+                    else RaterJob(link, args.submissions, start_at, stop_at, i)
                     for i, link in enumerate(links.values())
                 ]
                 pending = pool.map_async(rater, jobs)
@@ -282,15 +328,22 @@ def run_backend(name: str, store: str | None, args: argparse.Namespace) -> dict[
             timings = Timings(
                 post_s=[x for t in done for x in t.post_s],
                 get_s=[x for t in done for x in t.get_s],
+                late_s=[x for t in done for x in t.late_s],
                 errors=[x for t in done for x in t.errors],
             )
-        labels = _stored_labels(study)
+            spans = [t.span for t in done if t.span is not None]
+            if spans:  # paced: from the first target time to the last answer
+                wall = max(end for _, end in spans) - min(begin for begin, _ in spans)
+        labels, recomputes = _stored_labels(study)
     post, get = np.array(timings.post_s) * 1000, np.array(timings.get_s) * 1000
+    late = np.array(timings.late_s or [float("nan")]) * 1000
     busiest = sorted(per_process.values(), reverse=True)[: args.workers]
     return {
         "backend": name,  # type: ignore[dict-item]
         "submissions": len(post),
         "per_s": len(post) / wall,
+        "late_p50": float(np.percentile(late, 50)),
+        "late_max": float(np.max(late)),
         "post_p50": float(np.percentile(post, 50)),
         "post_p99": float(np.percentile(post, 99)),
         "get_p50": float(np.percentile(get, 50)),
@@ -300,15 +353,19 @@ def run_backend(name: str, store: str | None, args: argparse.Namespace) -> dict[
         "client_cpu_ms": client_cpu * 1000 / max(len(post), 1),
         "errors": len(timings.errors),
         "labels": labels,
+        "recomputes": recomputes,
         "load": f"{load_before:.1f}–{load_after:.1f}",  # type: ignore[dict-item]
         "first_error": timings.errors[0] if timings.errors else "",  # type: ignore[dict-item]
     }
 
 
-def _stored_labels(study: Path) -> int:
+def _stored_labels(study: Path) -> tuple[int, int]:
+    """Labels stored, and how many times the allocation was computed from some labels (each
+    such computation records a look of the decision rule in the store, at the share of the
+    budget spent then: one per distinct share)."""
     opened = open_study(study)
     try:
-        return len(opened.store.labels())
+        return len(opened.store.labels()), len({look.time for look in opened.store.looks()})
     finally:
         opened.store.close()
 
@@ -343,36 +400,60 @@ def main() -> None:
         default="threads",
         help="raters as threads of one process (lighter on the shared cores) or as processes",
     )
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=None,
+        help="paced (open loop): this many submissions per second in all, evenly spaced "
+        "(each rater at rate/raters per second); default: saturation (each rater sends as "
+        "soon as its previous answer came back)",
+    )
     parser.add_argument("--postgres", default=os.environ.get("BATON_TEST_POSTGRES_URL"))
     args = parser.parse_args()
+    if args.rate is not None and args.rate <= 0:
+        parser.error("--rate must be positive")
     results = [run_backend("sqlite", None, args)]
     if args.postgres:
         with postgres_database(args.postgres) as url:
             results.append(run_backend("postgresql", url, args))
     else:
         print("PostgreSQL skipped: set BATON_TEST_POSTGRES_URL or --postgres")
+    mode = f"paced at {args.rate:g}/s" if args.rate else "saturation"
     print(
         f"{args.raters} concurrent raters ({args.clients}), {args.workers} server "
         f"process(es) (--workers {args.workers}), {len(MODELS)} answers per screen, "
-        f"{os.cpu_count()} cores; one POST per submission (it answers with the next "
-        "screen), so POST p50/p99 is the latency per submission; first GET: each rater's "
-        "first screen, median/max; CPU split: the busiest server processes' shares of the "
-        "server's CPU, in %; load: the 1-minute load average as each backend's run began "
+        f"{os.cpu_count()} cores; mode: {mode} "
+        + (
+            f"(each rater sends at {args.rate / args.raters:g}/s on an evenly spaced "
+            "schedule, at once when behind it; per s: achieved, from the first target time "
+            "to the last answer; behind: how late the sends were, p50/max)"
+            if args.rate
+            else "(each rater sends as soon as its previous answer came back)"
+        )
+        + "; one POST per submission (it answers with the next screen), so POST p50/p99 is "
+        "the latency per submission, from the request's actual send; first GET: each "
+        "rater's first screen, median/max; CPU split: the busiest server processes' shares "
+        "of the server's CPU, in %; recomputes: allocations computed from labels during the "
+        "run (the refiller's); load: the 1-minute load average as each backend's run began "
         "and ended"
     )
     print(
-        "backend     submissions  per s   POST p50/p99 ms  first GET p50/max ms  "
-        "CPU ms/submission: server, raters  CPU split  errors  labels stored  load"
+        "backend     mode              submissions  per s   POST p50/p99 ms  "
+        "behind p50/max ms  first GET p50/max ms  CPU ms/submission: server, raters  "
+        "CPU split  errors  labels stored  recomputes  load"
     )
     for r in results:
         if r["first_error"]:
             print(f"{r['backend']}: first error: {r['first_error']}")
+        behind = (
+            f"{r['late_p50']:>7.1f} / {r['late_max']:<7.1f}" if args.rate else f"{'—':>7}   {'':<7}"
+        )
         print(
-            f"{r['backend']:<11} {r['submissions']:>11.0f}  {r['per_s']:>5.0f}  "
-            f"{r['post_p50']:>6.1f} / {r['post_p99']:<6.1f}  "
+            f"{r['backend']:<11} {mode:<17} {r['submissions']:>11.0f}  {r['per_s']:>5.0f}  "
+            f"{r['post_p50']:>6.1f} / {r['post_p99']:<6.1f}  {behind}  "
             f"{r['get_p50']:>9.1f} / {r['get_max']:<8.1f}  "
             f"{r['server_cpu_ms']:>25.1f}, {r['client_cpu_ms']:<6.1f}  {r['split']:>9}  "
-            f"{r['errors']:>6.0f}  {r['labels']:>13.0f}  {r['load']}"
+            f"{r['errors']:>6.0f}  {r['labels']:>13.0f}  {r['recomputes']:>10.0f}  {r['load']}"
         )
 
 

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from baton.labelling import StudyStore
+from baton.decision import LabelUnit
+from baton.labelling import StudyStore, next_units
 from baton.review import (
     QueueOptions,
     ReviewQueue,
@@ -171,6 +172,80 @@ def test_an_abandoned_claim_goes_to_another_rater_after_the_lease(opened: StudyS
     assert screen(queue, BOB).slot_id == held.slot_id
     refused = queue.submit(ANN, Submission(held.slot_id, {0: 1, 1: 1}))
     assert refused == "not_held"
+
+
+class Allocation:
+    """``next_units`` stand-in: the units in ``picks``, counting the calls."""
+
+    def __init__(self, picks: list[LabelUnit]) -> None:
+        self.picks = picks
+        self.asked = 0
+
+    def __call__(self, opened: StudyStore, n_labels: int, *, seed: int = 0) -> list[LabelUnit]:
+        self.asked += 1
+        return list(self.picks)
+
+
+def test_a_refill_that_added_nothing_asks_the_allocation_again_only_once_labels_may_move_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opened, clock = opened_study(tmp_path, StudySize(items_per_region=2)), Clock()  # 8 units
+    try:
+        allocation = Allocation(next_units(opened, 12))  # 6 of the 8 units
+        monkeypatch.setattr("baton.review._queue.next_units", allocation)
+        queue = queue_of(opened, clock, batch_labels=12, double_fraction=0.0, low_water_units=3)
+
+        def refill() -> tuple[int, int]:
+            return queue.refill(), allocation.asked
+
+        assert refill() == (6, 1)
+        assert refill() == (0, 2)  # the same units again: all queued, nothing added
+        assert refill() == (0, 2)  # nothing changed since: not asked
+        for _ in range(2):
+            label_all(queue, ANN)
+            assert refill() == (0, 2)  # fewer than 3 done since, and untouched units wait
+        label_all(queue, ANN)
+        assert refill() == (0, 3)  # the low-water mark's worth done since
+        label_all(queue, ANN)
+        assert refill() == (0, 3)
+        screen(queue, ANN), screen(queue, BOB)  # no untouched unit left
+        assert refill() == (0, 4)  # one done since, and raters may be waiting
+        assert refill() == (0, 4)  # none done since
+        clock.now += timedelta(seconds=61)
+        assert refill() == (0, 5)  # verdicts may have come in from elsewhere
+    finally:
+        opened.store.close()
+
+
+def test_a_queued_unit_is_not_queued_again_nor_given_a_second_copy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opened = opened_study(tmp_path, StudySize(items_per_region=2))  # 8 units
+    try:
+        units = next_units(opened, 16)
+        allocation = Allocation(units[:2])
+        monkeypatch.setattr("baton.review._queue.next_units", allocation)
+        assert queue_of(opened, double_fraction=0.0).refill() == 2
+        allocation.picks = units[:3]  # two queued units again, and a new one
+        assert queue_of(opened, double_fraction=1.0).refill() == 2  # the new one, twice
+        copies = Counter((s.item_id, s.dimension) for s in opened.store.review.slots())
+        assert sorted(copies.values()) == [1, 1, 2]
+    finally:
+        opened.store.close()
+
+
+def test_the_allocation_is_not_asked_while_every_unit_is_queued(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opened = opened_study(tmp_path, StudySize(items_per_region=2))  # 8 units
+    try:
+        allocation = Allocation(next_units(opened, 16))
+        monkeypatch.setattr("baton.review._queue.next_units", allocation)
+        queue = queue_of(opened, batch_labels=100, double_fraction=0.0)
+        assert (queue.refill(), allocation.asked) == (8, 1)
+        assert (queue.refill(), allocation.asked) == (0, 1)
+    finally:
+        opened.store.close()
 
 
 def test_the_queue_stops_at_the_label_budget(tmp_path: Path) -> None:

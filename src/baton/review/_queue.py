@@ -25,7 +25,7 @@ from baton.domain import Item, Label, Response
 from baton.errors import BatonError
 from baton.labelling import StudyStore, next_units
 from baton.review._recent import Recent
-from baton.storage import Rater, Skip, Slot, SlotRequest
+from baton.storage import Rater, Skip, Slot, SlotCounts, SlotRequest
 from baton.study import DimensionSpec
 
 __all__ = [
@@ -44,6 +44,10 @@ Clock = Callable[[], datetime]
 _CONTENT_TTL_S = 60.0
 """How long an item's content, read with each claim of it, is kept in memory to check the
 answers sent for it (which models' answers were shown)."""
+_RECHECK_S = 60.0
+"""After a refill that added nothing, how long before the allocation is asked again although
+no slot was done since (for what changes elsewhere: verdicts or labels stored by another
+program)."""
 Refusal = Literal["incomplete", "not_held", "bad_reason"]
 """Why a submission or skip was not stored: answers missing or invalid; the slot is not
 (or no longer) the rater's; an unknown skip reason."""
@@ -145,6 +149,8 @@ class ReviewQueue:
             size=4096, ttl_s=_CONTENT_TTL_S
         )
         self._claimed: Recent[int, Slot] = Recent(size=4096, ttl_s=options.lease_s)
+        self._fruitless: tuple[int, datetime] | None = None
+        """Done slots and time at the last refill that added nothing (None: it added some)."""
         self.last_refill_problem: str | None = None
 
     @property
@@ -210,39 +216,77 @@ class ReviewQueue:
 
     def needs_refill(self) -> bool:
         """Whether fewer untouched units than the low-water mark are waiting."""
+        return self.opened.store.review.slot_counts().open_first < self._low_water
+
+    @property
+    def _low_water(self) -> int:
         low = self.options.low_water_units
         if low is None:
             low = max(self.options.batch_labels // self.labels_per_unit // 2, 1)
-        return self.opened.store.review.slot_counts().open_first < low
+        return low
 
     def refill(self) -> int:
         """Ask the allocation for the next batch, within the label budget; slots added.
 
         One refill at a time (a concurrent call returns 0 at once). A failure of the
         allocation is kept in ``last_refill_problem`` for the admin page, not raised.
+
+        After a refill that added nothing, the allocation is not asked again (returns 0)
+        until it may answer otherwise, for it costs up to a second of CPU on a study of a
+        few thousand units and records a look of the decision rule when labels came in.
+        Only new labels move it, so: once the low-water mark's worth of units were done
+        since; sooner, once one was, when no untouched unit is left (a rater may be
+        waiting); and, done or not, ``_RECHECK_S`` later (verdicts or labels stored by
+        another program).
         """
         if not self._refilling.acquire(blocking=False):
             return 0
         try:
-            requests = self._next_requests()
-            self.last_refill_problem = None
-        except BatonError as error:
-            self.last_refill_problem = str(error)
-            return 0
+            counts = self.opened.store.review.slot_counts()
+            if not self._worth_asking(counts):
+                return 0
+            try:
+                requests = self._next_requests(counts)
+                self.last_refill_problem = None
+            except BatonError as error:
+                self.last_refill_problem = str(error)
+                requests = []
+            added = self.opened.store.review.add_slots(requests)
+            self._fruitless = None if added else (counts.done, self._clock())
+            return added
         finally:
             self._refilling.release()
-        return self.opened.store.review.add_slots(requests)
 
-    def _next_requests(self) -> list[SlotRequest]:
+    def _worth_asking(self, counts: SlotCounts) -> bool:
+        """Whether the allocation may add something now (see ``refill``)."""
+        if self._fruitless is None:
+            return True
+        done_then, asked_at = self._fruitless
+        new_done = counts.done - done_then
+        return (
+            new_done >= self._low_water
+            or (new_done > 0 and counts.open_first == 0)
+            or self._clock() - asked_at >= timedelta(seconds=_RECHECK_S)
+        )
+
+    def _next_requests(self, counts: SlotCounts) -> list[SlotRequest]:
         study, store = self.opened.study, self.opened.store
-        counts = store.review.slot_counts()
         pending = (counts.open + counts.claimed) * self.labels_per_unit
         remaining = study.labels.budget - len(store.labels()) - pending
         wanted = min(self.options.batch_labels, remaining / (1 + self.options.double_fraction))
         if wanted < self.labels_per_unit:
             return []
+        # the allocation sees a queued unit as unlabelled until its labels are in, and
+        # would pick it again (and give it a second copy, past the double fraction)
+        queued = {(slot.item_id, slot.dimension) for slot in store.review.slots()}
+        if queued and len(queued) >= len(store.items()) * len(study.dimensions):
+            return []  # every unit is queued (or labelled): no need to ask
         rounds = counts.open + counts.claimed + counts.done
-        units = next_units(self.opened, math.floor(wanted), seed=self.options.seed + rounds)
+        units = [
+            unit
+            for unit in next_units(self.opened, math.floor(wanted), seed=self.options.seed + rounds)
+            if (unit.item_id, unit.dimension) not in queued
+        ]
         rng = np.random.default_rng([self.options.seed, rounds])
         requests = []
         for unit in units:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
@@ -20,13 +20,21 @@ from baton.web._security import COOKIE, Forbidden, SecurityHeaders
 __all__ = ["create_app"]
 
 
-def create_app(context: ReviewContext, *, close_store: bool = False) -> FastAPI:
-    """The app. Its lifespan fills the queue and runs the refiller; the store stays open,
-    unless ``close_store`` (a server process that opened the store for itself)."""
+def create_app(
+    context: ReviewContext,
+    *,
+    close_store: bool = False,
+    on_started: Callable[[], None] | None = None,
+) -> FastAPI:
+    """The app. Its lifespan fills the queue and runs the refiller, then calls
+    ``on_started``; the store stays open, unless ``close_store`` (a server process that
+    opened the store for itself)."""
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(context.refiller.start)
+        if on_started is not None:
+            on_started()
         try:
             yield
         finally:
