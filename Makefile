@@ -60,3 +60,4 @@ bench-replay: $(TEST_STAMP)  ## replay throughput (bare SDK, engine, Inspect AI)
 
 bench-review: $(TEST_STAMP)  ## review app: label submissions/s and p99 latency, 8 raters, SQLite and PostgreSQL
 	$(BIN)/python -m benchmarks.review
+	$(BIN)/python -m benchmarks.review --rate 200
