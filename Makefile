@@ -46,8 +46,8 @@ bench-judges: $(STAMP)  ## reference_match against NQ-301's human labels; the LL
 bench-ingest: $(STAMP)  ## time and peak memory to ingest 5.3M Parquet rows and 1M JSONL lines
 	$(BIN)/python -m benchmarks.ingest
 
-bench-calibration: $(STAMP)  ## calibration coverage, width, efficiency, false acceptance; speed (~12 min)
-	$(BIN)/python -m benchmarks.calibration --reps 30 --real-reps 15
+bench-calibration: $(STAMP)  ## calibration coverage, width, efficiency, false acceptance; speed (~80 min, 500 replications)
+	$(BIN)/python -m benchmarks.calibration --reps 500 --real-reps 24
 
 bench-decisions: $(STAMP)  ## labels to a decision by arm, false acceptance, power, plan vs simulation (40 min cap)
 	$(BIN)/python -m benchmarks.decisions --reps 300 --minutes 40 --workers 2

@@ -1,6 +1,6 @@
 """Calibration benchmark (issue 3): coverage, width, efficiency and false acceptance.
 
-Run: ``make bench-calibration`` (or ``python -m benchmarks.calibration --reps 40``).
+Run: ``make bench-calibration`` (or ``python -m benchmarks.calibration --reps 500``).
 Simulates the scenario families of DESIGN.md §4.8 (``baton.simulate.calibration_family``)
 at n = 20, 50, 150 human labels per stratum and ~2,000 judged, runs every method of
 ``baton.estimate`` on each replication, and prints per family, n and method:
