@@ -125,14 +125,9 @@ def _decisions(study: Study, fit: Estimates) -> list[Decision]:
     return decide_comparisons(
         fit.comparisons,
         fit.posteriors.deltas,
-        {
-            (e.stratum.dimension, e.stratum.model, e.stratum.region): e.n_labelled
-            for e in fit.estimates
-        },
+        fit.labelled(),
         confidence=study.decision.confidence,
-        blocking={
-            r.name: r.traffic_share >= study.decision.min_traffic_share for r in study.regions
-        },
+        blocking=study.blocking,
     )
 
 

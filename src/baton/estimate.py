@@ -88,6 +88,13 @@ class Estimates:
     diagnostics: Diagnostics
     posteriors: Posteriors
 
+    def labelled(self) -> dict[tuple[str, str, str], int]:
+        """Human labels per (dimension, model, region), as decisions read them."""
+        return {
+            (e.stratum.dimension, e.stratum.model, e.stratum.region): e.n_labelled
+            for e in self.estimates
+        }
+
     def to_frame(self, kind: str = "estimates") -> pd.DataFrame:
         """``estimates``, ``comparisons`` or ``judges`` as a DataFrame."""
         if kind == "estimates":

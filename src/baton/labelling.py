@@ -62,14 +62,9 @@ class _RecordedLooks:
         self.outcome = sequential_decisions(
             fit.comparisons,
             fit.posteriors.deltas,
-            {
-                (e.stratum.dimension, e.stratum.model, e.stratum.region): e.n_labelled
-                for e in fit.estimates
-            },
+            fit.labelled(),
             confidence=study.decision.confidence,
-            blocking={
-                r.name: r.traffic_share >= study.decision.min_traffic_share for r in study.regions
-            },
+            blocking=study.blocking,
             time=self.time,
             looks=self.looks,
             calls=self.calls,
@@ -124,9 +119,7 @@ def next_units(opened: StudyStore, n_labels: int, *, seed: int = 0) -> list[Labe
             "nothing is judged yet: run the judges before asking for labels"
         )
     units = max(n_labels // len(study.models), 1)
-    blocking = {
-        r.name for r in study.regions if r.traffic_share >= study.decision.min_traffic_share
-    }
+    blocking = {region for region, blocks in study.blocking.items() if blocks}
     if not table["human"].notna().any():
         weights = {(d.name, r): 1.0 for d in study.dimensions for r in sorted(blocking)}
     else:
@@ -159,9 +152,7 @@ def plan_study(
         table,
         baseline=study.incumbent.name,
         margins={d.name: d.margin for d in study.dimensions},
-        blocking={
-            r.name: r.traffic_share >= study.decision.min_traffic_share for r in study.regions
-        },
+        blocking=study.blocking,
         confidence=study.decision.confidence,
         prior=prior,
         minutes_per_label=study.labels.minutes_per_label,

@@ -303,6 +303,11 @@ class Study(_Spec):
     def traffic_shares(self) -> dict[str, float]:
         return {r.name: r.traffic_share for r in self.regions}
 
+    @property
+    def blocking(self) -> dict[str, bool]:
+        """Per region, whether its calls can block a go (traffic at or above the threshold)."""
+        return {r.name: r.traffic_share >= self.decision.min_traffic_share for r in self.regions}
+
 
 def _require_unique(field: str, names: list[str]) -> None:
     seen: set[str] = set()

@@ -307,9 +307,7 @@ def _decided(
         deltas,
         {(e.stratum.dimension, e.stratum.model, e.stratum.region): e.n_labelled for e in estimates},
         confidence=study.decision.confidence,
-        blocking={
-            r.name: r.traffic_share >= study.decision.min_traffic_share for r in study.regions
-        },
+        blocking=study.blocking,
     )
     return decisions, deltas
 

@@ -135,10 +135,7 @@ def _look(
     return sequential_decisions(
         fit.comparisons,
         fit.posteriors.deltas,
-        {
-            (e.stratum.dimension, e.stratum.model, e.stratum.region): e.n_labelled
-            for e in fit.estimates
-        },
+        fit.labelled(),
         confidence=options.confidence,
         blocking=options.blocking,
         time=round_no / planned_rounds,
