@@ -9,7 +9,7 @@ import pytest
 from scipy import stats
 
 from baton.calibration import Comparison
-from baton.decision import SequentialDecisions, sequential_decisions
+from baton.decision import MIN_LOOK_LABELS, SequentialDecisions, sequential_decisions
 from baton.domain import Look, LookCall
 
 MARGIN = 0.05
@@ -131,3 +131,17 @@ def test_a_cell_at_the_margin_over_many_looks_is_called_go_at_most_alpha() -> No
                 break
         gos += any(c.outcome == "go" for c in calls)
     assert gos / runs <= 0.05 + 2 * math.sqrt(0.05 * 0.95 / runs)
+
+
+def test_no_look_before_a_stratum_has_the_minimum_labels() -> None:
+    """On a handful of labels a cell's posterior is mostly prior: however clear it looks,
+    no look is made and no call, until the stratum has ``MIN_LOOK_LABELS`` per model."""
+    comparison, draws = _cell(0.10, 0.02)  # clearly non-inferior
+    early = _decide(comparison, draws, labels=MIN_LOOK_LABELS - 1, time=0.9)
+    assert early.decisions[0].outcome == "inconclusive"
+    assert early.looks == []
+    assert early.calls == []
+    assert early.decisions[0].labels_needed is not None
+    assert early.decisions[0].labels_needed >= 1
+    enough = _decide(comparison, draws, labels=MIN_LOOK_LABELS, time=0.9)
+    assert enough.decisions[0].outcome == "go"

@@ -12,7 +12,7 @@ from baton.decision._interim import (
     interim_z,
     pocock_spending,
 )
-from baton.decision._looks import SequentialDecisions, sequential_decisions
+from baton.decision._looks import MIN_LOOK_LABELS, SequentialDecisions, sequential_decisions
 from baton.decision._noninferiority import (
     MAX_LABELS_NEEDED,
     candidate_verdict,
@@ -25,6 +25,7 @@ from baton.decision._types import CandidateVerdict, Decision, Outcome
 
 __all__ = [
     "MAX_LABELS_NEEDED",
+    "MIN_LOOK_LABELS",
     "CandidateVerdict",
     "Decision",
     "InterimLook",

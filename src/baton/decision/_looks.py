@@ -31,7 +31,14 @@ from baton.decision._noninferiority import labels_needed_estimate
 from baton.decision._types import Decision, Outcome
 from baton.domain import Look, LookCall
 
-__all__ = ["SequentialDecisions", "sequential_decisions"]
+__all__ = ["MIN_LOOK_LABELS", "SequentialDecisions", "sequential_decisions"]
+
+MIN_LOOK_LABELS = 20
+"""Labels per model a region × dimension needs before its first look. Earlier, a cell's
+posterior is mostly prior and pooling, and its normal reading (z) is poor: in the decisions
+benchmark almost every false go at Δ = −margin was called at the very first look, on 4
+labelled items per stratum. A look skipped this way spends none of the error, which waits
+for the first look that is made."""
 
 _MOST = 0.9999
 """Past the budget no call is possible (threshold 1); labels needed are counted at this."""
@@ -114,11 +121,13 @@ def sequential_decisions(
     time: float,
     looks: Sequence[Look],
     calls: Sequence[LookCall],
+    min_labels: int = MIN_LOOK_LABELS,
 ) -> SequentialDecisions:
     """Decisions at this look, given the recorded ``looks`` and frozen ``calls``.
 
     ``time``: the share of the label budget spent now. ``n_labelled`` holds the labels per
-    (dimension, model, region); a stratum's information is its baseline model's count.
+    (dimension, model, region); a stratum's information is its baseline model's count, and
+    a stratum with fewer than ``min_labels`` is not looked at yet (no call).
     """
     frozen = {(c.dimension, c.candidate, c.region): c for c in calls}
     history: dict[Stratum, list[Look]] = {}
@@ -132,7 +141,7 @@ def sequential_decisions(
         if key not in strata:
             state, boundary = _replay(history.get(key, []), confidence)
             n = float(n_labelled.get((dimension, baseline, region), 0))
-            new_look = n > state.information
+            new_look = n > state.information and n >= min_labels
             if new_look:
                 step = interim_look(
                     state, information=n, time=min(time, 1.0), confidence=confidence
@@ -185,7 +194,9 @@ def sequential_decisions(
             n = min(
                 n_labelled.get((c.dimension, m, c.region), 0) for m in (c.candidate, c.baseline)
             )
-            needed = labels_needed_estimate(draws, c.margin, min(threshold, _MOST), n)
+            needed = max(
+                labels_needed_estimate(draws, c.margin, min(threshold, _MOST), n), min_labels - n
+            )
         decisions.append(
             Decision(
                 c.candidate, c.dimension, c.region, outcome, p, blocks, needed, threshold=threshold
