@@ -28,7 +28,7 @@ from numpy.typing import NDArray
 from baton.calibration import Comparison
 from baton.decision._interim import InterimState, interim_look, interim_z
 from baton.decision._noninferiority import labels_needed_estimate
-from baton.decision._types import Decision, Outcome
+from baton.decision._types import Decision
 from baton.domain import Look, LookCall
 
 __all__ = ["MIN_LOOK_LABELS", "SequentialDecisions", "sequential_decisions"]
@@ -111,6 +111,65 @@ def _threshold(boundary: float, confidence: float) -> float:
     return 1.0 if boundary == math.inf else float(0.5 * math.erfc(-boundary / math.sqrt(2.0)))
 
 
+@dataclass
+class _ThisLook:
+    """The strata at this look: their recorded looks, and the looks this one adds."""
+
+    confidence: float
+    time: float
+    min_labels: int
+    n_labelled: Mapping[tuple[str, str, str], int]
+    history: dict[Stratum, list[Look]]
+    strata: dict[Stratum, _Stratum] = field(default_factory=dict)
+    new_looks: list[Look] = field(default_factory=list)
+
+    def stratum(self, dimension: str, region: str, baseline: str) -> _Stratum:
+        """The stratum's state and boundary now, looking at it if it has new labels (and at
+        least ``min_labels``); its cells share the labels, so the look, once per stratum."""
+        key = (dimension, region)
+        if key not in self.strata:
+            state, boundary = _replay(self.history.get(key, []), self.confidence)
+            n = float(self.n_labelled.get((dimension, baseline, region), 0))
+            new_look = n > state.information and n >= self.min_labels
+            if new_look:
+                time = min(self.time, 1.0)
+                step = interim_look(state, information=n, time=time, confidence=self.confidence)
+                state, boundary = step.state, step.boundary
+                self.new_looks.append(Look(dimension, region, n, time))
+            self.strata[key] = _Stratum(state, boundary, new_look)
+        return self.strata[key]
+
+    def open_cell(
+        self, c: Comparison, draws: NDArray[np.float64], blocks: bool
+    ) -> tuple[Decision, LookCall | None]:
+        """An uncalled, calibrated cell: called now if past its stratum's boundary at a new
+        look, else open with the labels it needs."""
+        s = self.stratum(c.dimension, c.region, c.baseline)
+        threshold = _threshold(s.boundary, self.confidence)
+        z = interim_z(draws, c.margin)
+        p = c.p_noninferior
+        if s.new_look and abs(z) >= s.boundary:
+            called: Literal["go", "no_go"] = "go" if z > 0 else "no_go"
+            call = LookCall(
+                c.candidate, c.dimension, c.region, called, p, threshold, s.state.information
+            )
+            decision = Decision(
+                c.candidate, c.dimension, c.region, called, p, blocks, None, threshold=threshold
+            )
+            return decision, call
+        n = min(
+            self.n_labelled.get((c.dimension, m, c.region), 0) for m in (c.candidate, c.baseline)
+        )
+        needed = max(
+            labels_needed_estimate(draws, c.margin, min(threshold, _MOST), n), self.min_labels - n
+        )
+        decision = Decision(
+            c.candidate, c.dimension, c.region, "inconclusive", p, blocks, needed,
+            threshold=threshold,
+        )  # fmt: skip
+        return decision, None
+
+
 def sequential_decisions(
     comparisons: Sequence[Comparison],
     deltas: Mapping[tuple[str, str, str], NDArray[np.float64] | None],
@@ -133,32 +192,15 @@ def sequential_decisions(
     history: dict[Stratum, list[Look]] = {}
     for look in looks:
         history.setdefault((look.dimension, look.region), []).append(look)
-    strata: dict[Stratum, _Stratum] = {}
-    new_looks: list[Look] = []
-
-    def stratum(dimension: str, region: str, baseline: str) -> _Stratum:
-        key = (dimension, region)
-        if key not in strata:
-            state, boundary = _replay(history.get(key, []), confidence)
-            n = float(n_labelled.get((dimension, baseline, region), 0))
-            new_look = n > state.information and n >= min_labels
-            if new_look:
-                step = interim_look(
-                    state, information=n, time=min(time, 1.0), confidence=confidence
-                )
-                state, boundary = step.state, step.boundary
-                new_looks.append(Look(dimension, region, n, min(time, 1.0)))
-            strata[key] = _Stratum(state, boundary, new_look)
-        return strata[key]
-
+    this = _ThisLook(confidence, time, min_labels, n_labelled, history)
     decisions, new_calls = [], []
     for c in comparisons:
         key = (c.dimension, c.candidate, c.region)
         blocks = blocking.get(c.region, False)
         draws = deltas.get(key)
-        p = c.p_noninferior if c.calibrated and draws is not None else math.nan
         if key in frozen:
             call = frozen[key]
+            p = c.p_noninferior if c.calibrated and draws is not None else math.nan
             decisions.append(
                 Decision(
                     c.candidate,
@@ -171,35 +213,12 @@ def sequential_decisions(
                     threshold=call.threshold,
                 )
             )
-            continue
-        if not c.calibrated or draws is None:
+        elif not c.calibrated or draws is None:
             decisions.append(
-                Decision(c.candidate, c.dimension, c.region, "inconclusive", p, blocks, None)
+                Decision(c.candidate, c.dimension, c.region, "inconclusive", math.nan, blocks)
             )
-            continue
-        s = stratum(c.dimension, c.region, c.baseline)
-        threshold = _threshold(s.boundary, confidence)
-        z = interim_z(draws, c.margin)
-        outcome: Outcome = "inconclusive"
-        if s.new_look and abs(z) >= s.boundary:
-            called: Literal["go", "no_go"] = "go" if z > 0 else "no_go"
-            outcome = called
-            new_calls.append(
-                LookCall(
-                    c.candidate, c.dimension, c.region, called, p, threshold, s.state.information
-                )
-            )
-        needed = None
-        if outcome == "inconclusive":
-            n = min(
-                n_labelled.get((c.dimension, m, c.region), 0) for m in (c.candidate, c.baseline)
-            )
-            needed = max(
-                labels_needed_estimate(draws, c.margin, min(threshold, _MOST), n), min_labels - n
-            )
-        decisions.append(
-            Decision(
-                c.candidate, c.dimension, c.region, outcome, p, blocks, needed, threshold=threshold
-            )
-        )
-    return SequentialDecisions(decisions, new_looks, new_calls)
+        else:
+            decision, new_call = this.open_cell(c, draws, blocks)
+            decisions.append(decision)
+            new_calls += [new_call] if new_call is not None else []
+    return SequentialDecisions(decisions, this.new_looks, new_calls)
