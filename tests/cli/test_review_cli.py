@@ -3,14 +3,7 @@ stops on Ctrl-C. Run as a real process on a free loopback port, bounded in time.
 
 from __future__ import annotations
 
-import queue
-import signal
-import subprocess
-import sys
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -18,43 +11,7 @@ import pytest
 
 from baton.cli.main import main
 from tests.review._study import write_study
-
-LAUNCH = "from baton.cli.main import run; run()"
-DEADLINE_S = 60.0
-
-
-@contextmanager
-def serving(study: Path, *args: str) -> Iterator[dict[str, str]]:
-    """Run ``baton review serve`` until it has printed the admin link; yield the links."""
-    command = [sys.executable, "-c", LAUNCH, "review", "serve", str(study), "--port", "0"]
-    process = subprocess.Popen(
-        [*command, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    lines: queue.Queue[str] = queue.Queue()
-    assert process.stdout is not None
-    stdout = process.stdout
-
-    def read() -> None:
-        for line in stdout:
-            lines.put(line)
-
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
-    links: dict[str, str] = {}
-    try:
-        deadline = time.monotonic() + DEADLINE_S
-        while "admin" not in links:
-            line = lines.get(timeout=max(deadline - time.monotonic(), 0.1))
-            who, _, link = line.strip().partition(": ")
-            links[who.removeprefix("rater ")] = link
-        yield links
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+from tests.web._serve import DEADLINE_S, serving
 
 
 def wait_until_served(url: str) -> httpx.Response:
@@ -70,7 +27,8 @@ def wait_until_served(url: str) -> httpx.Response:
 
 def test_serve_prints_working_links_and_keeps_them_across_restarts(tmp_path: Path) -> None:
     study = write_study(tmp_path)
-    with serving(study, "--rater", "ann", "--rater", "bob", "--quota", "30") as links:
+    with serving(study, "--rater", "ann", "--rater", "bob", "--quota", "30") as served:
+        links = served.links
         assert set(links) == {"ann", "bob", "admin"}
         assert links["ann"].startswith("http://127.0.0.1:")
         page = wait_until_served(links["ann"])
@@ -79,7 +37,8 @@ def test_serve_prints_working_links_and_keeps_them_across_restarts(tmp_path: Pat
         assert "0 of 30 labels" in page.text
         admin = wait_until_served(links["admin"])
         assert "Review of review-study" in admin.text
-    with serving(study, "--rater", "ann") as again:
+    with serving(study, "--rater", "ann") as served_again:
+        again = served_again.links
         assert again["ann"].startswith("keeps the link issued earlier")
         base = again["admin"].partition("/login")[0]  # a new port
         old_ann, old_admin = (
