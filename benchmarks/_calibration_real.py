@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from baton.estimate import Estimates, estimate
+from baton import Estimates, estimate
 
 from ._calibration_records import (
     Record,

@@ -12,7 +12,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from baton.estimate import Estimates
+from baton.calibration import Estimates
 
 __all__ = [
     "COLUMNS",

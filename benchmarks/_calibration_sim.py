@@ -9,7 +9,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from baton.estimate import Estimates, estimate
+from baton import Estimates, estimate
 from baton.simulate import (
     CALIBRATION_FAMILIES,
     Family,

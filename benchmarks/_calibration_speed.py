@@ -21,8 +21,8 @@ from typing import Literal
 
 import pandas as pd
 
-from baton.estimate import estimate
-from baton.simulate import JudgeQuality, LabelPlan, Scenario, StratumKey, simulate_table
+from baton import estimate
+from baton.simulate import JudgeQuality, LabelDesign, Scenario, StratumKey, simulate_table
 
 __all__ = ["SpeedResult", "run_speed", "speed_scenario"]
 
@@ -97,12 +97,12 @@ def _warm(table: pd.DataFrame, repeats: int) -> tuple[float, float]:
 
 
 def run_speed(workdir: Path, *, repeats: int = 3) -> SpeedResult:
-    table = simulate_table(speed_scenario(), LabelPlan(40), seed=0)
+    table = simulate_table(speed_scenario(), LabelDesign(40), seed=0)
     csv = workdir / "speed.csv"
     table.to_csv(csv, index=False)
     warm_s, warm_cpu_s = _warm(table, repeats)
     script = (
-        "from baton.estimate import estimate; "
+        "from baton import estimate; "
         f"estimate({str(csv)!r}, ['judge'], baseline='incumbent', margin=0.05)"
     )
     python = [sys.executable, "-c", script]
@@ -121,7 +121,7 @@ def run_speed(workdir: Path, *, repeats: int = 3) -> SpeedResult:
     ]
     cold_python = _median_timed(python, workdir, repeats)
     cold_cli = _median_timed(cli, workdir, repeats)
-    imported = _median_timed([sys.executable, "-c", "import baton.estimate"], workdir, repeats)
+    imported = _median_timed([sys.executable, "-c", "import baton"], workdir, repeats)
     return SpeedResult(
         rows=len(table),
         warm_s=warm_s,

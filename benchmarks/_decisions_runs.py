@@ -17,16 +17,17 @@ from unittest.mock import patch
 import numpy as np
 import pandas as pd
 
-from baton.decision import LabelUnit, allocate_units
-from baton.planning import plan_labels
-from baton.simulate import SimulatedStudy, _sequential, simulate_study
-from baton.simulate._sequential import (
+from baton.decision import (
     Arm,
+    LabelUnit,
     SequentialOptions,
     SequentialResult,
-    evidence_with_truth,
+    _sequential,
+    allocate_units,
+    plan_labels,
     run_sequential,
 )
+from baton.simulate import SimulatedStudy, evidence_with_truth, simulate_study
 
 from ._decisions_scenarios import SCENARIOS, scenario_spec
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from baton.planning import JudgePrior
+from baton.decision import JudgePrior
 from baton.simulate import JudgeQuality, Scenario, StratumKey, demo_scenario
 
 __all__ = ["CHECKS", "DECISION_SCENARIOS", "SCENARIOS", "ScenarioSpec", "scenario_spec"]

@@ -136,7 +136,7 @@ def _speed_text(speed: SpeedResult) -> str:
             f"(CPU {speed.cold_python_cpu_s:.2f} s)",
             f"  cold, `baton estimate table.csv ... -o result.json`: {speed.cold_cli_s:.2f} s "
             f"(CPU {speed.cold_cli_cpu_s:.2f} s)",
-            f"  (`import baton.estimate` alone: {speed.import_s:.2f} s; load average "
+            f"  (`import baton` alone: {speed.import_s:.2f} s; load average "
             f"{' '.join(f'{x:.1f}' for x in speed.load)} on {os.cpu_count()} cores)",
         ]
     )

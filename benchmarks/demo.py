@@ -11,7 +11,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from baton.workflow import DemoOptions, DemoRun, run_demo
+from baton.steps import DemoOptions, DemoRun, run_demo
 
 
 def wrong_cells(run: DemoRun) -> int:

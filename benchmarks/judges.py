@@ -27,8 +27,8 @@ import pandas as pd
 
 from baton.domain import Item, Label, Response
 from baton.judges import build_judges, judge_responses
-from baton.judging import judge_agreement
 from baton.providers import Completion, CompletionRequest, FakeProvider
+from baton.steps import judge_agreement
 from baton.storage import Store, open_store
 from baton.study import Study, parse_study
 

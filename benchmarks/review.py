@@ -61,7 +61,7 @@ import yaml
 from sqlalchemy import create_engine, text
 
 from baton.domain import Item, Response, Verdict
-from baton.labelling import open_study
+from baton.steps import open_study
 from baton.storage._engine import parse_store_url
 
 MODELS = ("incumbent", "candidate")

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from baton._analyse import evidence_table
+from baton.analysis import evidence_table
 from baton.domain import Item, Label, Verdict
 from baton.study import parse_study
 

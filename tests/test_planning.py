@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from baton.planning import JudgePrior, plan_labels, simulated_labels_from_prior
+from baton.decision import JudgePrior, plan_labels, simulated_labels_from_prior
 
 
 def judged(

@@ -1,24 +1,63 @@
 """Baton: replace the LLM behind a product and know the replacement is at least as good.
 
-The public surface is what ``__all__`` names; everything else is private.
+The public surface is what ``__all__`` names; everything else is private. Every CLI verb has
+its Python verb here (``baton decide`` is ``baton.decide``), in the order of the workflow:
+``init``, ``check``, ``ingest``, ``replay``, ``judge``, ``next_units``, ``plan``, ``decide``,
+``report``; and ``estimate`` on a plain table, ``run_demo`` on the embedded study.
 """
 
 from __future__ import annotations
 
 from baton._version import __version__
+from baton.analysis import StudyResult
+from baton.calibration import Estimates
+from baton.decision import JudgePrior
 from baton.errors import BatonError
-from baton.estimate import Estimates, estimate
-from baton.labelling import decide
 from baton.simulate import simulate_study
-from baton.study import Study, load_study
+from baton.steps import (
+    DemoOptions,
+    check,
+    decide,
+    estimate,
+    ingest,
+    init,
+    judge,
+    judge_dry_run,
+    judges,
+    next_units,
+    plan,
+    replay,
+    replay_dry_run,
+    report,
+    report_estimate,
+    run_demo,
+)
+from baton.study import Study, load_study, study_json_schema
 
 __all__ = [
     "BatonError",
+    "DemoOptions",
     "Estimates",
+    "JudgePrior",
     "Study",
+    "StudyResult",
     "__version__",
+    "check",
     "decide",
     "estimate",
+    "ingest",
+    "init",
+    "judge",
+    "judge_dry_run",
+    "judges",
     "load_study",
+    "next_units",
+    "plan",
+    "replay",
+    "replay_dry_run",
+    "report",
+    "report_estimate",
+    "run_demo",
     "simulate_study",
+    "study_json_schema",
 ]

@@ -12,7 +12,8 @@ and an exit code (see ``baton.cli.main``)::
     ├── JudgeOutputError           a judge's output could not be parsed into a verdict
     ├── StorageError               the store cannot be read or written
     │   └── StudyMismatchError         the store belongs to another version of the study
-    └── InsufficientLabelsError    too few human labels for the requested estimate
+    ├── InsufficientLabelsError    too few human labels for the requested estimate
+    └── NotReadyError              an earlier step has not run yet (nothing to replay, judge)
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ __all__ = [
     "InputError",
     "InsufficientLabelsError",
     "JudgeOutputError",
+    "NotReadyError",
     "ProviderError",
     "ProviderFatalError",
     "ProviderRetryableError",
@@ -109,3 +111,7 @@ class StudyMismatchError(StorageError):
 
 class InsufficientLabelsError(BatonError):
     """Too few human labels to compute what was asked."""
+
+
+class NotReadyError(BatonError):
+    """A step found nothing to work on: the step before it has not run yet."""

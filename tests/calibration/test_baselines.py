@@ -3,8 +3,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from baton import estimate
 from baton.calibration._baselines import human_pass_rate_draws, ppi_mean_estimate
-from baton.estimate import estimate
 
 from ._sim import paired_table
 

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from baton import estimate
 from baton.calibration._hier import (
     _ALPHA,
     _BETA,
@@ -18,7 +19,6 @@ from baton.calibration._hier import (
     OUTLIER_PRIOR,
     hierarchical_cell_rate_draws,
 )
-from baton.estimate import estimate
 
 from ._sim import paired_table
 

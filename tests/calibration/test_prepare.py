@@ -4,9 +4,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from baton import estimate
 from baton.calibration._prepare import ABSTAIN, prepare_table
 from baton.errors import InputError
-from baton.estimate import estimate
 
 
 def table(**columns: list[object]) -> pd.DataFrame:

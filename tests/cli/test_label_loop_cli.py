@@ -10,8 +10,8 @@ import pytest
 
 from baton.cli._app import EXIT_CODES
 from baton.cli.main import main
+from baton.steps import DemoOptions, run_demo
 from baton.storage import open_store
-from baton.workflow import DemoOptions, run_demo
 
 
 @pytest.fixture(scope="module")

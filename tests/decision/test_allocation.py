@@ -79,7 +79,7 @@ def test_allocation_favours_cells_where_humans_and_judge_disagree() -> None:
 def test_estimates_stay_unbiased_under_allocation() -> None:
     """Labels drawn by the allocation, weighted by their inclusion probabilities, estimate
     the true pass rate without bias (fixed seeds, 60 replications)."""
-    from baton.estimate import estimate
+    from baton import estimate
 
     rng = np.random.default_rng(4)
     errors = []
@@ -163,7 +163,7 @@ def test_recorded_probabilities_are_proportional_to_how_often_units_are_drawn() 
 def test_estimates_stay_unbiased_over_batches_of_changing_size() -> None:
     """Five allocated batches of 2 to 30 units after a uniform one: the weighted estimate of
     the pass rate is unbiased (fixed seeds, 40 replications)."""
-    from baton.estimate import estimate
+    from baton import estimate
 
     rng = np.random.default_rng(8)
     errors = []

@@ -11,12 +11,11 @@ from typing import Any
 
 import pytest
 
-from baton._batches import BatchOptions
 from baton.domain import Item, Response
 from baton.errors import ProviderRetryableError
 from baton.judges import JudgeSummary, build_judges, judge_responses
 from baton.providers import Completion, CompletionRequest, FakeProvider
-from baton.replay import RetryPolicy
+from baton.replay import BatchOptions, RetryPolicy
 from baton.storage import Store, open_store
 from baton.study import parse_study
 

@@ -321,7 +321,7 @@ def test_a_user_defined_dimension_needs_only_a_rubric(judged_study: dict[str, An
 
 
 def test_the_example_study_builds_every_judge(tmp_path: Path) -> None:
-    from baton.cli.init import example_study_text
+    from baton.study import example_study_text
 
     study = parse_study(yaml.safe_load(example_study_text()))
     judges = build_judges(study, base_dir=tmp_path, store=None, providers={"judge": FakeProvider()})

@@ -16,8 +16,8 @@ from baton.analysis import (
     RefusalTransitions,
     StudyResult,
 )
-from baton.calibration._types import ALL_REGIONS, Comparison, PassRateEstimate
-from baton.decision._types import CandidateVerdict, Decision, Outcome
+from baton.calibration import ALL_REGIONS, Comparison, PassRateEstimate
+from baton.decision import CandidateVerdict, Decision, Outcome
 from baton.domain import Stratum
 from baton.study import Study, parse_study
 from tests.report.simulated import SimulatedReport, simulated_report

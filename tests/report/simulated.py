@@ -13,11 +13,15 @@ from datetime import UTC, datetime
 
 import numpy as np
 
-from baton._analyse import AnalysisOptions, Evidence, analyse_study
-from baton.analysis import StudyResult
+from baton.analysis import AnalysisOptions, Evidence, StudyResult, analyse_study
 from baton.domain import Label, Response, Verdict
-from baton.review import paired_label_requests
-from baton.simulate import JudgeQuality, Scenario, SimulatedStudy, simulate_study
+from baton.simulate import (
+    JudgeQuality,
+    Scenario,
+    SimulatedStudy,
+    paired_label_requests,
+    simulate_study,
+)
 from baton.study import Study
 
 __all__ = ["FIXED_TIME", "HOSTILE", "SimulatedReport", "simulated_report"]
@@ -117,10 +121,7 @@ def simulated_report() -> SimulatedReport:
     evidence = Evidence(list(world.items), _responses(world), _verdicts(world), _labels(world))
     result = analyse_study(
         world.study,
-        evidence.items,
-        evidence.responses,
-        evidence.verdicts,
-        evidence.labels,
+        evidence,
         options=AnalysisOptions(seed=5, n_draws=2000),
         version=VERSION,
         clock=lambda: FIXED_TIME,

@@ -14,7 +14,7 @@ import pytest
 
 import baton.report._write as write_module
 from baton.analysis import StudyResult
-from baton.decision._types import CandidateVerdict
+from baton.decision import CandidateVerdict
 from baton.report import (
     ReportPaths,
     render_html,

@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 import yaml
 
-from baton._analyse import SIGNAL, evidence_table
+from baton import estimate
+from baton.analysis import evidence_table
 from baton.cli.main import main
-from baton.estimate import estimate
-from baton.report import report_from_estimate
+from baton.decision import SIGNAL
+from baton.steps import report_estimate
 from baton.storage import default_store_url, open_store
 from tests.report.simulated import SimulatedReport
 
@@ -174,7 +175,8 @@ def test_an_estimate_of_the_simulated_study_reports_the_same_calls(
     )
     path = tmp_path / "estimate.json"
     path.write_text(fit.to_json(), encoding="utf-8")
-    rebuilt, result = report_from_estimate(path, confidence=study.decision.confidence)
+    run = report_estimate(path, out=tmp_path / "report", confidence=study.decision.confidence)
+    rebuilt, result = run.study, run.result
     assert rebuilt.traffic_shares == pytest.approx(study.traffic_shares, abs=1e-3)
     assert {v.candidate: v.outcome for v in result.verdicts} == {
         v.candidate: v.outcome for v in simulated.result.verdicts

@@ -11,16 +11,21 @@ import math
 import numpy as np
 import pytest
 
-from baton._analyse import Evidence, data_snapshot
-from baton._analyse_evidence import (
+from baton.analysis import (
+    BestProbability,
+    Evidence,
+    StudyResult,
+    data_snapshot,
+    human_by_response,
+    labels_needed_total,
+)
+from baton.analysis._evidence import (
     EXAMPLE_CHARS,
     failure_examples,
-    human_by_response,
     judge_calibrations,
     refusal_transitions,
 )
-from baton._analyse_posterior import best_probabilities, confidence_curves, curve_margins
-from baton.analysis import BestProbability, StudyResult, labels_needed_total
+from baton.analysis._posterior import best_probabilities, confidence_curves, curve_margins
 from baton.calibration import ALL_REGIONS
 from baton.decision import CandidateVerdict, Decision
 from baton.domain import Item, Label, Response, Stratum, Verdict

@@ -18,7 +18,7 @@ import yaml
 from sqlalchemy import create_engine, text
 
 from baton.domain import Item, Message, Response, Verdict
-from baton.labelling import StudyStore, open_study
+from baton.steps import StudyStore, open_study
 from baton.storage import open_store
 from baton.storage._engine import parse_store_url
 from baton.study import load_study

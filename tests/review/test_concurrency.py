@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from baton.labelling import StudyStore
 from baton.review import QueueOptions, ReviewQueue, Screen, Submission
+from baton.steps import StudyStore
 from baton.storage import Rater
 from tests.review._study import BACKENDS, StudySize, check_stored, study_on
 

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from baton.decision import LabelUnit
-from baton.labelling import StudyStore, next_units
 from baton.review import (
     QueueOptions,
     ReviewQueue,
@@ -20,6 +19,7 @@ from baton.review import (
     WaitingScreen,
     presentation_order,
 )
+from baton.steps import StudyStore, choose_units
 from baton.storage import Rater
 from tests.review._study import MODELS, StudySize, opened_study
 
@@ -175,7 +175,7 @@ def test_an_abandoned_claim_goes_to_another_rater_after_the_lease(opened: StudyS
 
 
 class Allocation:
-    """``next_units`` stand-in: the units in ``picks``, counting the calls."""
+    """``choose_units`` stand-in: the units in ``picks``, counting the calls."""
 
     def __init__(self, picks: list[LabelUnit]) -> None:
         self.picks = picks
@@ -191,8 +191,8 @@ def test_a_refill_that_added_nothing_asks_the_allocation_again_only_once_labels_
 ) -> None:
     opened, clock = opened_study(tmp_path, StudySize(items_per_region=2)), Clock()  # 8 units
     try:
-        allocation = Allocation(next_units(opened, 12))  # 6 of the 8 units
-        monkeypatch.setattr("baton.review._queue.next_units", allocation)
+        allocation = Allocation(choose_units(opened, 12))  # 6 of the 8 units
+        monkeypatch.setattr("baton.review._queue.choose_units", allocation)
         queue = queue_of(opened, clock, batch_labels=12, double_fraction=0.0, low_water_units=3)
 
         def refill() -> tuple[int, int]:
@@ -222,9 +222,9 @@ def test_a_queued_unit_is_not_queued_again_nor_given_a_second_copy(
 ) -> None:
     opened = opened_study(tmp_path, StudySize(items_per_region=2))  # 8 units
     try:
-        units = next_units(opened, 16)
+        units = choose_units(opened, 16)
         allocation = Allocation(units[:2])
-        monkeypatch.setattr("baton.review._queue.next_units", allocation)
+        monkeypatch.setattr("baton.review._queue.choose_units", allocation)
         assert queue_of(opened, double_fraction=0.0).refill() == 2
         allocation.picks = units[:3]  # two queued units again, and a new one
         assert queue_of(opened, double_fraction=1.0).refill() == 2  # the new one, twice
@@ -239,8 +239,8 @@ def test_the_allocation_is_not_asked_while_every_unit_is_queued(
 ) -> None:
     opened = opened_study(tmp_path, StudySize(items_per_region=2))  # 8 units
     try:
-        allocation = Allocation(next_units(opened, 16))
-        monkeypatch.setattr("baton.review._queue.next_units", allocation)
+        allocation = Allocation(choose_units(opened, 16))
+        monkeypatch.setattr("baton.review._queue.choose_units", allocation)
         queue = queue_of(opened, batch_labels=100, double_fraction=0.0)
         assert (queue.refill(), allocation.asked) == (8, 1)
         assert (queue.refill(), allocation.asked) == (0, 1)

@@ -5,8 +5,8 @@ import dataclasses
 import numpy as np
 
 from baton.data import stratified_sample
-from baton.simulate import JudgeQuality, demo_scenario, simulate_study
-from baton.simulate._sequential import SequentialOptions, evidence_with_truth, run_sequential
+from baton.decision import SequentialOptions, run_sequential
+from baton.simulate import JudgeQuality, demo_scenario, evidence_with_truth, simulate_study
 
 
 def test_the_sequential_rule_stops_decided_strata_and_calls_right() -> None:

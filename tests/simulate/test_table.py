@@ -9,7 +9,7 @@ import pytest
 from baton.simulate import (
     CALIBRATION_FAMILIES,
     JudgeQuality,
-    LabelPlan,
+    LabelDesign,
     Scenario,
     Truth,
     calibration_family,
@@ -43,7 +43,7 @@ def _one_stratum(quality: JudgeQuality, *, items: int, scale: str = "binary") ->
 
 def test_table_has_the_estimation_columns_one_row_per_item_model_dimension() -> None:
     scenario = demo_scenario(items_per_region=30)
-    table = simulate_table(scenario, LabelPlan(5), seed=0)
+    table = simulate_table(scenario, LabelDesign(5), seed=0)
     assert list(table.columns) == [
         "item_id",
         "model",
@@ -63,13 +63,13 @@ def test_table_has_the_estimation_columns_one_row_per_item_model_dimension() -> 
 
 def test_same_seed_same_table_other_seed_differs() -> None:
     scenario = demo_scenario(items_per_region=50)
-    a = simulate_table(scenario, LabelPlan(10), seed=3)
-    pd.testing.assert_frame_equal(a, simulate_table(scenario, LabelPlan(10), seed=3))
-    assert not a["judge"].equals(simulate_table(scenario, LabelPlan(10), seed=4)["judge"])
+    a = simulate_table(scenario, LabelDesign(10), seed=3)
+    pd.testing.assert_frame_equal(a, simulate_table(scenario, LabelDesign(10), seed=3))
+    assert not a["judge"].equals(simulate_table(scenario, LabelDesign(10), seed=4)["judge"])
 
 
 def test_paired_plans_label_the_same_items_for_every_model() -> None:
-    table = simulate_table(demo_scenario(items_per_region=40), LabelPlan(7), seed=1)
+    table = simulate_table(demo_scenario(items_per_region=40), LabelDesign(7), seed=1)
     labelled = table[table["human"].notna()]
     counts = labelled.groupby(["dimension", "model", "region"]).size()
     assert (counts == 7).all()
@@ -80,27 +80,27 @@ def test_paired_plans_label_the_same_items_for_every_model() -> None:
 
 
 def test_unpaired_plans_label_different_items_per_model() -> None:
-    table = simulate_table(demo_scenario(items_per_region=40), LabelPlan(7, paired=False), seed=1)
+    table = simulate_table(demo_scenario(items_per_region=40), LabelDesign(7, paired=False), seed=1)
     labelled = table[(table["human"].notna()) & (table["dimension"] == "style")]
     assert not labelled.duplicated(["item_id", "dimension"]).any()
     with pytest.raises(ValueError, match="distinct items"):
-        simulate_table(demo_scenario(items_per_region=10), LabelPlan(7, paired=False), seed=1)
+        simulate_table(demo_scenario(items_per_region=10), LabelDesign(7, paired=False), seed=1)
 
 
 def test_plans_can_label_one_model_or_one_region_only() -> None:
     scenario = demo_scenario(items_per_region=20)
-    by_model = simulate_table(scenario, LabelPlan(5, models=("incumbent",)), seed=2)
+    by_model = simulate_table(scenario, LabelDesign(5, models=("incumbent",)), seed=2)
     assert set(by_model.loc[by_model["human"].notna(), "model"]) == {"incumbent"}
-    by_region = simulate_table(scenario, LabelPlan(5, regions=("na",)), seed=2)
+    by_region = simulate_table(scenario, LabelDesign(5, regions=("na",)), seed=2)
     assert set(by_region.loc[by_region["human"].notna(), "region"]) == {"na"}
     with pytest.raises(ValueError, match="per_stratum"):
-        LabelPlan(-1)
+        LabelDesign(-1)
 
 
 def test_labels_and_judge_follow_the_scenario() -> None:
     lenient = JudgeQuality(0.97, 0.35)
     scenario = _one_stratum(lenient, items=60_000)
-    table = simulate_table(scenario, LabelPlan(60_000), seed=5)
+    table = simulate_table(scenario, LabelDesign(60_000), seed=5)
     truth = _truth(scenario)
     assert table["human"].mean() == pytest.approx(truth.human("q", "a", "all"), abs=0.006)
     judge_pass = table["judge"] == 1
@@ -125,7 +125,7 @@ def _empirical_eta_squared(table: pd.DataFrame) -> float:
 )
 def test_eta_squared_matches_a_large_simulation(quality: JudgeQuality, scale: str) -> None:
     scenario = _one_stratum(quality, items=80_000, scale=scale)
-    table = simulate_table(scenario, LabelPlan(80_000), seed=6)
+    table = simulate_table(scenario, LabelDesign(80_000), seed=6)
     expected = judge_eta_squared(scenario, ("q", "a", "all"))
     assert _empirical_eta_squared(table) == pytest.approx(expected, abs=0.015)
 

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from baton.labelling import StudyStore, open_study
 from baton.review import QueueOptions, enrol_raters, issue_admin
+from baton.steps import StudyStore, open_study
 from baton.web import ReviewContext, ReviewServer, create_app, review_context
 from tests.review._study import StudySize, write_study
 

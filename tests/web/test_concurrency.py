@@ -11,8 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from baton.labelling import StudyStore
 from baton.review import QueueOptions, enrol_raters
+from baton.steps import StudyStore
 from baton.web import ReviewServer, review_context
 from tests.review._study import BACKENDS, MODELS, StudySize, check_stored, study_on
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from baton.decision import LabelUnit
-from baton.labelling import StudyStore, next_units, open_study
 from baton.review import QueueOptions, ReviewQueue
+from baton.steps import StudyStore, choose_units, open_study
 from baton.web import Refiller
 from tests.review._study import StudySize, write_study
 
@@ -20,14 +20,14 @@ def test_a_refiller_with_nothing_new_to_add_does_not_recompute_the_allocation(
 ) -> None:
     opened = open_study(write_study(tmp_path, StudySize(items_per_region=2)))  # 8 units
     try:
-        picks = next_units(opened, 12)  # 6 of them: the same each time it is asked
+        picks = choose_units(opened, 12)  # 6 of them: the same each time it is asked
         asked: list[int] = []
 
         def allocation(opened: StudyStore, n_labels: int, *, seed: int = 0) -> list[LabelUnit]:
             asked.append(n_labels)
             return picks
 
-        monkeypatch.setattr("baton.review._queue.next_units", allocation)
+        monkeypatch.setattr("baton.review._queue.choose_units", allocation)
         # a large batch: the queue stays below its low-water mark
         queue = ReviewQueue(opened, QueueOptions(batch_labels=100, double_fraction=0.0))
         refiller = Refiller(queue, interval_s=0.02)

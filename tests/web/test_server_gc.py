@@ -17,8 +17,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from baton.labelling import open_study
 from baton.review import QueueOptions
+from baton.steps import open_study
 from baton.web import ReviewServer
 from baton.web._server import GC_THRESHOLD_0, ReviewWorkers, WorkerSpec, worker_app
 from tests.review._study import write_study

@@ -20,9 +20,9 @@ import pytest
 from benchmarks.review import postgres_database
 from fastapi.testclient import TestClient
 
-from baton.labelling import open_study
 from baton.review import QueueOptions, ReviewQueue, enrol_raters, hash_token
 from baton.review._access import csrf_token
+from baton.steps import open_study
 from baton.web import Refiller
 from baton.web._server import WorkerSpec, worker_app
 from tests.review._study import BACKENDS, MODELS, StudySize, write_study

@@ -11,8 +11,8 @@ import pytest
 from baton.errors import StudyMismatchError
 from baton.providers import Completion, CompletionRequest, Provider
 from baton.simulate import demo_scenario, simulate_study
+from baton.steps import DemoOptions, DemoRun, check_fingerprint, run_demo
 from baton.storage import open_store
-from baton.workflow import DemoOptions, DemoRun, check_fingerprint, run_demo
 
 
 def assert_agrees_with_truth(run: DemoRun) -> None:

@@ -34,3 +34,8 @@ def credible_interval(
     else:
         lower, upper = (float(q) for q in np.quantile(draws, [tail / 2, 1 - tail / 2]))
     return float(draws.mean()), lower, upper
+
+
+def noninferiority_probability(delta_draws: NDArray[np.float64], margin: float) -> float:
+    """P(Δ > −margin) from posterior draws of Δ = candidate − incumbent."""
+    return float(np.mean(delta_draws > -margin))

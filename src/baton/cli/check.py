@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from baton.cli._app import app, console
-from baton.study import load_study, study_fingerprint
+from baton.steps import check as check_step
 
 
 @app.command()
@@ -15,9 +15,10 @@ def check(
     path: Path = typer.Argument(Path("study.yaml"), help="The study file to validate."),
 ) -> int:
     """Validate a study file; an error names the file and the field at fault."""
-    study = load_study(path)
+    checked = check_step(path)
+    study = checked.study
     console.print(
-        f"{path}: study [bold]{study.name}[/] is valid (fingerprint {study_fingerprint(study)})"
+        f"{path}: study [bold]{study.name}[/] is valid (fingerprint {checked.fingerprint})"
     )
     console.print(
         f"  incumbent  {study.incumbent.name} ({study.incumbent.provider}:{study.incumbent.model})"

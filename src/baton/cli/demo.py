@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import urllib.error
 import urllib.request
 from dataclasses import replace
@@ -10,48 +9,15 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.table import Table
 
-from baton.analysis import StudyResult, overall_outcome
-from baton.calibration import ALL_REGIONS
+from baton.analysis import overall_outcome
 from baton.cli._app import EXIT_CODES, app, console
+from baton.cli._render import verdict_table
 from baton.errors import ProviderError
-from baton.workflow import DemoOptions, LiveModel, run_demo
+from baton.steps import DemoOptions, LiveModel, run_demo
 
 LIVE_BASE_URL = "http://127.0.0.1:8080/v1"
 """Where ``make local-llm`` serves the local model."""
-
-_STYLE = {"go": "green", "no_go": "red", "inconclusive": "yellow"}
-
-
-def verdict_table(result: StudyResult) -> Table:
-    """One row per candidate: the call, and the pooled Δ per dimension."""
-    dimensions = sorted({c.dimension for c in result.comparisons})
-    table = Table(title="Migration verdict", title_justify="left")
-    table.add_column("candidate")
-    table.add_column("verdict")
-    for dimension in dimensions:
-        table.add_column(f"Δ {dimension} (all regions)", justify="right")
-    table.add_column("why")
-    for verdict in result.verdicts:
-        cells = []
-        for dimension in dimensions:
-            comp = next(
-                c
-                for c in result.comparisons
-                if c.candidate == verdict.candidate
-                and c.dimension == dimension
-                and c.region == ALL_REGIONS
-            )
-            cells.append(
-                "n/a"
-                if math.isnan(comp.mean)
-                else f"{comp.mean:+.1%} [{comp.lower:+.1%}, {comp.upper:+.1%}]"
-            )
-        style = _STYLE[verdict.outcome]
-        outcome = f"[{style}]{verdict.outcome.upper().replace('_', '-')}[/]"
-        table.add_row(verdict.candidate, outcome, *cells, "; ".join(verdict.reasons[:3]))
-    return table
 
 
 def require_server(base_url: str) -> None:

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from pathlib import Path
 
 import typer
 from rich.table import Table
 
-from baton.calibration._engine import Method
+from baton.calibration import Estimates, Method
 from baton.cli._app import app, console
-from baton.estimate import Estimates, estimate
+from baton.cli._render import write_atomically
+from baton.steps import estimate
 
 
 def estimates_table(result: Estimates) -> Table:
@@ -48,19 +47,6 @@ def comparisons_table(result: Estimates) -> Table:
             cells = ("uncalibrated", "—", "—")
         table.add_row(c.dimension, c.candidate, c.region, *cells)
     return table
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` whole or not at all."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(temp, path)
-    finally:
-        if os.path.exists(temp):
-            os.unlink(temp)
 
 
 @app.command("estimate")

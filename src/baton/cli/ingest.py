@@ -10,11 +10,8 @@ import typer
 from rich.table import Table
 
 from baton.cli._app import app, console
-from baton.data import IngestOptions, ingest_logs
-from baton.storage import default_store_url, open_store
-from baton.study import load_study
-
-DEFAULT_REJECTS = "ingest-rejects.jsonl"
+from baton.steps import DEFAULT_REJECTS
+from baton.steps import ingest as ingest_step
 
 
 def summary_table(summary: dict[str, Any]) -> Table:
@@ -88,20 +85,17 @@ def ingest(
     """
     if rejects is not None and not skip_invalid:
         raise typer.BadParameter("--rejects goes with --skip-invalid", param_hint="--rejects")
-    study = load_study(study_path)
-    options = IngestOptions(
-        skip_invalid=skip_invalid,
-        rejects_path=(rejects or study_path.parent / DEFAULT_REJECTS) if skip_invalid else None,
-        where=where,
-        seed=seed,
-        study_source=str(study_path),
-    )
-    opened = open_store(store or study.store or default_store_url(study_path))
-    try:
-        with console.status("ingesting") as status:
-            report = ingest_logs(study, logs, opened, options=options, progress=status.update)
-    finally:
-        opened.close()
+    with console.status("ingesting") as status:
+        report = ingest_step(
+            study_path,
+            logs,
+            store=store,
+            skip_invalid=skip_invalid,
+            rejects=rejects,
+            where=where,
+            seed=seed,
+            progress=status.update,
+        )
     if as_json:
         print(json.dumps(report.summary, indent=2, ensure_ascii=False))
     else:

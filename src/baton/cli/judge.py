@@ -8,18 +8,12 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from baton._batches import BatchOptions
 from baton.cli._app import EXIT_CODES, app, console, err_console
-from baton.cli.replay import plan_table
-from baton.judges import BUILTIN_TEMPLATES, builtin_template
-from baton.judging import (
-    JudgeAgreement,
-    JudgeRun,
-    judge_agreement,
-    judge_study,
-    plan_judging,
-)
-from baton.labelling import open_study
+from baton.cli._render import cost_table
+from baton.replay import BatchOptions
+from baton.steps import JudgeAgreement, JudgeRun, judge_dry_run, write_templates
+from baton.steps import judge as judge_step
+from baton.steps import judges as judges_step
 
 
 @app.command()
@@ -29,6 +23,7 @@ def judge(
     dry_run: bool = typer.Option(
         False, "--dry-run", help="Print the judge calls a run would make and their estimated cost."
     ),
+    store: str | None = typer.Option(None, help="Store URL (default: the study's)."),
 ) -> int:
     """Run every dimension's judge and checks on every response without a current verdict.
 
@@ -36,29 +31,17 @@ def judge(
     template, model or options changed has not judged in its new version. Exits 4 if a
     judge model could not be asked (those responses are judged on the next run).
     """
-    opened = open_study(path)
-    try:
-        if not opened.store.responses():
-            err_console.print("nothing to judge: the store holds no responses; run baton replay")
-            return EXIT_CODES["runtime"]
-        if dry_run:
-            plan = plan_judging(opened, base_dir=path.resolve().parent, source=str(path))
-            console.print(plan_table(plan, title="Dry run: what judging would do now"))
-            console.print(
-                f"dry run: {plan.calls:,} judge calls, estimated cost at most "
-                f"${plan.cost_usd:,.4f} (a retry after an unparseable answer comes on top)",
-                soft_wrap=True,
-            )
-            return 0
-        with console.status("judging"):
-            run = judge_study(
-                opened,
-                base_dir=path.resolve().parent,
-                source=str(path),
-                options=BatchOptions(concurrency=concurrency),
-            )
-    finally:
-        opened.store.close()
+    if dry_run:
+        plan = judge_dry_run(path, store=store)
+        console.print(cost_table(plan, title="Dry run: what judging would do now"))
+        console.print(
+            f"dry run: {plan.calls:,} judge calls, estimated cost at most "
+            f"${plan.cost_usd:,.4f} (a retry after an unparseable answer comes on top)",
+            soft_wrap=True,
+        )
+        return 0
+    with console.status("judging"):
+        run = judge_step(path, store=store, options=BatchOptions(concurrency=concurrency))
     console.print(_run_table(run))
     summary = run.summary
     console.print(
@@ -97,19 +80,14 @@ def judges(
         help="Write the built-in rubric templates into this folder (to edit, then name in "
         "a judge's `template:`), and stop.",
     ),
+    store: str | None = typer.Option(None, help="Store URL (default: the study's)."),
 ) -> int:
     """Each judge's agreement with the human labels so far, per dimension and model."""
     if templates is not None:
-        templates.mkdir(parents=True, exist_ok=True)
-        for name in (*BUILTIN_TEMPLATES.values(), "pairwise.j2", "_conversation.j2"):
-            (templates / name).write_text(builtin_template(name), encoding="utf-8")
-            console.print(f"wrote {templates / name}")
+        for written in write_templates(templates):
+            console.print(f"wrote {written}")
         return 0
-    opened = open_study(path)
-    try:
-        rows = judge_agreement(opened.study, opened.store.verdicts(), opened.store.labels())
-    finally:
-        opened.store.close()
+    rows = judges_step(path, store=store)
     if not rows:
         err_console.print("no verdicts yet: run baton judge")
         return EXIT_CODES["runtime"]

@@ -10,8 +10,9 @@ import typer
 from rich.table import Table
 
 from baton.cli._app import app, console
-from baton.cli.estimate import write_atomically
-from baton.labelling import next_units, open_study
+from baton.cli._render import write_atomically
+from baton.steps import next_units
+from baton.study import load_study
 
 
 @app.command("next")
@@ -21,17 +22,14 @@ def next_command(
         40, "--n", min=1, help="Labels to ask for (every model's answer counts)."
     ),
     output: Path | None = typer.Option(None, "-o", "--output", help="Write the batch as CSV."),
+    store: str | None = typer.Option(None, help="Store URL (default: the study's)."),
     seed: int = typer.Option(0, help="Seed of the draw."),
 ) -> int:
     """Choose the next batch: undecided strata first, judge cells where humans disagree
     with the judge most; both models' answers to each item. Inclusion probabilities are
     written with the batch: keep them with the labels so estimates stay unbiased."""
-    opened = open_study(study)
-    try:
-        units = next_units(opened, n, seed=seed)
-        models = [m.name for m in opened.study.models]
-    finally:
-        opened.store.close()
+    units = next_units(study, n, store=store, seed=seed)
+    models = [m.name for m in load_study(study).models]
     table = Table(title=f"Next {len(units) * len(models)} labels", title_justify="left")
     for column in ("item_id", "dimension", "region", "inclusion_prob"):
         table.add_column(column)

@@ -8,8 +8,8 @@ import typer
 from rich.table import Table
 
 from baton.cli._app import app, console
-from baton.labelling import open_study, plan_study
-from baton.planning import JudgePrior
+from baton.decision import JudgePrior
+from baton.steps import plan as plan_step
 
 
 def _labels(value: int | None) -> str:
@@ -23,21 +23,19 @@ def plan(
     judge_sp: float = typer.Option(0.9, help="Prior specificity of the judges."),
     replications: int = typer.Option(20, min=2, help="Simulated studies."),
     batch: int = typer.Option(20, min=1, help="Items per labelling batch."),
+    store: str | None = typer.Option(None, help="Store URL (default: the study's)."),
     seed: int = typer.Option(0, help="Seed of the simulation."),
 ) -> int:
     """Simulate the labelling loop on the judged responses under a prior on judge quality:
     labels per region and dimension to decide with 80% and 95% probability, and the cost."""
-    opened = open_study(study)
-    try:
-        result = plan_study(
-            opened,
-            JudgePrior(judge_se, judge_sp),
-            replications=replications,
-            batch_units=batch,
-            seed=seed,
-        )
-    finally:
-        opened.store.close()
+    result = plan_step(
+        study,
+        JudgePrior(judge_se, judge_sp),
+        store=store,
+        replications=replications,
+        batch_units=batch,
+        seed=seed,
+    )
     table = Table(title="Labels to decide", title_justify="left")
     for column in ("dimension", "region", "80%", "95%", "decided in"):
         table.add_column(column)

@@ -2,87 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
 import statistics
-from collections.abc import Mapping, Sequence
-from dataclasses import asdict
+from collections.abc import Sequence
 from pathlib import Path
 
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    ProgressColumn,
-    Task,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 from rich.table import Table
-from rich.text import Text
 
 from baton.cli._app import EXIT_CODES, app, console, err_console
-from baton.domain import Item, Response
-from baton.errors import InputError
-from baton.providers import Provider, close_providers, create_providers
-from baton.replay import ReplayOptions, ReplayPlan, ReplaySummary, plan_replay, replay_responses
-from baton.storage import Store, default_store_url, open_store
-from baton.study import Study, load_study
-from baton.workflow import check_fingerprint, recorded_step
-
-
-class _Rate(ProgressColumn):
-    """Responses per second."""
-
-    def render(self, task: Task) -> Text:
-        speed = task.finished_speed or task.speed
-        return Text("" if speed is None else f"{speed:,.0f}/s", style="cyan")
-
-
-class RichProgress:
-    """A Rich progress bar for a replay: count, rate, ETA and errors."""
-
-    def __init__(self, progress: Progress) -> None:
-        self._progress = progress
-        self._task: TaskID | None = None
-        self._errors = 0
-
-    def start(self, total: int) -> None:
-        self._task = self._progress.add_task("replaying", total=total, errors=0)
-
-    def advance(self, responses: int, errors: int) -> None:
-        if self._task is not None:
-            self._errors += errors
-            self._progress.update(self._task, advance=responses, errors=self._errors)
-
-
-def progress_bar() -> Progress:
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        _Rate(),
-        TimeElapsedColumn(),
-        TextColumn("ETA"),
-        TimeRemainingColumn(),
-        TextColumn("[red]{task.fields[errors]} errors"),
-        console=console,
-    )
-
-
-def plan_table(plan: ReplayPlan, *, title: str = "Dry run: what a replay would do now") -> Table:
-    table = Table(title=title, title_justify="left")
-    for name in ("model", "pending", "cached", "calls"):
-        table.add_column(name, justify="left" if name == "model" else "right")
-    table.add_column("input tokens ≈", justify="right")
-    table.add_column("output tokens ≤", justify="right")
-    table.add_column("cost ≤ (USD)", justify="right")
-    for m in plan.models:
-        cells = (m.pending, m.cached, m.calls, m.input_tokens, m.output_tokens)
-        table.add_row(m.model, *(f"{c:,}" for c in cells), f"{m.cost_usd:,.4f}")
-    return table
+from baton.cli._render import RichProgress, cost_table, progress_bar
+from baton.domain import Response
+from baton.replay import ReplayOptions, ReplaySummary
+from baton.steps import replay as replay_step
+from baton.steps import replay_dry_run
+from baton.study import Study
 
 
 def usage_table(study: Study, responses: Sequence[Response]) -> Table:
@@ -123,30 +56,6 @@ def summary_line(summary: ReplaySummary) -> str:
     )
 
 
-async def _replay(
-    study: Study,
-    items: Sequence[Item],
-    providers: Mapping[str, Provider],
-    store: Store,
-    *,
-    options: ReplayOptions,
-) -> ReplaySummary:
-    try:
-        with progress_bar() as bar:
-            return await replay_responses(
-                study, items, providers, store, options=options, progress=RichProgress(bar)
-            )
-    finally:
-        await close_providers(providers)
-
-
-def _items(store: Store, limit: int | None) -> list[Item]:
-    items = store.items()
-    if not items:
-        raise InputError("the store holds no items to replay; ingest some first", source=store.url)
-    return items if limit is None else items[:limit]
-
-
 @app.command()
 def replay(
     path: Path = typer.Argument(Path("study.yaml"), help="The study file."),
@@ -167,27 +76,21 @@ def replay(
     Resumable: a re-run asks only what has no successful response (failed ones are
     retried), and answers identical requests from the cache. Exits 4 if any response failed.
     """
-    study = load_study(path)
-    opened = open_store(store or study.store or default_store_url(path))
-    try:
-        items = _items(opened, limit)
-        if dry_run:
-            plan = plan_replay(study, items, opened, cache=not no_cache)
-            console.print(plan_table(plan))
-            console.print(
-                f"dry run: {plan.calls:,} calls, estimated cost at most ${plan.cost_usd:,.4f} "
-                "(input ≈ 4 characters a token; output at most max_tokens, else 256)"
-            )
-            return 0
-        fingerprint = check_fingerprint(opened, study)
-        providers = create_providers(study)
-        options = ReplayOptions(concurrency=concurrency, cache=not no_cache)
-        with recorded_step(opened, "replay", fingerprint, {}) as recorded:
-            summary = asyncio.run(_replay(study, items, providers, opened, options=options))
-            recorded.update(asdict(summary))
-        console.print(usage_table(study, opened.responses()))
-    finally:
-        opened.close()
+    if dry_run:
+        plan = replay_dry_run(path, store=store, limit=limit, cache=not no_cache)
+        console.print(cost_table(plan))
+        console.print(
+            f"dry run: {plan.calls:,} calls, estimated cost at most ${plan.cost_usd:,.4f} "
+            "(input ≈ 4 characters a token; output at most max_tokens, else 256)"
+        )
+        return 0
+    options = ReplayOptions(concurrency=concurrency, cache=not no_cache)
+    with progress_bar() as bar:
+        run = replay_step(
+            path, store=store, limit=limit, options=options, progress=RichProgress(bar)
+        )
+    summary = run.summary
+    console.print(usage_table(run.study, run.responses))
     console.print(summary_line(summary))
     if summary.errors:
         causes = ", ".join(f"{n} {cause}" for cause, n in summary.errors_by_cause.items())

@@ -7,28 +7,13 @@ from pathlib import Path
 
 import typer
 
-from baton.analysis import StudyResult, overall_outcome
+from baton.analysis import overall_outcome
 from baton.cli._app import EXIT_CODES, app, console
-from baton.cli.demo import verdict_table
-from baton.errors import InputError, InsufficientLabelsError
-from baton.labelling import decide_study, open_study
-from baton.report import ReportPaths, report_from_estimate, write_report
-from baton.study import Study
+from baton.cli._render import verdict_table
+from baton.steps import report as report_step
+from baton.steps import report_estimate
 
 __all__ = ["report"]
-
-
-def _from_study(path: Path, seed: int) -> tuple[Study, StudyResult]:
-    opened = open_study(path)
-    try:
-        if not opened.store.verdicts(dimension=opened.study.dimensions[0].name):
-            raise InsufficientLabelsError(
-                f"nothing is judged yet in {opened.store.url}: replay and judge the study "
-                "before `baton report`"
-            )
-        return opened.study, decide_study(opened, seed=seed)
-    finally:
-        opened.store.close()
 
 
 @app.command()
@@ -39,6 +24,7 @@ def report(
     out: Path | None = typer.Option(
         None, "-o", "--out", help="Folder for the reports (default: report/ beside the study)."
     ),
+    store: str | None = typer.Option(None, help="Store URL (default: the study's)."),
     seed: int = typer.Option(0, help="Seed of the posterior draws."),
     from_estimate: Path | None = typer.Option(
         None,
@@ -54,24 +40,18 @@ def report(
 ) -> int:
     """Write report.html, report.md and result.json; exit 0 go, 1 no-go, 3 inconclusive.
 
-    From the study's store: calibrates the judges against the labels so far and decides,
-    as `baton decide` does. With --from-estimate: from the pass rates and comparisons of a
-    `baton estimate` result (no costs, refusals or examples: the estimate has none).
+    From the study's store: calibrates the judges against the labels so far and shows the
+    calls `baton decide` would make now (a read: no look is recorded).
+    With --from-estimate: from the pass rates and comparisons of a `baton estimate` result
+    (no costs, refusals or examples: the estimate has none).
     """
-    if not 0.5 < confidence < 1:
-        raise InputError(
-            "confidence must be between 0.5 and 1", source="arguments", field="confidence"
-        )
     if from_estimate is not None:
-        opened_study, result = report_from_estimate(
-            from_estimate, confidence=confidence, min_traffic_share=min_traffic_share
+        run = report_estimate(
+            from_estimate, out=out, confidence=confidence, min_traffic_share=min_traffic_share
         )
-        folder = out or from_estimate.parent / "report"
     else:
-        opened_study, result = _from_study(study, seed)
-        folder = out or study.parent / "report"
-    paths: ReportPaths = write_report(opened_study, result, folder)
-    console.print(verdict_table(result))
-    for path in (paths.html, paths.markdown, paths.json):
+        run = report_step(study, out=out, store=store, seed=seed)
+    console.print(verdict_table(run.result))
+    for path in (run.paths.html, run.paths.markdown, run.paths.json):
         console.print(f"wrote {path}")
-    return EXIT_CODES[overall_outcome(result.verdicts)]
+    return EXIT_CODES[overall_outcome(run.result.verdicts)]

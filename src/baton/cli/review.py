@@ -4,37 +4,32 @@ the admin."""
 from __future__ import annotations
 
 import ipaddress
-import math
-import secrets
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from baton.cli._app import app, err_console
-from baton.errors import BatonError, InputError
-from baton.labelling import StudyStore, open_study
-from baton.review import IssuedLink, QueueOptions, enrol_raters, issue_admin
+from baton.errors import BatonError
+from baton.review import QueueOptions
+
+if TYPE_CHECKING:
+    from baton.web import ReviewLaunch
 
 review_app = typer.Typer(help="Collect human labels in a blinded review app.", no_args_is_help=True)
 app.add_typer(review_app, name="review")
 
 
-def _default_quota(opened: StudyStore, raters: int) -> int:
-    """The label budget shared among the named raters, in whole screens."""
-    per_screen = len(opened.study.models)
-    share = opened.study.labels.budget / max(raters, 1)
-    return math.ceil(share / per_screen) * per_screen
-
-
-def _print_links(base: str, issued: list[IssuedLink], admin_token: str) -> None:
-    for link in issued:
+def _print_links(launch: ReviewLaunch) -> None:
+    base = launch.url
+    for link in launch.issued:
         if link.token is None:
             typer.echo(
                 f"rater {link.rater.name}: keeps the link issued earlier (--reissue for a new one)"
             )
         else:
             typer.echo(f"rater {link.rater.name}: {base}/login?token={link.token}")
-    typer.echo(f"admin: {base}/login?token={admin_token}")
+    typer.echo(f"admin: {base}/login?token={launch.admin_token}")
 
 
 def _is_loopback(host: str) -> bool:
@@ -75,39 +70,26 @@ def serve(
     share is double-labelled, labels go to the study's store. Prints one link per new rater
     and a fresh admin link (tokens are stored hashed: a link cannot be shown again)."""
     try:
-        from baton.web import ReviewServer, review_context
-        from baton.web._server import ReviewWorkers, WorkerSpec
+        from baton.web import ServeOptions, serve_review
     except ImportError as error:
         raise BatonError(
             f"the review app needs {error.name}: pip install 'baton[review]'"
         ) from None
-    opened = open_study(study)
-    try:
-        named = rater or [r.name for r in opened.store.review.raters() if r.role == "rater"]
-        if not named:
-            raise InputError("name the raters: --rater alice --rater bob", source="--rater")
-        issued = enrol_raters(
-            opened.store.review,
-            named,
-            quota=quota if quota is not None else _default_quota(opened, len(named)),
-            reissue=reissue,
+    if not _is_loopback(host):
+        err_console.print(
+            "[yellow]warning:[/] serving plain HTTP beyond this machine: put it behind "
+            "TLS (a reverse proxy) so the links' tokens cannot be read on the network"
         )
-        options = QueueOptions(
+    options = ServeOptions(
+        raters=tuple(rater),
+        quota=quota,
+        reissue=reissue,
+        host=host,
+        port=port,
+        workers=workers,
+        queue=QueueOptions(
             double_fraction=double, batch_labels=batch, lease_s=lease_minutes * 60, seed=seed
-        )
-        server: ReviewServer | ReviewWorkers
-        if workers > 1:
-            spec = WorkerSpec(study.resolve(), options, secrets.token_bytes(32))
-            server = ReviewWorkers(spec, opened, workers=workers, host=host, port=port)
-        else:
-            server = ReviewServer(review_context(opened, options), host=host, port=port)
-        _print_links(server.url, issued, issue_admin(opened.store.review))
-        if not _is_loopback(host):
-            err_console.print(
-                "[yellow]warning:[/] serving plain HTTP beyond this machine: put it behind "
-                "TLS (a reverse proxy) so the links' tokens cannot be read on the network"
-            )
-        server.serve()
-    finally:
-        opened.store.close()
+        ),
+    )
+    serve_review(study, options, on_ready=_print_links)
     return 0

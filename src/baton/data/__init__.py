@@ -1,5 +1,6 @@
 """Data: production logs -> items (``read_logs``, ``ingest_logs``); stratified sampling;
-redaction of personal data before anything is stored or sent."""
+redaction of personal data before anything is stored or sent; estimation tables from files
+(``read_table``)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from baton.data._ingest import (
 )
 from baton.data._redaction import Redactor, redactor_for
 from baton.data._sampling import stratified_sample
+from baton.data._tables import read_table
 
 __all__ = [
     "IngestOptions",
@@ -22,6 +24,7 @@ __all__ = [
     "external_models",
     "ingest_logs",
     "read_logs",
+    "read_table",
     "redactor_for",
     "stratified_sample",
 ]

@@ -10,7 +10,7 @@ import math
 from collections.abc import Hashable, Mapping
 from typing import TypeVar
 
-from baton._study_ingest import IngestSampling
+from baton.study import IngestSampling
 
 __all__ = ["largest_remainder", "region_allocation", "stratum_allocation"]
 

@@ -17,11 +17,10 @@ from typing import Any
 
 import duckdb
 
-from baton._study_ingest import IngestSampling
 from baton.data._allocation import region_allocation, stratum_allocation
 from baton.data._duck import (
     SEP,
-    Mapping,
+    FieldMap,
     Normaliser,
     describe,
     duck_errors,
@@ -30,6 +29,7 @@ from baton.data._duck import (
     schema_problem,
 )
 from baton.data._logfiles import LogFile, Reject, RejectLog
+from baton.study import IngestSampling
 
 __all__ = ["DrawSettings", "Drawn", "draw_sample"]
 
@@ -45,7 +45,7 @@ StratumKey = tuple[str, ...]
 class DrawSettings:
     """What the draw needs from the study and the command line."""
 
-    mapping: Mapping
+    mapping: FieldMap
     regions: tuple[str, ...]
     sampling: IngestSampling
     seed: int
@@ -148,7 +148,7 @@ def _prepare(
 
 
 def _schema_rejected(
-    log: LogFile, types: dict[str, str], mapping: Mapping, rejects: RejectLog
+    log: LogFile, types: dict[str, str], mapping: FieldMap, rejects: RejectLog
 ) -> bool:
     """Reject the file when a mapped column is absent or (Parquet) of the wrong type."""
     named = [(f, c) for f, c in mapping.columns().items()] + [(c, c) for c in mapping.strata]

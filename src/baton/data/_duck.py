@@ -23,11 +23,11 @@ from pathlib import Path
 
 import duckdb
 
-from baton._study_ingest import IngestFields
 from baton.data._logfiles import LogFile
 from baton.errors import InputError
+from baton.study import IngestFields
 
-__all__ = ["Mapping", "Normaliser", "connect", "duck_errors", "literal", "reader_sql"]
+__all__ = ["FieldMap", "Normaliser", "connect", "duck_errors", "literal", "reader_sql"]
 
 SEP = "\x1f"
 """Separates the field from the reason in ``_error``."""
@@ -103,7 +103,7 @@ def describe(connection: duckdb.DuckDBPyConnection, sql: str, source: str) -> di
 
 
 @dataclass(frozen=True)
-class Mapping:
+class FieldMap:
     """The field map as the SQL needs it: field name -> log column, and the strata."""
 
     fields: IngestFields
@@ -259,7 +259,7 @@ def schema_problem(field: str, kind: str) -> str | None:
 class Normaliser:
     """Builds the normalised SELECT of one file from its column types."""
 
-    def __init__(self, mapping: Mapping, types: dict[str, str]) -> None:
+    def __init__(self, mapping: FieldMap, types: dict[str, str]) -> None:
         self.mapping = mapping
         self.types = types
         self.exprs = self._exprs()

@@ -21,15 +21,14 @@ from pathlib import Path
 from typing import Any, cast
 from urllib.parse import urlparse
 
-from baton._study_ingest import IngestFields, IngestSpec
 from baton.data._draw import Drawn, DrawSettings, draw_sample
-from baton.data._duck import Mapping, connect
+from baton.data._duck import FieldMap, connect
 from baton.data._logfiles import RejectLog, discover, scan_text
 from baton.data._redaction import Redactor, redactor_for
 from baton.domain import ExpectedBehaviour, Item, Message, Response, Role
 from baton.errors import InputError, StudyError, StudyMismatchError
 from baton.storage import Store
-from baton.study import Study, study_fingerprint
+from baton.study import IngestFields, IngestSpec, Study, study_fingerprint
 
 __all__ = ["IngestOptions", "IngestReport", "IngestResult", "ingest_logs", "read_logs"]
 
@@ -110,7 +109,7 @@ def read_logs(
     redactor = redactor_for(spec.redaction)
     seed = spec.sampling.seed if options.seed is None else options.seed
     settings = DrawSettings(
-        Mapping(spec.fields, tuple(spec.sampling.strata)),
+        FieldMap(spec.fields, tuple(spec.sampling.strata)),
         tuple(r.name for r in study.regions),
         spec.sampling,
         seed,

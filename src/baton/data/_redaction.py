@@ -28,8 +28,8 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from baton._study_ingest import IngestRedaction
 from baton.errors import InputError
+from baton.study import IngestRedaction
 
 __all__ = ["BUILTIN_RULES", "RedactionRule", "Redactor", "luhn_valid", "redactor_for"]
 

@@ -1,9 +1,17 @@
-"""Decisions: non-inferiority per candidate, dimension and region, and which labels to ask
-for next. No I/O here."""
+"""Decisions: non-inferiority per candidate, dimension and region, and the label loop's rule
+end to end — which labels to ask for next (allocation), the calls at each look (interim
+thresholds over the recorded looks), the loop simulated over a table, and planning a label
+budget. No I/O here."""
 
 from __future__ import annotations
 
-from baton.decision._allocation import LabelUnit, allocate_units, systematic_pps
+from baton.calibration import noninferiority_probability
+from baton.decision._allocation import (
+    LabelUnit,
+    allocate_units,
+    allocation_weights,
+    systematic_pps,
+)
 from baton.decision._interim import (
     InterimLook,
     InterimState,
@@ -19,21 +27,42 @@ from baton.decision._noninferiority import (
     decide_comparisons,
     labels_needed_estimate,
     noninferiority_outcome,
-    noninferiority_probability,
 )
-from baton.decision._types import CandidateVerdict, Decision, Outcome
+from baton.decision._planning import (
+    JudgePrior,
+    LabelPlan,
+    StratumPlan,
+    plan_labels,
+    simulated_labels_from_prior,
+)
+from baton.decision._sequential import (
+    Arm,
+    SequentialOptions,
+    SequentialResult,
+    planned_rounds_of,
+    run_sequential,
+)
+from baton.decision._types import SIGNAL, CandidateVerdict, Decision, Outcome
 
 __all__ = [
     "MAX_LABELS_NEEDED",
     "MIN_LOOK_LABELS",
+    "SIGNAL",
+    "Arm",
     "CandidateVerdict",
     "Decision",
     "InterimLook",
     "InterimState",
+    "JudgePrior",
+    "LabelPlan",
     "LabelUnit",
     "Outcome",
     "SequentialDecisions",
+    "SequentialOptions",
+    "SequentialResult",
+    "StratumPlan",
     "allocate_units",
+    "allocation_weights",
     "candidate_verdict",
     "decide_comparisons",
     "interim_look",
@@ -42,7 +71,11 @@ __all__ = [
     "labels_needed_estimate",
     "noninferiority_outcome",
     "noninferiority_probability",
+    "plan_labels",
+    "planned_rounds_of",
     "pocock_spending",
+    "run_sequential",
     "sequential_decisions",
+    "simulated_labels_from_prior",
     "systematic_pps",
 ]

@@ -23,17 +23,20 @@ same interval width, uniform or allocated (README, "Decisions benchmark").
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from baton.decision._types import Decision
+
 __all__ = [
     "REFERENCE_FRACTION",
     "LabelUnit",
     "allocate_units",
+    "allocation_weights",
     "cell_spread",
     "stratum_shares",
     "systematic_pps",
@@ -50,6 +53,26 @@ _SCORE_CEILING = 1.0 / REFERENCE_FRACTION
 """No unit gets more than this multiple of the mean score, so recorded values stay ≤ 1."""
 _UNIT = ["item_id", "dimension", "region"]
 _CELL = ["dimension", "model", "region"]
+
+
+OPENNESS_FLOOR = 0.01
+"""No open cell weighs less than this, however sure its P(non-inferior) already is."""
+
+
+def allocation_weights(
+    decisions: Sequence[Decision], *, evenly: bool = False
+) -> dict[tuple[str, str], float]:
+    """The next batch's weight of each (dimension, region) with a blocking cell still open:
+    the sum over its open cells of how open each is, min(P, 1 − P) of P(non-inferior)
+    (floored at ``OPENNESS_FLOOR``; 1 where P is unknown), or 1 a cell with ``evenly``."""
+    weights: dict[tuple[str, str], float] = {}
+    for d in decisions:
+        if d.outcome != "inconclusive" or not d.blocking:
+            continue
+        p = d.p_noninferior
+        openness = 1.0 if evenly or np.isnan(p) else max(min(p, 1 - p), OPENNESS_FLOOR)
+        weights[(d.dimension, d.region)] = weights.get((d.dimension, d.region), 0.0) + openness
+    return weights
 
 
 @dataclass(frozen=True)

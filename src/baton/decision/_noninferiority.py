@@ -32,16 +32,10 @@ __all__ = [
     "decide_comparisons",
     "labels_needed_estimate",
     "noninferiority_outcome",
-    "noninferiority_probability",
 ]
 
 MAX_LABELS_NEEDED = 100_000
 """Cap on ``labels_needed``: a cell whose Δ sits on the margin may never be decided."""
-
-
-def noninferiority_probability(delta_draws: NDArray[np.float64], margin: float) -> float:
-    """P(Δ > −margin) from posterior draws of Δ = candidate − incumbent."""
-    return float(np.mean(delta_draws > -margin))
 
 
 def noninferiority_outcome(p_noninferior: float, confidence: float) -> Outcome:

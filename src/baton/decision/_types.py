@@ -6,7 +6,10 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["CandidateVerdict", "Decision", "Outcome"]
+__all__ = ["SIGNAL", "CandidateVerdict", "Decision", "Outcome"]
+
+SIGNAL = "judge"
+"""The signal column of a study's evidence table: each dimension's configured judge."""
 
 Outcome = Literal["go", "no_go", "inconclusive"]
 

@@ -17,7 +17,7 @@ from baton.judges._checks import (
     ReferenceMatch,
     RefusalPhrases,
 )
-from baton.judges._client import Answer, JudgeClient, JudgeSpend
+from baton.judges._client import JudgeClient, JudgeReply, JudgeSpend
 from baton.judges._engine import JudgeSummary, judge_responses, pending_cases
 from baton.judges._llm import BUILTIN_TEMPLATES, LLMJudge, builtin_template
 from baton.judges._output import CANNOT_JUDGE, OUTPUTS, Parsed, parse_output
@@ -38,13 +38,13 @@ __all__ = [
     "ENTRY_POINT_GROUP",
     "OUTCOMES",
     "OUTPUTS",
-    "Answer",
     "FormatCheck",
     "Judge",
     "JudgeCase",
     "JudgeClient",
     "JudgeContext",
     "JudgeFactory",
+    "JudgeReply",
     "JudgeSet",
     "JudgeSpend",
     "JudgeSummary",

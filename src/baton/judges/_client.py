@@ -14,11 +14,11 @@ from baton.replay import Caller, RateLimiter, RetryPolicy, cache_key, error_text
 from baton.storage import CacheEntry, Store
 from baton.study import ModelSpec
 
-__all__ = ["Answer", "JudgeClient", "JudgeSpend"]
+__all__ = ["JudgeClient", "JudgeReply", "JudgeSpend"]
 
 
 @dataclass(frozen=True)
-class Answer:
+class JudgeReply:
     """A judge model's answer to one request, and what it cost (at the judge's prices,
     whether it came from the cache or a call)."""
 
@@ -69,9 +69,9 @@ class JudgeClient:
             rng=random.Random(seed),
         )
         self._fresh: dict[str, CacheEntry] = {}
-        self._in_flight: dict[str, asyncio.Future[Answer]] = {}
+        self._in_flight: dict[str, asyncio.Future[JudgeReply]] = {}
 
-    async def ask(self, request: CompletionRequest) -> Answer:
+    async def ask(self, request: CompletionRequest) -> JudgeReply:
         key = cache_key(self.spec, request)
         entry = self._fresh.get(key) or self._cached(key)
         if entry is not None:
@@ -83,13 +83,13 @@ class JudgeClient:
                 entry.latency_s,
                 entry.finish_reason,
             )
-            return Answer(completion, self._cost(completion), cached=True)
+            return JudgeReply(completion, self._cost(completion), cached=True)
         shared = self._in_flight.get(key)
         if shared is not None:
             answer = await asyncio.shield(shared)
             self.spend.cached += 1
-            return Answer(answer.completion, answer.cost_usd, cached=True)
-        future: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
+            return JudgeReply(answer.completion, answer.cost_usd, cached=True)
+        future: asyncio.Future[JudgeReply] = asyncio.get_running_loop().create_future()
         self._in_flight[key] = future
         try:
             answer = await self._call(key, request)
@@ -102,7 +102,7 @@ class JudgeClient:
         future.set_result(answer)
         return answer
 
-    async def _call(self, key: str, request: CompletionRequest) -> Answer:
+    async def _call(self, key: str, request: CompletionRequest) -> JudgeReply:
         outcome = await self._caller.call(request)
         self.spend.attempts += outcome.attempts
         if outcome.completion is None:
@@ -126,7 +126,7 @@ class JudgeClient:
             latency_s=outcome.latency_s,
             finish_reason=completion.finish_reason,
         )
-        return Answer(completion, cost, cached=False)
+        return JudgeReply(completion, cost, cached=False)
 
     def drain(self) -> list[CacheEntry]:
         """The answers received since the last drain, to store."""

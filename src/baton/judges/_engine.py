@@ -14,10 +14,10 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from baton._batches import BatchOptions, run_in_batches
 from baton.domain import Item, Verdict
 from baton.errors import ProviderError
 from baton.judges._base import Judge, JudgeCase
+from baton.replay import BatchOptions, run_in_batches
 from baton.storage import CacheEntry, Store
 from baton.study import Study
 

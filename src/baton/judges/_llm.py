@@ -23,7 +23,7 @@ from jinja2 import ChoiceLoader, DictLoader, Environment, FunctionLoader, Strict
 from baton.domain import Message, Verdict
 from baton.errors import JudgeOutputError
 from baton.judges._base import JudgeCase, abstain, judged
-from baton.judges._client import Answer, JudgeClient
+from baton.judges._client import JudgeClient, JudgeReply
 from baton.judges._output import OUTPUTS, OutputKind, Parsed, parse_output
 from baton.judges._refusal import Behaviour, refusal_outcome
 from baton.providers import CompletionRequest
@@ -225,7 +225,7 @@ class LLMJudge:
         cost = 0.0
         reason = ""
         for _attempt in range(2):
-            answer: Answer = await self._client.ask(request)
+            answer: JudgeReply = await self._client.ask(request)
             completion = answer.completion
             tokens_in += completion.input_tokens
             tokens_out += completion.output_tokens

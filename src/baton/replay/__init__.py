@@ -8,6 +8,7 @@ repeating a completed call. ``plan_replay`` is the dry run.
 
 from __future__ import annotations
 
+from baton.replay._batches import BatchOptions, run_in_batches
 from baton.replay._calls import Caller, CallOutcome, error_text
 from baton.replay._engine import replay_responses
 from baton.replay._limits import RateLimiter
@@ -22,6 +23,7 @@ from baton.replay._requests import (
 )
 
 __all__ = [
+    "BatchOptions",
     "CallOutcome",
     "Caller",
     "ModelPlan",
@@ -38,5 +40,6 @@ __all__ = [
     "estimated_tokens",
     "plan_replay",
     "replay_responses",
+    "run_in_batches",
     "token_cost",
 ]

@@ -10,13 +10,12 @@ Three renderings of one ``StudyResult`` (with its ``Study``):
 - ``result_to_dict`` / ``render_json``: the versioned machine-readable result
   (``"schema": 1``), strict JSON with ``null`` for missing numbers.
 
-``write_report`` writes all three into a folder atomically; ``report_from_estimate``
-turns a ``baton estimate`` result into a study and result to report.
+``write_report`` writes all three into a folder atomically. Renderers only: everything
+shown comes from the result (``baton.analysis``); nothing here computes or reads a store.
 """
 
 from __future__ import annotations
 
-from baton.report._from_estimate import report_from_estimate
 from baton.report._html import render_html
 from baton.report._json import render_json, result_to_dict
 from baton.report._markdown import render_markdown
@@ -27,7 +26,6 @@ __all__ = [
     "render_html",
     "render_json",
     "render_markdown",
-    "report_from_estimate",
     "result_to_dict",
     "write_report",
 ]

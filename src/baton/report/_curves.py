@@ -13,12 +13,12 @@ import math
 from dataclasses import dataclass
 
 from baton.analysis import ConfidenceCurve, StudyResult
-from baton.calibration._types import ALL_REGIONS
-from baton.decision._types import Decision
-from baton.report._view import percent, probability
+from baton.calibration import ALL_REGIONS
+from baton.decision import Decision
+from baton.report._view import Tick, percent, probability
 from baton.study import Study
 
-__all__ = ["CurveChart", "CurveLine", "Tick", "confidence_charts", "tolerance_for"]
+__all__ = ["CurveChart", "CurveLine", "confidence_charts", "tolerance_for"]
 
 WIDTH = 320.0
 HEIGHT = 196.0
@@ -26,14 +26,6 @@ LEFT = 44.0
 RIGHT = 308.0
 TOP = 12.0
 BOTTOM = 160.0
-
-
-@dataclass(frozen=True)
-class Tick:
-    """An axis tick at ``at`` pixels (x or y), with its label."""
-
-    at: float
-    label: str
 
 
 @dataclass(frozen=True)
@@ -119,7 +111,7 @@ def _summary(
         f"{names[r]} {probability(decisions[r].p_noninferior)}" for r in shown if r in decisions
     ]
     within = [f"{tolerance_for(curves[r], result.confidence)} ({short[r]})" for r in shown]
-    margin = _pp(study.dimension(dimension).margin)
+    margin = _pp(result.margins[dimension])
     text = f"At the {margin} pp margin: {'; '.join(at_margin)}. " if at_margin else ""
     return text + f"Reaches {percent(result.confidence, 0)} at δ = {', '.join(within)}."
 
@@ -133,7 +125,7 @@ def _chart(study: Study, result: StudyResult, candidate: str, dimension: str) ->
         for d in result.decisions
         if d.candidate == candidate and d.dimension == dimension
     }
-    margin = study.dimension(dimension).margin
+    margin = result.margins[dimension]
     top = max((c.margins[-1] for c in curves.values()), default=3 * margin) or 0.01
     limiting = _limiting(curves, decisions)
     lines = []

@@ -17,6 +17,7 @@ from baton.analysis import (
     StudyResult,
     labels_needed_total,
 )
+from baton.calibration import ALL_REGIONS
 from baton.report._view import finite, percent, probability
 from baton.study import Study
 
@@ -229,7 +230,9 @@ def budget_view(result: StudyResult) -> BudgetView:
     used, budget = result.labels_used, result.labels_budget
     remaining = max(budget - used, 0)
     needed = labels_needed_total(result.decisions)
-    open_cells = [d for d in result.decisions if d.outcome == "inconclusive" and d.region != "ALL"]
+    open_cells = [
+        d for d in result.decisions if d.outcome == "inconclusive" and d.region != ALL_REGIONS
+    ]
     share = f" ({used / budget:.0%})" if budget else ""
     sentence = f"{used} of {budget} human labels used{share}, {remaining} remaining."
     if not any(d.blocking for d in open_cells):

@@ -12,12 +12,12 @@ import math
 from dataclasses import dataclass
 
 from baton.analysis import StudyResult
-from baton.calibration._types import ALL_REGIONS, Comparison
-from baton.decision._types import Decision
-from baton.report._view import POOLED_LABEL, finite, interval_pp, report_regions, signed_pp
+from baton.calibration import ALL_REGIONS, Comparison
+from baton.decision import Decision
+from baton.report._view import POOLED_LABEL, Tick, finite, interval_pp, report_regions, signed_pp
 from baton.study import Study
 
-__all__ = ["ForestPlot", "ForestRow", "Tick", "forest_plot", "forest_plots"]
+__all__ = ["ForestPlot", "ForestRow", "forest_plot", "forest_plots"]
 
 WIDTH = 960.0
 CANDIDATE_X = 8.0
@@ -31,14 +31,6 @@ BOTTOM = 40.0
 _CANDIDATE_CHARS = 22
 _REGION_CHARS = 20
 _STEPS = (1.0, 2.0, 2.5, 5.0)
-
-
-@dataclass(frozen=True)
-class Tick:
-    """An axis tick at ``x`` (pixels) labelled in percentage points."""
-
-    x: float
-    label: str
 
 
 @dataclass(frozen=True)
@@ -113,7 +105,7 @@ def _axis(comparisons: list[Comparison], margin: float) -> tuple[_Axis, tuple[Ti
     for i in range(count + 1):
         value = axis.lo + i * step
         label = "0" if abs(value) < step / 2 else f"{value:+g}".replace("-", "−")
-        ticks.append(Tick(x=axis.x(value), label=label))
+        ticks.append(Tick(at=axis.x(value), label=label))
     return axis, tuple(ticks)
 
 
@@ -171,7 +163,7 @@ def _rows(study: Study, result: StudyResult, dimension: str, axis: _Axis) -> lis
 
 def forest_plot(study: Study, result: StudyResult, dimension: str) -> ForestPlot:
     """The forest plot of one dimension: every candidate in every region, then pooled."""
-    margin = study.dimension(dimension).margin
+    margin = result.margins[dimension]
     own = [c for c in result.comparisons if c.dimension == dimension]
     axis, ticks = _axis(own, margin)
     rows = _rows(study, result, dimension, axis)

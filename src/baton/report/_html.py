@@ -13,7 +13,7 @@ from typing import Any
 import jinja2
 
 from baton.analysis import StudyResult, overall_outcome
-from baton.decision._types import Outcome
+from baton.decision import Outcome
 from baton.report._curves import confidence_charts
 from baton.report._details import (
     budget_view,

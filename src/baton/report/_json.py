@@ -24,8 +24,8 @@ from baton.analysis import (
     labels_needed_total,
     overall_outcome,
 )
-from baton.calibration._types import Comparison, PassRateEstimate
-from baton.decision._types import CandidateVerdict, Decision
+from baton.calibration import Comparison, PassRateEstimate
+from baton.decision import CandidateVerdict, Decision
 from baton.report._details import category_name
 from baton.report._recommend import suggested_candidate
 from baton.study import Study, study_fingerprint

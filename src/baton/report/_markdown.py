@@ -60,7 +60,8 @@ def _verdicts(study: Study, result: StudyResult) -> list[str]:
 def _grids(study: Study, result: StudyResult) -> list[str]:
     lines = []
     header = ["region"] + [
-        f"{md_text(d.name)} (margin {d.margin * 100:.1f} pp)" for d in study.dimensions
+        f"{md_text(d.name)} (margin {result.margins[d.name] * 100:.1f} pp)"
+        for d in study.dimensions
     ]
     for verdict in result.verdicts:
         name, outcome = md_text(verdict.candidate), OUTCOME_LABEL[verdict.outcome]

@@ -11,8 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from baton.analysis import StudyResult
-from baton.calibration._types import ALL_REGIONS, Comparison, PassRateEstimate
-from baton.decision._types import CandidateVerdict, Decision, Outcome
+from baton.calibration import ALL_REGIONS, Comparison, PassRateEstimate
+from baton.decision import CandidateVerdict, Decision, Outcome
 from baton.study import Study
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "EstimateRow",
     "GridCell",
     "GridRow",
+    "Tick",
     "UsageRow",
     "candidate_grid",
     "estimate_rows",
@@ -49,6 +50,14 @@ OUTCOME_MARK: dict[Outcome, str] = {"go": "✓", "no_go": "✗", "inconclusive":
 _MINUS = "−"
 _DASH = "—"
 POOLED_LABEL = "all regions (pooled)"
+
+
+@dataclass(frozen=True)
+class Tick:
+    """An axis tick at ``at`` pixels (x or y), with its label."""
+
+    at: float
+    label: str
 
 
 # ---------------------------------------------------------------- number formatting

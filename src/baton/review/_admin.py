@@ -15,13 +15,13 @@ import pandas as pd
 from baton.analysis import StudyResult
 from baton.domain import Label
 from baton.errors import BatonError
-from baton.labelling import StudyStore, decide_study
 from baton.review._agreement import (
     DimensionAgreement,
     RaterAgreement,
     dimension_agreement,
     rater_agreement,
 )
+from baton.steps import StudyStore, study_result
 from baton.storage import SlotCounts
 
 __all__ = [
@@ -164,7 +164,7 @@ class DecisionCache:
             key = len(self._opened.store.labels())
             if key != self._key:
                 try:
-                    self._value = decide_study(self._opened, seed=self._seed)
+                    self._value = study_result(self._opened, seed=self._seed)
                 except BatonError as error:
                     self._value = str(error)
                 self._key = key

@@ -1,7 +1,7 @@
 """The review queue: which unit each rater labels next, and what a submission stores.
 
 Units (an item on one dimension, every model's answer) come from the allocation
-(``baton.labelling.next_units``), so every label lands where it most reduces the chance of
+(``baton.labelling.choose_units``), so every label lands where it most reduces the chance of
 a wrong decision. Each unit becomes a slot (copy 0); a ``double_fraction`` of them get a
 second slot (copy 1) for another rater, to measure agreement. The store hands out slots
 atomically (never one slot to two raters, never two copies of one unit to one rater); this
@@ -23,8 +23,8 @@ import numpy as np
 
 from baton.domain import Item, Label, Response
 from baton.errors import BatonError
-from baton.labelling import StudyStore, next_units
 from baton.review._recent import Recent
+from baton.steps import StudyStore, choose_units
 from baton.storage import Rater, Skip, Slot, SlotCounts, SlotRequest
 from baton.study import DimensionSpec
 
@@ -284,7 +284,9 @@ class ReviewQueue:
         rounds = counts.open + counts.claimed + counts.done
         units = [
             unit
-            for unit in next_units(self.opened, math.floor(wanted), seed=self.options.seed + rounds)
+            for unit in choose_units(
+                self.opened, math.floor(wanted), seed=self.options.seed + rounds
+            )
             if (unit.item_id, unit.dimension) not in queued
         ]
         rng = np.random.default_rng([self.options.seed, rounds])

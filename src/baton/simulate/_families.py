@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from baton.simulate._scenario import JudgeQuality, Scale, Scenario, StratumKey
-from baton.simulate._table import LabelPlan
+from baton.simulate._table import LabelDesign
 
 __all__ = ["CALIBRATION_FAMILIES", "Family", "calibration_family"]
 
@@ -33,9 +33,9 @@ class Family:
     label_models: tuple[str, ...] | None = None
     label_regions: tuple[str, ...] | None = None
 
-    def plan(self, per_stratum: int) -> LabelPlan:
+    def plan(self, per_stratum: int) -> LabelDesign:
         """``per_stratum`` paired labels in every stratum the family labels."""
-        return LabelPlan(per_stratum, models=self.label_models, regions=self.label_regions)
+        return LabelDesign(per_stratum, models=self.label_models, regions=self.label_regions)
 
 
 def _latent(human_rate: float, rater_errors: tuple[float, ...]) -> float:

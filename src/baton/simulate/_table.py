@@ -22,11 +22,11 @@ from baton.simulate._responses import (
 )
 from baton.simulate._scenario import Scenario, StratumKey
 
-__all__ = ["LabelPlan", "judge_eta_squared", "simulate_table"]
+__all__ = ["LabelDesign", "judge_eta_squared", "simulate_table"]
 
 
 @dataclass(frozen=True)
-class LabelPlan:
+class LabelDesign:
     """Which responses carry a human label: ``per_stratum`` random items in each stratum.
 
     ``paired``: the same items are labelled for every model (otherwise each model's labels
@@ -51,7 +51,7 @@ class LabelPlan:
 
 
 def _labelled_mask(
-    scenario: Scenario, plan: LabelPlan, region: str, n_items: int
+    scenario: Scenario, plan: LabelDesign, region: str, n_items: int
 ) -> NDArray[np.bool_]:
     """(models, items): which responses of one region and dimension are labelled.
 
@@ -73,7 +73,7 @@ def _labelled_mask(
 
 
 def _dimension_region(
-    scenario: Scenario, plan: LabelPlan, key: tuple[str, str], rng: np.random.Generator
+    scenario: Scenario, plan: LabelDesign, key: tuple[str, str], rng: np.random.Generator
 ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
     """Judge categories and human labels (NaN unless labelled), both (models, items)."""
     dimension, region = key
@@ -96,7 +96,7 @@ def _dimension_region(
 
 
 def simulate_table(
-    scenario: Scenario, plan: LabelPlan, *, seed: int, signal: str = "judge"
+    scenario: Scenario, plan: LabelDesign, *, seed: int, signal: str = "judge"
 ) -> pd.DataFrame:
     """One replication: a row per (item, model, dimension), as ``baton.estimate`` reads it.
 

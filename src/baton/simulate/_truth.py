@@ -10,6 +10,7 @@ from numpy.polynomial.hermite_e import hermegauss
 from scipy.optimize import brentq
 from scipy.special import expit
 
+from baton.calibration import ALL_REGIONS
 from baton.simulate._scenario import StratumKey
 
 __all__ = ["Truth", "logit_offset"]
@@ -44,7 +45,7 @@ class Truth:
 
     def human(self, dimension: str, model: str, region: str) -> float:
         """The expected human-label pass rate; ``region="ALL"`` pools by traffic share."""
-        if region == "ALL":
+        if region == ALL_REGIONS:
             return sum(s * self.human(dimension, model, r) for r, s in self.shares.items())
         theta = self.latent[(dimension, model, region)]
         eps = self.mean_rater_error

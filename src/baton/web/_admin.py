@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from baton.review._admin import admin_summary, labels_csv, labels_frame, labels_parquet
+from baton.review import admin_summary, labels_csv, labels_frame, labels_parquet
 from baton.web._context import ReviewContext
 from baton.web._render import render_page
 from baton.web._security import COOKIE

@@ -9,9 +9,8 @@ import threading
 from dataclasses import dataclass, field
 
 from baton.errors import BatonError
-from baton.labelling import StudyStore
-from baton.review import QueueOptions, ReviewQueue
-from baton.review._admin import DecisionCache
+from baton.review import DecisionCache, QueueOptions, ReviewQueue
+from baton.steps import StudyStore
 from baton.web._security import Gate
 
 __all__ = ["Refiller", "ReviewContext", "review_context"]

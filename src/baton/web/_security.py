@@ -15,8 +15,7 @@ from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from baton.review import check_csrf, hash_token
-from baton.review._recent import Recent
+from baton.review import Recent, check_csrf, hash_token
 from baton.storage import Rater, ReviewStore
 
 __all__ = [

@@ -33,8 +33,8 @@ import uvicorn
 from fastapi import FastAPI
 from uvicorn.supervisors import Multiprocess
 
-from baton.labelling import StudyStore, open_study
 from baton.review import QueueOptions, ReviewQueue
+from baton.steps import StudyStore, open_study
 from baton.web._app import create_app
 from baton.web._context import Refiller, ReviewContext, review_context
 

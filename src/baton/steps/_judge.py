@@ -1,5 +1,5 @@
-"""Judging over a study's store: run the configured judges (``baton judge``) and read how
-each agrees with the human labels so far (``baton judges``)."""
+"""Judging over a study's store: run the configured judges (``baton judge``), price a run
+(``--dry-run``) and read how each agrees with the human labels so far (``baton judges``)."""
 
 from __future__ import annotations
 
@@ -9,24 +9,43 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from baton._analyse_evidence import human_by_response
-from baton._batches import BatchOptions
+from baton.analysis import human_by_response
 from baton.domain import Label, Verdict
+from baton.errors import NotReadyError
 from baton.judges import (
+    BUILTIN_TEMPLATES,
     JudgeSpend,
     JudgeSummary,
     LLMJudge,
     build_judges,
+    builtin_template,
     judge_responses,
     pending_cases,
 )
-from baton.labelling import StudyStore
 from baton.providers import Provider
-from baton.replay import ModelPlan, ReplayPlan, RetryPolicy, cache_key, estimated_tokens, token_cost
+from baton.replay import (
+    BatchOptions,
+    ModelPlan,
+    ReplayPlan,
+    RetryPolicy,
+    cache_key,
+    estimated_tokens,
+    token_cost,
+)
+from baton.steps._open import StudyStore, check_fingerprint, recorded_step, study_store
 from baton.study import Study
-from baton.workflow import check_fingerprint, recorded_step
 
-__all__ = ["JudgeAgreement", "JudgeRun", "judge_agreement", "judge_study", "plan_judging"]
+__all__ = [
+    "JudgeAgreement",
+    "JudgeRun",
+    "judge",
+    "judge_agreement",
+    "judge_dry_run",
+    "judge_study",
+    "judges",
+    "plan_judging",
+    "write_templates",
+]
 
 
 @dataclass(frozen=True)
@@ -176,3 +195,56 @@ def judge_agreement(
 
 def _share(flags: Sequence[bool]) -> float | None:
     return sum(flags) / len(flags) if flags else None
+
+
+def _require_responses(opened: StudyStore) -> None:
+    if not opened.store.responses():
+        raise NotReadyError("nothing to judge: the store holds no responses; run baton replay")
+
+
+def judge(
+    study: str | Path,
+    *,
+    store: str | None = None,
+    options: BatchOptions = BatchOptions(),
+    providers: Mapping[str, Provider] | None = None,
+    on_batch: Callable[[int], None] | None = None,
+) -> JudgeRun:
+    """``baton judge``: every configured judge on every response without a current verdict
+    (rubric templates named in the study are found beside it)."""
+    path = Path(study)
+    with study_store(path, store=store) as opened:
+        _require_responses(opened)
+        return judge_study(
+            opened,
+            base_dir=path.resolve().parent,
+            source=str(path),
+            providers=providers,
+            options=options,
+            on_batch=on_batch,
+        )
+
+
+def judge_dry_run(study: str | Path, *, store: str | None = None) -> ReplayPlan:
+    """``baton judge --dry-run``: the judge calls a run would make now and their cost."""
+    path = Path(study)
+    with study_store(path, store=store) as opened:
+        _require_responses(opened)
+        return plan_judging(opened, base_dir=path.resolve().parent, source=str(path))
+
+
+def judges(study: str | Path, *, store: str | None = None) -> list[JudgeAgreement]:
+    """``baton judges``: each judge's agreement with the human labels so far."""
+    with study_store(study, store=store) as opened:
+        return judge_agreement(opened.study, opened.store.verdicts(), opened.store.labels())
+
+
+def write_templates(folder: Path) -> list[Path]:
+    """``baton judges --templates``: the built-in rubric templates written into ``folder``
+    (to edit, then name in a judge's ``template:``)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in (*BUILTIN_TEMPLATES.values(), "pairwise.j2", "_conversation.j2"):
+        (folder / name).write_text(builtin_template(name), encoding="utf-8")
+        written.append(folder / name)
+    return written

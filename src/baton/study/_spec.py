@@ -16,14 +16,14 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from baton._study_ingest import (
+from baton.errors import StudyError
+from baton.study._ingest import (
     IngestFields,
     IngestRedaction,
     IngestSampling,
     IngestSpec,
     RedactionPattern,
 )
-from baton.errors import StudyError
 
 __all__ = [
     "BUILTIN_DIMENSIONS",
@@ -302,6 +302,11 @@ class Study(_Spec):
     @property
     def traffic_shares(self) -> dict[str, float]:
         return {r.name: r.traffic_share for r in self.regions}
+
+    @property
+    def margins(self) -> dict[str, float]:
+        """Per dimension, its non-inferiority margin (a fraction: 0.02 is 2 points)."""
+        return {d.name: d.margin for d in self.dimensions}
 
     @property
     def blocking(self) -> dict[str, bool]:

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from baton.simulate._sequential import SIGNAL, SequentialOptions, run_sequential
+from baton.decision._sequential import SequentialOptions, run_sequential
+from baton.decision._types import SIGNAL
 
 __all__ = ["JudgePrior", "LabelPlan", "StratumPlan", "plan_labels", "simulated_labels_from_prior"]
 

@@ -1,8 +1,8 @@
-"""``baton.estimate``: judge scores + a few human labels -> honest pass rates (DESIGN §3).
+"""Judge scores + a few human labels -> honest pass rates, on a plain table.
 
-Works on a plain table, with or without a study: a CSV, JSONL or Parquet file, or a pandas
-DataFrame, one row per (item, model, dimension). See the README for the columns and the
-JSON it writes.
+``estimate_frame`` works on a pandas DataFrame, one row per (item, model, dimension), with
+or without a study (``baton.estimate`` reads the table from a file first). See the README
+for the columns and the JSON it writes.
 """
 
 from __future__ import annotations
@@ -11,46 +11,30 @@ import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from baton.calibration import ALL_REGIONS, Comparison, PassRateEstimate
 from baton.calibration._engine import METHODS, Method, Posteriors, posterior_draws
-from baton.calibration._intervals import credible_interval
+from baton.calibration._intervals import credible_interval, noninferiority_probability
 from baton.calibration._judges import JudgeDiagnostic, judge_diagnostics, judge_warnings
 from baton.calibration._prepare import Prepared, prepare_table
+from baton.calibration._types import ALL_REGIONS, Comparison, PassRateEstimate
 from baton.domain import Stratum
 from baton.errors import InputError
 
-__all__ = ["SCHEMA_VERSION", "Estimates", "estimate", "read_table"]
+__all__ = [
+    "DEFAULT_DRAWS",
+    "SCHEMA_VERSION",
+    "Diagnostics",
+    "Estimates",
+    "Margins",
+    "estimate_frame",
+]
 
 SCHEMA_VERSION = 1
 DEFAULT_DRAWS = 4000
-
-
-def read_table(path: str | Path) -> pd.DataFrame:
-    """Read a CSV, JSONL (or JSON lines) or Parquet table; errors name the file."""
-    source = str(path)
-    suffixes = "".join(Path(path).suffixes[-2:]).lower()
-    try:
-        if suffixes.endswith((".csv", ".csv.gz")):
-            return pd.read_csv(path, dtype={"item_id": str}, keep_default_na=True)
-        if suffixes.endswith((".jsonl", ".jsonl.gz", ".ndjson", ".json")):
-            return pd.read_json(path, lines=True, dtype={"item_id": str})
-        if suffixes.endswith(".parquet"):
-            import duckdb  # noqa: PLC0415  (the Parquet reader; imported only when used)
-
-            try:
-                frame: pd.DataFrame = duckdb.read_parquet(source).df()
-                return frame
-            except duckdb.Error as exc:
-                raise InputError(f"cannot read the Parquet table: {exc}", source=source) from None
-    except (OSError, ValueError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read the table: {exc}", source=source) from None
-    raise InputError("unknown table format: use .csv, .jsonl or .parquet", source=source)
 
 
 @dataclass(frozen=True)
@@ -196,7 +180,7 @@ def _comparison_summaries(
             out.append(Comparison(dim, cand, baseline, region, nan, nan, nan, margin, nan, False))
             continue
         mean, lower, upper = credible_interval(draws, level, bounds=(-width, width))
-        p = float(np.mean(draws > -margin))
+        p = noninferiority_probability(draws, margin)
         out.append(Comparison(dim, cand, baseline, region, mean, lower, upper, margin, p, True))
     return out
 
@@ -243,10 +227,11 @@ def _check_arguments(
         )
 
 
-def estimate(
-    table: pd.DataFrame | str | Path,
+def estimate_frame(
+    frame: pd.DataFrame,
     signals: Sequence[str],
     *,
+    source: str = "<DataFrame>",
     baseline: str | None = None,
     margin: Margins = None,
     level: float = 0.9,
@@ -259,8 +244,6 @@ def estimate(
 
     ``margin`` is one number, or one per dimension (a mapping); None means 0.
     """
-    source = "<DataFrame>" if isinstance(table, pd.DataFrame) else str(table)
-    frame = table if isinstance(table, pd.DataFrame) else read_table(table)
     prepared = prepare_table(frame, list(signals), source=source)
     _check_arguments(prepared, method=method, baseline=baseline, level=level)
     posteriors = posterior_draws(

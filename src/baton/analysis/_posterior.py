@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from baton.analysis import BestProbability, ConfidenceCurve
+from baton.analysis._result import BestProbability, ConfidenceCurve
 from baton.calibration import ALL_REGIONS
 from baton.decision import CandidateVerdict
 from baton.domain import Stratum

@@ -1,14 +1,16 @@
-"""The job, step by step, over a store: sample, replay, judge, label, analyse, report.
+"""``baton demo``: the whole job on an embedded simulated study, offline — sample, replay,
+judge, label, analyse, report — over a store.
 
 Each step is recorded as a run with the study's fingerprint, is idempotent, and commits in
-batches, so an interrupted job re-run finishes with every row exactly once.
+batches, so an interrupted job re-run finishes with every row exactly once. The simulated
+judges and raters stand in for real ones; the decisions are one look at the study's
+confidence with the whole label budget in.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,31 +18,20 @@ from typing import Any
 import numpy as np
 import yaml
 
-from baton._analyse import AnalysisOptions, analyse_study
-from baton._batches import BatchOptions
 from baton._version import __version__
-from baton.analysis import StudyResult
+from baton.analysis import AnalysisOptions, Evidence, StudyResult, analyse_study
 from baton.data import stratified_sample
 from baton.domain import Item, Label
-from baton.errors import StudyMismatchError
 from baton.judges import judge_responses
 from baton.providers import Provider, close_providers, create_providers
-from baton.replay import ReplayOptions, ReplaySummary, replay_responses
+from baton.replay import BatchOptions, ReplayOptions, ReplaySummary, replay_responses
 from baton.report import ReportPaths, write_report
-from baton.review import paired_label_requests
-from baton.simulate import SimulatedStudy, demo_scenario, simulate_study
+from baton.simulate import SimulatedStudy, demo_scenario, paired_label_requests, simulate_study
+from baton.steps._open import check_fingerprint, recorded_step
 from baton.storage import Store, open_store
-from baton.study import ModelSpec, Study, study_fingerprint
+from baton.study import ModelSpec, Study
 
-__all__ = [
-    "DemoOptions",
-    "DemoRun",
-    "LiveModel",
-    "check_fingerprint",
-    "live_study",
-    "recorded_step",
-    "run_demo",
-]
+__all__ = ["DemoOptions", "DemoRun", "LiveModel", "live_study", "run_demo"]
 
 Progress = Callable[[str], None]
 
@@ -76,32 +67,6 @@ class DemoRun:
     result: StudyResult
     paths: ReportPaths
     summaries: dict[str, dict[str, Any]]
-
-
-def check_fingerprint(store: Store, study: Study) -> str:
-    """The study's fingerprint, after checking the store holds no run of another version."""
-    fingerprint = study_fingerprint(study)
-    other = {run.fingerprint for run in store.runs()} - {fingerprint}
-    if other:
-        raise StudyMismatchError(
-            f"{store.url} holds runs of another version of study {study.name!r} "
-            f"(fingerprint {sorted(other)[0]}, now {fingerprint}); use a new store"
-        )
-    return fingerprint
-
-
-@contextmanager
-def recorded_step(
-    store: Store, step: str, fingerprint: str, summary: dict[str, Any]
-) -> Iterator[dict[str, Any]]:
-    """Record one step as a run: done with its summary, or failed if it raised."""
-    run_id = store.start_run(step, fingerprint)
-    try:
-        yield summary
-    except BaseException as exc:
-        store.finish_run(run_id, "failed", {**summary, "error": type(exc).__name__})
-        raise
-    store.finish_run(run_id, "done", summary)
 
 
 def simulated_labels(world: SimulatedStudy, items: Sequence[Item], *, seed: int) -> list[Label]:
@@ -247,14 +212,9 @@ def run_demo(
             world, store, options, study=study, providers=providers, progress=say
         )
         say("calibrating the judges against the labels and deciding")
+        evidence = Evidence(store.items(), store.responses(), store.verdicts(), store.labels())
         result = analyse_study(
-            study,
-            store.items(),
-            store.responses(),
-            store.verdicts(),
-            store.labels(),
-            options=AnalysisOptions(seed=options.seed),
-            version=__version__,
+            study, evidence, options=AnalysisOptions(seed=options.seed), version=__version__
         )
     finally:
         store.close()

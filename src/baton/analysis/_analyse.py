@@ -1,10 +1,12 @@
-"""From a study's verdicts and labels to estimates, comparisons and decisions (no I/O).
+"""From a study's verdicts and labels to its result (no I/O), one way: fit → decisions →
+result.
 
-The study's evidence is turned into the estimation table of DESIGN §3 and goes through the
-same engine as ``baton estimate``: one mechanism for users with a table and for studies.
-What the report shows beyond that (which passing candidate is best, confidence curves,
-the judge's calibration per model, refusals, examples) comes from ``_analyse_posterior``
-and ``_analyse_evidence``.
+``fit_study`` turns the study's evidence into the estimation table (one row per response
+and dimension) and fits it with the same engine as ``baton estimate``: one mechanism for
+users with a table and for studies. The decisions are made outside (the label loop's rule
+in ``baton.decision``, or one look at the study's confidence) and handed to
+``analyse_study``, which adds what the report shows beyond them (which passing candidate is
+best, confidence curves, the judge's calibration per model, refusals, examples).
 """
 
 from __future__ import annotations
@@ -21,34 +23,31 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from baton._analyse_evidence import (
+from baton.analysis._evidence import (
     failure_examples,
     human_by_response,
     judge_calibrations,
     refusal_transitions,
 )
-from baton._analyse_posterior import best_probabilities, confidence_curves
-from baton.analysis import DataSnapshot, ModelUsage, Provenance, StudyResult
-from baton.calibration import Comparison
-from baton.decision import Decision, candidate_verdict, decide_comparisons
+from baton.analysis._posterior import best_probabilities, confidence_curves
+from baton.analysis._result import DataSnapshot, ModelUsage, Provenance, StudyResult
+from baton.calibration import Comparison, Estimates, estimate_frame
+from baton.decision import SIGNAL, Decision, candidate_verdict, decide_comparisons
 from baton.domain import Item, Label, Response, Verdict
-from baton.estimate import Estimates, estimate
 from baton.study import Study, study_fingerprint
 
 __all__ = [
-    "SIGNAL",
     "AnalysisOptions",
     "Clock",
     "Evidence",
     "analyse_study",
     "data_snapshot",
     "evidence_table",
+    "fit_study",
     "model_usage",
+    "single_look_decisions",
     "utc_now",
 ]
-
-SIGNAL = "judge"
-"""The signal column of a study's evidence table: the dimension's configured judge."""
 
 Clock = Callable[[], datetime]
 
@@ -115,13 +114,9 @@ def evidence_table(
     return pd.DataFrame(rows, columns=[*columns, SIGNAL])
 
 
-DecisionRule = Callable[[Estimates], list[Decision]]
-"""Decisions from a fit: one look at the study's confidence unless the caller gives the
-label loop's rule (``baton.labelling``: interim thresholds over the recorded looks)."""
-
-
-def _decisions(study: Study, fit: Estimates) -> list[Decision]:
-    """Non-inferiority per candidate × dimension × region from the fitted comparisons."""
+def single_look_decisions(study: Study, fit: Estimates) -> list[Decision]:
+    """Non-inferiority per candidate × dimension × region from the fitted comparisons, at
+    one look with the study's confidence (no interim thresholds)."""
     return decide_comparisons(
         fit.comparisons,
         fit.posteriors.deltas,
@@ -214,9 +209,7 @@ def _with_details(
                 fit.posteriors.strata, result.verdicts, [d.name for d in study.dimensions]
             )
         ),
-        curves=tuple(
-            confidence_curves(fit.posteriors.deltas, {d.name: d.margin for d in study.dimensions})
-        ),
+        curves=tuple(confidence_curves(fit.posteriors.deltas, study.margins)),
         judges=tuple(
             judge_calibrations(study, items, verdicts, human=human, diagnostics=fit.judges)
         ),
@@ -234,44 +227,47 @@ def _with_details(
     )
 
 
-def analyse_study(
-    study: Study,
-    items: Sequence[Item],
-    responses: Sequence[Response],
-    verdicts: Sequence[Verdict],
-    labels: Sequence[Label],
-    *,
-    options: AnalysisOptions = AnalysisOptions(),
-    version: str = "",
-    clock: Clock = utc_now,
-    rule: DecisionRule | None = None,
-) -> StudyResult:
-    """Calibrated pass rates, comparisons with the incumbent and decisions for a study,
-    with everything its report shows. ``clock`` stamps the provenance; ``rule`` makes the
-    decisions (default: one look at the study's confidence)."""
-    fit = estimate(
-        evidence_table(study, items, verdicts, labels),
+def fit_study(study: Study, evidence: Evidence, *, options: AnalysisOptions) -> Estimates:
+    """Calibrated pass rates and comparisons with the incumbent from the study's evidence."""
+    return estimate_frame(
+        evidence_table(study, evidence.items, evidence.verdicts, evidence.labels),
         [SIGNAL],
         baseline=study.incumbent.name,
-        margin={d.name: d.margin for d in study.dimensions},
+        margin=study.margins,
         level=options.level,
         seed=options.seed,
         n_draws=options.n_draws,
     )
-    decisions = tuple(rule(fit) if rule is not None else _decisions(study, fit))
-    evidence = Evidence(items, responses, verdicts, labels)
+
+
+def analyse_study(
+    study: Study,
+    evidence: Evidence,
+    *,
+    fit: Estimates | None = None,
+    decisions: Sequence[Decision] | None = None,
+    options: AnalysisOptions = AnalysisOptions(),
+    version: str = "",
+    clock: Clock = utc_now,
+) -> StudyResult:
+    """The study's result, with everything its report shows, from its ``fit`` (default:
+    ``fit_study``) and the ``decisions`` made on it (default: one look at the study's
+    confidence, ``single_look_decisions``). ``clock`` stamps the provenance."""
+    fit = fit if fit is not None else fit_study(study, evidence, options=options)
+    calls = tuple(decisions if decisions is not None else single_look_decisions(study, fit))
     comparisons: tuple[Comparison, ...] = fit.comparisons
     result = StudyResult(
         estimates=fit.estimates,
         comparisons=comparisons,
-        decisions=decisions,
-        verdicts=tuple(candidate_verdict(c.name, decisions) for c in study.candidates),
-        usage=tuple(model_usage(study, responses)),
+        decisions=calls,
+        verdicts=tuple(candidate_verdict(c.name, calls) for c in study.candidates),
+        usage=tuple(model_usage(study, evidence.responses)),
         provenance=_provenance(study, evidence, seed=options.seed, version=version, clock=clock),
         level=options.level,
         confidence=study.decision.confidence,
-        labels_used=len(labels),
+        labels_used=len(evidence.labels),
         labels_budget=study.labels.budget,
+        margins=study.margins,
         warnings=tuple(
             w.replace(f"judge {SIGNAL!r} ", "the judge ") for w in fit.diagnostics.warnings
         ),

@@ -1,6 +1,6 @@
 """A study's result: what calibration and decision found, with what the report needs.
 
-Everything here is plain, frozen data computed by ``baton._analyse`` (from a study's store)
+Everything here is plain, frozen data computed by ``analyse_study`` (from a study's evidence)
 or read back from an ``estimate`` result; the report renderers only lay it out.
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from baton.calibration._types import Comparison, PassRateEstimate
-from baton.decision._types import CandidateVerdict, Decision, Outcome
+from baton.calibration import Comparison, PassRateEstimate
+from baton.decision import CandidateVerdict, Decision, Outcome
 from baton.domain import ExpectedBehaviour
 
 __all__ = [
@@ -193,6 +193,8 @@ class StudyResult:
     confidence: float
     labels_used: int
     labels_budget: int
+    margins: dict[str, float] = field(default_factory=dict)
+    """Each dimension's non-inferiority margin, as the decisions used it."""
     warnings: tuple[str, ...] = ()
     best: tuple[BestProbability, ...] = ()
     curves: tuple[ConfidenceCurve, ...] = ()

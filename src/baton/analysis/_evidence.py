@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from baton.analysis import (
+from baton.analysis._result import (
     Behaviour,
     EvidenceSource,
     FailureExample,
@@ -17,8 +17,7 @@ from baton.analysis import (
     JudgeCategory,
     RefusalTransitions,
 )
-from baton.calibration import ALL_REGIONS
-from baton.calibration._judges import JudgeDiagnostic, judge_warnings
+from baton.calibration import ALL_REGIONS, JudgeDiagnostic, judge_warnings
 from baton.decision import Decision
 from baton.domain import ExpectedBehaviour, Item, Label, Response, Verdict
 from baton.study import DimensionSpec, Study

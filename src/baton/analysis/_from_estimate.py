@@ -1,4 +1,4 @@
-"""A report from a ``baton estimate`` result (``result.json`` of DESIGN §3), without a study.
+"""A study's result from a ``baton estimate`` result (its ``result.json``), without a study.
 
 The estimate result carries pass rates, comparisons with a baseline and judge diagnostics,
 but no posterior draws, traffic shares, costs, responses or refusals. What the report
@@ -11,8 +11,6 @@ blocks a go).
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -24,41 +22,39 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import stats
 
-from baton._analyse_posterior import best_probabilities, confidence_curves
 from baton._version import __version__
-from baton.analysis import JudgeCalibration, Provenance, StudyResult
-from baton.calibration import ALL_REGIONS, Comparison, PassRateEstimate
-from baton.calibration._judges import JudgeDiagnostic, judge_warnings
+from baton.analysis._posterior import best_probabilities, confidence_curves
+from baton.analysis._result import JudgeCalibration, Provenance, StudyResult
+from baton.calibration import (
+    ALL_REGIONS,
+    Comparison,
+    JudgeDiagnostic,
+    PassRateEstimate,
+    judge_warnings,
+)
 from baton.decision import Decision, candidate_verdict, decide_comparisons
 from baton.domain import Stratum
 from baton.errors import InputError
 from baton.study import Study, parse_study, study_fingerprint
 
-__all__ = ["N_DRAWS", "load_estimate", "report_from_estimate"]
+__all__ = ["N_DRAWS", "result_from_estimate"]
 
 N_DRAWS = 4000
 Array = NDArray[np.float64]
 
 
-def load_estimate(path: Path) -> tuple[dict[str, Any], str]:
-    """The estimate result in ``path`` and the SHA-256 of its bytes (16 hex digits)."""
-    try:
-        raw = path.read_bytes()
-        data = json.loads(raw)
-    except (OSError, ValueError) as exc:
-        raise InputError(f"cannot read the estimate result: {exc}", source=str(path)) from None
+def _check_estimate(data: object, source: str) -> None:
     if not isinstance(data, dict) or data.get("schema") != 1 or "comparisons" not in data:
         raise InputError(
             "not a `baton estimate` result (schema 1 with estimates and comparisons)",
-            source=str(path),
+            source=source,
         )
     if not data.get("baseline") or not data["comparisons"]:
         raise InputError(
             "the estimate has no comparisons: run `baton estimate --baseline MODEL`",
-            source=str(path),
+            source=source,
             field="baseline",
         )
-    return data, hashlib.sha256(raw).hexdigest()[:16]
 
 
 def _names(data: Mapping[str, Any], source: str) -> dict[str, str]:
@@ -312,19 +308,22 @@ def _decided(
     return decisions, deltas
 
 
-def report_from_estimate(
+def result_from_estimate(
+    data: Mapping[str, Any],
     path: Path,
     *,
+    digest: str,
     confidence: float = 0.95,
     min_traffic_share: float = 0.05,
     clock: Callable[[], datetime] | None = None,
 ) -> tuple[Study, StudyResult]:
-    """A study and result to report from the ``baton estimate`` result in ``path``.
+    """A study and result to report from a ``baton estimate`` result (``data``, read from
+    ``path``, whose bytes hash to ``digest``).
 
     Regions below ``min_traffic_share`` do not block a go when the traffic shares can be
     inferred from the pooled estimates; when they cannot, every region blocks.
     """
-    data, digest = load_estimate(path)
+    _check_estimate(data, str(path))
     study, how = _study_of(data, path, confidence=confidence, min_traffic_share=min_traffic_share)
     names = _names(data, str(path))
     level = float(data.get("level") or 0.9)
@@ -349,9 +348,10 @@ def report_from_estimate(
         confidence=confidence,
         labels_used=study.labels.budget,
         labels_budget=study.labels.budget,
+        margins=study.margins,
         warnings=(note, *data.get("diagnostics", {}).get("warnings", [])),
         best=tuple(best_probabilities(strata, verdicts, [d.name for d in study.dimensions])),
-        curves=tuple(confidence_curves(deltas, {d.name: d.margin for d in study.dimensions})),
+        curves=tuple(confidence_curves(deltas, study.margins)),
         judges=tuple(_judges(data, names, study.incumbent.name)),
         curves_source="normal approximation",
     )

@@ -1,4 +1,4 @@
-"""The sequential labelling loop, run against a simulated truth (DESIGN §5).
+"""The sequential labelling loop over an evidence table, run against a known truth.
 
 Label a batch, refit, decide; a (candidate, dimension, region) cell, once decided, keeps its
 call and its stratum gets no more labels; repeat until every blocking cell is decided or
@@ -15,37 +15,28 @@ allocation).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from baton.calibration._engine import Method
-from baton.decision import (
-    Decision,
-    LabelUnit,
-    Outcome,
-    SequentialDecisions,
-    allocate_units,
-    sequential_decisions,
-)
-from baton.domain import Item, Look, LookCall
-from baton.estimate import estimate
-from baton.simulate._world import SimulatedStudy
+from baton.calibration import Method, estimate_frame
+from baton.decision._allocation import LabelUnit, allocate_units, allocation_weights
+from baton.decision._looks import SequentialDecisions, sequential_decisions
+from baton.decision._types import SIGNAL, Decision, Outcome
+from baton.domain import Look, LookCall
 
 __all__ = [
     "Arm",
     "SequentialOptions",
     "SequentialResult",
-    "evidence_with_truth",
     "planned_rounds_of",
     "run_sequential",
 ]
 
 Arm = Literal["human", "random", "allocated"]
-SIGNAL = "judge"
 
 
 @dataclass(frozen=True)
@@ -98,20 +89,6 @@ def planned_rounds_of(options: SequentialOptions, n_models: int) -> int:
     return max(1, math.ceil(options.max_labels / (options.batch_units * n_models)))
 
 
-def _open_calls(
-    decisions: Sequence[Decision], blocking: Mapping[str, bool], *, evenly: bool
-) -> dict[tuple[str, str], float]:
-    """Weight of each (dimension, region) with a blocking cell still undecided."""
-    weights: dict[tuple[str, str], float] = {}
-    for d in decisions:
-        if d.outcome != "inconclusive" or not blocking.get(d.region, False):
-            continue
-        p = d.p_noninferior
-        openness = 1.0 if evenly or np.isnan(p) else max(min(p, 1 - p), 0.01)
-        weights[(d.dimension, d.region)] = weights.get((d.dimension, d.region), 0.0) + openness
-    return weights
-
-
 def _look(
     table: pd.DataFrame,
     baseline: str,
@@ -123,7 +100,7 @@ def _look(
 ) -> SequentialDecisions:
     """Refit and decide at this round's look: the product's rule (``baton decide``)."""
     method: Method = "human" if options.arm == "human" else "bayes"
-    fit = estimate(
+    fit = estimate_frame(
         table,
         [SIGNAL],
         baseline=baseline,
@@ -194,41 +171,10 @@ def run_sequential(
             decided_at[key] = used
             stratum_at[key] = int(stratum_labels.get((call.dimension, call.region), 0)) * n_models
         decisions = step.decisions
-        weights = _open_calls(decisions, options.blocking, evenly=options.arm != "allocated")
+        weights = allocation_weights(decisions, evenly=options.arm != "allocated")
     final: dict[CellKey, Outcome] = {
         (d.dimension, d.candidate, d.region): d.outcome
         for d in decisions
         if options.blocking.get(d.region, False)
     }
     return SequentialResult(final, used, rounds, decided_at, stratum_at)
-
-
-def evidence_with_truth(
-    world: SimulatedStudy, items: Sequence[Item], *, seed: int
-) -> tuple[pd.DataFrame, pd.Series]:
-    """Every response's judge verdict as an evidence table (no labels yet), and the label a
-    randomly drawn simulated rater would give each row."""
-    rng = np.random.default_rng(seed)
-    study = world.study
-    shares = study.traffic_shares
-    per_region = pd.Series([i.region for i in items]).value_counts()
-    rows, truth = [], []
-    for item in items:
-        for model in study.models:
-            for dim in study.dimensions:
-                rater = world.raters[int(rng.integers(len(world.raters)))]
-                truth.append(float(world.label(item.item_id, model.name, dim.name, rater).value))
-                rows.append(
-                    (
-                        item.item_id,
-                        model.name,
-                        dim.name,
-                        item.region,
-                        shares[item.region] / per_region[item.region],
-                        float(world.judge_category(item, model.name, dim.name)),
-                    )
-                )
-    table = pd.DataFrame(
-        rows, columns=["item_id", "model", "dimension", "region", "weight", SIGNAL]
-    )
-    return table, pd.Series(truth, index=table.index)

@@ -1,0 +1,59 @@
+"""The study specification: one migration question, loaded from ``study.yaml``.
+
+``Study`` and its parts are pydantic models validated at the boundary (the YAML file);
+``example_study_text`` is the commented example ``baton init`` writes.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from baton.study._ingest import (
+    IngestFields,
+    IngestRedaction,
+    IngestSampling,
+    IngestSpec,
+    RedactionPattern,
+)
+from baton.study._spec import (
+    BUILTIN_DIMENSIONS,
+    DecisionSpec,
+    DimensionSpec,
+    JudgeSpec,
+    LabelBudget,
+    ModelSpec,
+    RegionSpec,
+    ServiceSpec,
+    Study,
+    load_study,
+    parse_study,
+    study_fingerprint,
+    study_json_schema,
+)
+
+__all__ = [
+    "BUILTIN_DIMENSIONS",
+    "DecisionSpec",
+    "DimensionSpec",
+    "IngestFields",
+    "IngestRedaction",
+    "IngestSampling",
+    "IngestSpec",
+    "JudgeSpec",
+    "LabelBudget",
+    "ModelSpec",
+    "RedactionPattern",
+    "RegionSpec",
+    "ServiceSpec",
+    "Study",
+    "example_study_text",
+    "load_study",
+    "parse_study",
+    "study_fingerprint",
+    "study_json_schema",
+]
+
+
+def example_study_text() -> str:
+    """The commented example study shipped with Baton (``baton init`` writes it)."""
+    return resources.files("baton.study").joinpath("example.yaml").read_text(encoding="utf-8")
