@@ -27,7 +27,7 @@ __all__ = [
 ]
 
 Z90 = 1.6448536269514722
-NONINFERIOR = 0.95  # P(Δ > −margin) needed to declare non-inferiority (DESIGN §5)
+NONINFERIOR = 0.95  # P(Δ > −margin) needed to declare non-inferiority
 Kind = Literal["theta", "delta"]
 
 
@@ -37,7 +37,7 @@ class Record:
 
     ``source``: the scenario family (or, on real data, the judge); ``labelled``: the
     stratum (both strata, for a comparison) has human labels; ``bound``: the width of a
-    90% interval at DESIGN §4.6's effective-sample-size bound (NaN for comparisons);
+    90% interval at the effective-sample-size bound (NaN for comparisons);
     ``at_margin``: a comparison whose true Δ is −margin.
     """
 
@@ -58,7 +58,7 @@ class Record:
 
 
 def bound_width(theta: float, eta_squared: float, n: int, unlabelled: int) -> float:
-    """90% interval width at n_eff = n / (1 − η² N / (n + N)) (DESIGN §4.6)."""
+    """90% interval width at n_eff = n / (1 − η² N / (n + N))."""
     if n <= 0:
         return float("nan")
     n_eff = n / (1.0 - eta_squared * unlabelled / (n + unlabelled))

@@ -1,13 +1,13 @@
 """Calibration benchmark (issue 3): coverage, width, efficiency and false acceptance.
 
 Run: ``make bench-calibration`` (or ``python -m benchmarks.calibration --reps 500``).
-Simulates the scenario families of DESIGN.md §4.8 (``baton.simulate.calibration_family``)
+Simulates the scenario families (``baton.simulate.calibration_family``)
 at n = 20, 50, 150 human labels per stratum and ~2,000 judged, runs every method of
 ``baton.estimate`` on each replication, and prints per family, n and method:
 
 - θ cov / width / bias: coverage of the 90% intervals of each labelled stratum's human pass
   rate, their mean width and the mean error of the point estimate;
-- width/bound, ESS/bound: width relative to the interval at DESIGN §4.6's effective sample
+- width/bound, ESS/bound: width relative to the interval at the effective sample
   size bound n / (1 − η² N / (n + N)) (η² from the scenario's truth), and the implied share
   of that effective sample size, (bound / width)²;
 - Δ cov / width / bias: the same for candidate − incumbent, over comparisons with labels;

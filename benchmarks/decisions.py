@@ -3,7 +3,7 @@
 Run: ``make bench-decisions`` (or ``python -m benchmarks.decisions --reps 300``).
 On studies shaped like the demo's (six regions of uneven traffic, three dimensions, an
 incumbent and two candidates; ``africa`` is below the traffic threshold and never blocks),
-three arms run the sequential rule of ``baton.simulate._sequential`` — label a batch of the
+three arms run the sequential rule of ``baton.decision.run_sequential`` — label a batch of the
 same size, refit, freeze decided cells, stop a stratum once all its cells are decided:
 
 - (a) ``human``: human-only estimates, random labels spread evenly over undecided strata;

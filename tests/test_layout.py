@@ -143,3 +143,18 @@ def test_each_package_names_its_public_surface(package: str) -> None:
     assert hasattr(module, "__all__"), f"baton.{package} has no __all__"
     missing = [name for name in module.__all__ if not hasattr(module, name)]
     assert not missing, f"baton.{package}.__all__ names what it lacks: {missing}"
+
+
+def test_no_public_name_hides_a_package() -> None:
+    """``import baton.report._write`` and ``baton.replay.ReplayOptions`` work: no name in
+    ``baton`` rebinds one of its packages (as ``baton.estimate`` once did)."""
+    import importlib
+
+    import baton
+
+    hidden = [
+        name
+        for name in sorted(p.name for p in SRC.iterdir() if (p / "__init__.py").exists())
+        if getattr(baton, name, None) is not importlib.import_module(f"baton.{name}")
+    ]
+    assert not hidden, f"names in baton that hide its packages: {hidden}"

@@ -11,13 +11,27 @@ import baton
 def test_public_names_are_exactly_these() -> None:
     assert sorted(baton.__all__) == [
         "BatonError",
+        "DemoOptions",
         "Estimates",
+        "JudgePrior",
         "Study",
+        "StudyResult",
         "__version__",
+        "check",
         "decide",
         "estimate",
+        "ingest",
+        "init",
+        "judge",
+        "judge_dry_run",
         "load_study",
+        "next_units",
+        "plan",
+        "replay_dry_run",
+        "report_estimate",
+        "run_demo",
         "simulate_study",
+        "study_json_schema",
     ]
     for name in baton.__all__:
         assert getattr(baton, name) is not None

@@ -1,9 +1,11 @@
 """Baton: replace the LLM behind a product and know the replacement is at least as good.
 
-The public surface is what ``__all__`` names; everything else is private. Every CLI verb has
-its Python verb here (``baton decide`` is ``baton.decide``), in the order of the workflow:
-``init``, ``check``, ``ingest``, ``replay``, ``judge``, ``next_units``, ``plan``, ``decide``,
-``report``; and ``estimate`` on a plain table, ``run_demo`` on the embedded study.
+The public surface is what ``__all__`` names; everything else is private. Every CLI verb
+``baton X`` has its Python verb ``baton.steps.X``, in the order of the workflow: ``init``,
+``check``, ``ingest``, ``replay``, ``judge``, ``next_units``, ``plan``, ``decide``,
+``report``; ``estimate`` on a plain table; ``run_demo`` on the embedded study. The verbs
+whose names are not also a stage's package (``baton.replay``, ``baton.report`` and
+``baton.judges`` are packages) are here too: ``baton.decide`` is ``baton.steps.decide``.
 """
 
 from __future__ import annotations
@@ -23,12 +25,9 @@ from baton.steps import (
     init,
     judge,
     judge_dry_run,
-    judges,
     next_units,
     plan,
-    replay,
     replay_dry_run,
-    report,
     report_estimate,
     run_demo,
 )
@@ -49,13 +48,10 @@ __all__ = [
     "init",
     "judge",
     "judge_dry_run",
-    "judges",
     "load_study",
     "next_units",
     "plan",
-    "replay",
     "replay_dry_run",
-    "report",
     "report_estimate",
     "run_demo",
     "simulate_study",

@@ -228,6 +228,7 @@ def make_result(study: Study) -> StudyResult:
         confidence=0.95,
         labels_used=240,
         labels_budget=600,
+        margins=study.margins,
         warnings=(
             f"judge abstained on 3 responses of {EVIL}",
             "region us | safety has no human labels\nfor one model",

@@ -1,6 +1,6 @@
 """Validate an estimation table and code its judge signals as categories (no I/O).
 
-The table is DESIGN.md §3's: one row per (item, model, dimension), with ``item_id`` and
+The table is the estimation table: one row per (item, model, dimension), with ``item_id`` and
 ``model`` required, ``dimension``, ``region``, ``weight`` (traffic weight) and
 ``inclusion_prob`` (the probability the row was chosen for human labelling) optional,
 ``human`` (1/0, true/false, integers for ordinal labels, empty when unlabelled) and the

@@ -1,4 +1,4 @@
-"""Which responses humans should label next (DESIGN §5): where a label most reduces the
+"""Which responses humans should label next: where a label most reduces the
 chance of a wrong decision.
 
 The unit is an item on one dimension: every model's answer to it is labelled (paired).

@@ -21,7 +21,7 @@ next look; past the planned rounds no call is made.
 
 The threshold at a look is Φ(c), the posterior probability a call needs there: about 0.998
 at the first of 45 planned rounds, 0.988 at the last. With one planned look it is the
-confidence itself (the plain rule of DESIGN §5). ``_looks`` applies the rule to a study's
+confidence itself (the plain rule). ``_looks`` applies the rule to a study's
 recorded looks (``baton decide``) and to the simulated loop alike. The loop reads a cell's
 draws through their mean and sd (``interim_z``): the boundary is derived on that normal
 scale, and a tail count of 500 draws cannot resolve P = 0.998.

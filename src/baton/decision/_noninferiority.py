@@ -1,4 +1,4 @@
-"""Non-inferiority decisions per region and dimension, and the call per candidate (DESIGN §5).
+"""Non-inferiority decisions per region and dimension, and the call per candidate.
 
 A candidate is non-inferior on a dimension in a region when P(Δ > −margin) ≥ confidence,
 no-go when P(Δ > −margin) ≤ 1 − confidence, and otherwise inconclusive, with the labels a

@@ -1,4 +1,4 @@
-"""The calibration benchmark's scenario families (DESIGN.md §4.8), as named factories.
+"""The calibration benchmark's scenario families, as named factories.
 
 Each family is a scenario plus where its labels come from. Rates are set as *human* pass
 rates (what Baton estimates) and converted to the latent rates the simulator draws from, so

@@ -1,4 +1,4 @@
-"""One replication of a scenario as an estimation table (DESIGN.md §3), fast.
+"""One replication of a scenario as an estimation table, fast.
 
 ``simulate_study`` builds a whole study (items, providers, a judge, raters) for the job;
 benchmarks of the calibration need only the table ``baton.estimate`` reads, thousands of
@@ -132,7 +132,7 @@ def simulate_table(
 def judge_eta_squared(scenario: Scenario, key: StratumKey) -> float:
     """η² = Var(E[Y | S]) / Var(Y) for the human label Y and judge category S in a stratum.
 
-    The share of the label's variance the judge can explain: DESIGN.md §4.6's efficiency
+    The share of the label's variance the judge can explain: the efficiency
     bound for random labelling is n_eff ≤ n / (1 − η² N / (n + N)).
     """
     _, given = judge_category_probabilities(scenario.judge(key), scenario.dimensions[key[0]])

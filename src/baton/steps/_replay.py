@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from baton.domain import Item, Response
-from baton.errors import NotReadyError
+from baton.errors import InputError
 from baton.providers import Provider, close_providers, create_providers
 from baton.replay import (
     ReplayOptions,
@@ -37,8 +37,9 @@ class ReplayRun:
 def _items(opened: StudyStore, limit: int | None) -> list[Item]:
     items = opened.store.items()
     if not items:
-        raise NotReadyError(
-            f"the store {opened.store.url} holds no items to replay; run baton ingest first"
+        raise InputError(
+            "the store holds no items to replay; run baton ingest first",
+            source=opened.store.url,
         )
     return items if limit is None else items[:limit]
 
