@@ -27,12 +27,25 @@ Array = NDArray[np.float64]
 _JEFFREYS = 0.5
 
 
-def human_pass_rate_draws(labels: Array, *, rng: np.random.Generator, n_draws: int) -> Array | None:
-    """Beta(½ + passes, ½ + fails) draws from the human labels alone; None without labels."""
+def human_pass_rate_draws(
+    labels: Array,
+    *,
+    rng: np.random.Generator,
+    n_draws: int,
+    weights: Array | None = None,
+) -> Array | None:
+    """Beta(½ + passes, ½ + fails) draws from the human labels alone; None without labels.
+
+    ``weights`` (traffic weight over inclusion probability) make passes and fails effective
+    (Kish) counts, so labels chosen with unequal probability are not over-represented."""
     if labels.size == 0:
         return None
-    passes = float(labels.sum())
-    return rng.beta(_JEFFREYS + passes, _JEFFREYS + labels.size - passes, size=n_draws)
+    if weights is None:
+        passes, n = float(labels.sum()), float(labels.size)
+    else:
+        n = float(weights.sum() ** 2 / (weights * weights).sum())
+        passes = n * float(np.average(labels, weights=weights))
+    return rng.beta(_JEFFREYS + passes, _JEFFREYS + n - passes, size=n_draws)
 
 
 def judge_pass_rate_draws(

@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 
 from baton.calibration._baselines import human_pass_rate_draws, judge_pass_rate_draws, ppi_draws
 from baton.calibration._bayes import cell_data, stratum_draws
+from baton.calibration._joint import joint_delta_draws, paired_cells
 from baton.calibration._paired import influence, paired_correlations, paired_delta_draws
 from baton.calibration._prepare import Prepared
 from baton.calibration._types import ALL_REGIONS
@@ -52,8 +53,10 @@ def _human_draws(
     by_region: dict[str, Array | None] = {}
     means = np.zeros((len(regions), 1))
     for r, region in enumerate(regions):
-        labels = rows.loc[rows["region"] == region, "human"].dropna().to_numpy(float)
-        by_region[region] = human_pass_rate_draws(labels, rng=rng, n_draws=n_draws)
+        own = rows[(rows["region"] == region) & rows["human"].notna()]
+        labels = own["human"].to_numpy(float)
+        weights = (own["weight"] / own["inclusion_prob"]).to_numpy(float)
+        by_region[region] = human_pass_rate_draws(labels, rng=rng, n_draws=n_draws, weights=weights)
         means[r, 0] = labels.mean() if labels.size else 0.0
     return by_region, influence(rows.assign(cell=0), regions, (0,), means)
 
@@ -94,10 +97,13 @@ def _region_draws(
 
 
 def _pooled(by_region: dict[str, Array | None], shares: dict[str, float]) -> Array | None:
-    draws = list(by_region.values())
-    if any(d is None for d in draws):
+    """Regions pooled by traffic share, draw by draw, over the regions that have draws (the
+    shares renormalised over them); None when no region has any."""
+    present = {r: d for r, d in by_region.items() if d is not None}
+    total = sum(shares[r] for r in present)
+    if not present or total <= 0:
         return None
-    return np.asarray(sum(shares[r] * d for r, d in by_region.items() if d is not None))
+    return np.asarray(sum(shares[r] / total * d for r, d in present.items()))
 
 
 def _ppi_delta(
@@ -110,6 +116,65 @@ def _ppi_delta(
         {"human": pairs["human_b"] - pairs["human_a"], "score": pairs["score_b"] - pairs["score_a"]}
     )
     return ppi_draws(diff, rng=rng, n_draws=n_draws)
+
+
+def _unpaired(a: Array | None, b: Array | None) -> Array | None:
+    return None if a is None or b is None else b - a
+
+
+def _region_deltas(
+    prepared: Prepared,
+    posteriors: Posteriors,
+    influences: dict[tuple[str, str], pd.DataFrame],
+    pair: tuple[str, str, str],
+    *,
+    method: Method,
+    rng: np.random.Generator,
+    n_draws: int,
+) -> dict[str, Array | None]:
+    """Δ per region for (dimension, baseline, candidate): from the joint model of the pairs
+    (binary labels, ``bayes`` and ``human``), PPI++ on paired differences (``ppi``), or the
+    unpaired difference where no item carries both labels."""
+    dim, baseline, cand = pair
+    frame = prepared.frame
+    dim_rows = frame[frame["dimension"] == dim]
+    regions = tuple(sorted(dim_rows["region"].unique()))
+    rows_a, rows_b = dim_rows[dim_rows["model"] == baseline], dim_rows[dim_rows["model"] == cand]
+    marginal = {
+        r: _unpaired(
+            posteriors.strata[Stratum(dim, baseline, r)], posteriors.strata[Stratum(dim, cand, r)]
+        )
+        for r in regions
+    }
+    paired: dict[str, Array | None] = {}
+    if method in ("bayes", "human") and prepared.binary_human:
+        if method == "human":
+            rows_a, rows_b = rows_a.assign(cell=0), rows_b.assign(cell=0)
+        cells = paired_cells(rows_a, rows_b, regions)
+        paired = joint_delta_draws(cells, pool=method == "bayes", rng=rng, n_draws=n_draws)
+    elif method == "ppi":
+        for region in regions:
+            paired[region] = _ppi_delta(
+                rows_a[rows_a["region"] == region],
+                rows_b[rows_b["region"] == region],
+                rng=rng,
+                n_draws=n_draws,
+            )
+    elif method == "bayes":
+        first, second = influences.get((dim, baseline)), influences.get((dim, cand))
+        rhos = (
+            paired_correlations(first, second) if first is not None and second is not None else {}
+        )
+        for region, rho in rhos.items():
+            a = posteriors.strata[Stratum(dim, baseline, region)]
+            b = posteriors.strata[Stratum(dim, cand, region)]
+            if a is not None and b is not None:
+                posteriors.rhos[(dim, cand, region)] = rho
+                paired[region] = paired_delta_draws(a, b, rho)
+    return {
+        r: (paired.get(r) if paired.get(r) is not None and marginal[r] is not None else marginal[r])
+        for r in regions
+    }
 
 
 def _comparisons(
@@ -125,36 +190,18 @@ def _comparisons(
     frame = prepared.frame
     for dim in frame["dimension"].unique():
         dim_rows = frame[frame["dimension"] == dim]
-        regions = tuple(sorted(dim_rows["region"].unique()))
         for cand in (m for m in dim_rows["model"].unique() if m != baseline):
-            by_region: dict[str, Array | None] = {}
-            first, second = influences.get((dim, baseline)), influences.get((dim, cand))
-            rhos = (
-                paired_correlations(first, second)
-                if first is not None and second is not None
-                else {}
+            by_region = _region_deltas(
+                prepared,
+                posteriors,
+                influences,
+                (str(dim), baseline, str(cand)),
+                method=method,
+                rng=rng,
+                n_draws=n_draws,
             )
-            for region in regions:
-                key = (str(dim), str(cand), region)
-                a = posteriors.strata[Stratum(dim, baseline, region)]
-                b = posteriors.strata[Stratum(dim, cand, region)]
-                delta: Array | None = None
-                if a is not None and b is not None:
-                    delta = b - a
-                    if method == "ppi":
-                        rows = dim_rows[dim_rows["region"] == region]
-                        paired = _ppi_delta(
-                            rows[rows["model"] == baseline],
-                            rows[rows["model"] == cand],
-                            rng=rng,
-                            n_draws=n_draws,
-                        )
-                        delta = paired if paired is not None else delta
-                    elif region in rhos:
-                        posteriors.rhos[key] = rhos[region]
-                        delta = paired_delta_draws(a, b, rhos[region])
-                posteriors.deltas[key] = delta
-                by_region[region] = delta
+            for region, delta in by_region.items():
+                posteriors.deltas[(str(dim), str(cand), region)] = delta
             shares = posteriors.shares[(str(dim), baseline)]
             posteriors.deltas[(str(dim), str(cand), ALL_REGIONS)] = _pooled(by_region, shares)
 

@@ -185,13 +185,28 @@ def _comparison_summaries(
     return out
 
 
-def _uncalibrated_warnings(estimates: Sequence[PassRateEstimate]) -> list[str]:
-    return [
+def _uncalibrated_warnings(
+    estimates: Sequence[PassRateEstimate], shares: Mapping[tuple[str, str], Mapping[str, float]]
+) -> list[str]:
+    """Each uncalibrated region, and each pooled estimate that leaves some out."""
+    out = [
         f"{e.stratum.model} has no human labels for {e.stratum.dimension} in "
         f"{e.stratum.region}: reported as uncalibrated (judge-only share {e.judge_mean:.3f})"
         for e in estimates
         if not e.calibrated and e.stratum.region != ALL_REGIONS
     ]
+    missing: dict[tuple[str, str], list[str]] = {}
+    for e in estimates:
+        if not e.calibrated and e.stratum.region != ALL_REGIONS:
+            missing.setdefault((e.stratum.dimension, e.stratum.model), []).append(e.stratum.region)
+    for (dim, model), regions in sorted(missing.items()):
+        share = sum(shares.get((dim, model), {}).get(r, 0.0) for r in regions)
+        if share < 1.0 - 1e-9:
+            out.append(
+                f"{model} on {dim}, all regions: pooled over the labelled regions only "
+                f"(left out: {', '.join(regions)}, {share:.1%} of traffic)"
+            )
+    return out
 
 
 Margins = float | Mapping[str, float] | None
@@ -258,7 +273,10 @@ def estimate_frame(
             posteriors, baseline=baseline, margins=margin, level=level, width=high - low
         )
     judges = judge_diagnostics(prepared.frame, prepared.signals, baseline)
-    warnings = [*judge_warnings(judges, baseline), *_uncalibrated_warnings(estimates)]
+    warnings = [
+        *judge_warnings(judges, baseline),
+        *_uncalibrated_warnings(estimates, posteriors.shares),
+    ]
     diagnostics = Diagnostics(_SAMPLERS[method], n_draws, None, None, None, tuple(warnings))
     return Estimates(
         method,
