@@ -87,6 +87,7 @@ def test_decisions_from_constructed_posteriors() -> None:
         ("c", "cand", "go"): rng.normal(0.02, 0.02, 4000),
         ("c", "cand", "nogo"): rng.normal(-0.12, 0.02, 4000),
         ("c", "cand", "edge"): rng.normal(-0.05, 0.03, 4000),
+        ("c", "cand", "near"): rng.normal(-0.01, 0.03, 4000),
         ("c", "cand", "tiny"): rng.normal(-0.2, 0.03, 4000),
     }
     comps = []
@@ -94,8 +95,9 @@ def test_decisions_from_constructed_posteriors() -> None:
         base = comparison(region, float(d.mean()))
         comps.append(dataclasses.replace(base, p_noninferior=float(np.mean(d > -0.05))))
     comps.append(comparison("none", float("nan"), calibrated=False))
-    labelled = {("c", m, r): 40 for m in ("cand", "inc") for r in ("go", "nogo", "edge", "tiny")}
-    blocking = {"go": True, "nogo": True, "edge": True, "tiny": False, "none": True}
+    regions = ("go", "nogo", "edge", "near", "tiny")
+    labelled = {("c", m, r): 40 for m in ("cand", "inc") for r in regions}
+    blocking = {"go": True, "nogo": True, "edge": True, "near": True, "tiny": False, "none": True}
     out = {
         d.region: d
         for d in decide_comparisons(comps, draws, labelled, confidence=0.95, blocking=blocking)
@@ -103,10 +105,65 @@ def test_decisions_from_constructed_posteriors() -> None:
     assert out["go"].outcome == "go"
     assert out["nogo"].outcome == "no_go"
     assert out["edge"].outcome == "inconclusive"
-    assert out["edge"].labels_needed is not None
-    assert out["edge"].labels_needed > 100
+    assert out["edge"].labels_needed is None
+    assert out["edge"].reason.startswith("not reachable at this margin")
+    assert out["near"].outcome == "inconclusive"
+    assert out["near"].labels_needed is not None
+    assert out["near"].labels_needed > 10
+    assert out["near"].reason.startswith("not yet decisive: about")
     assert out["none"].outcome == "inconclusive"
     assert out["none"].labels_needed is None
+    assert "uncalibrated" in out["none"].reason
+    assert all(out[r].reason == "" for r in ("go", "nogo", "tiny"))
     verdict = candidate_verdict("cand", list(out.values()))
     assert verdict.outcome == "no_go"
     assert verdict.flagged_regions == ("tiny",)
+
+
+def _one_cell(mean: float, n: int, *, items: int = 1000) -> tuple[list[Comparison], Any, Any, Any]:
+    import dataclasses
+
+    draws = {("c", "cand", "r"): np.random.default_rng(1).normal(mean, 0.04, 4000)}
+    base = comparison("r", mean)
+    comps = [
+        dataclasses.replace(base, p_noninferior=float(np.mean(draws[("c", "cand", "r")] > -0.05)))
+    ]
+    labelled = {("c", m, "r"): n for m in ("cand", "inc")}
+    pool = {("c", m, "r"): items for m in ("cand", "inc")}
+    return comps, draws, labelled, pool
+
+
+def test_a_clear_loser_is_no_go_before_the_minimum_labels_but_a_winner_waits() -> None:
+    from baton.decision import EARLY_NO_GO, MIN_LOOK_LABELS, decide_comparisons
+
+    for mean, expected in ((-0.4, "no_go"), (0.3, "inconclusive")):
+        comps, draws, labelled, pool = _one_cell(mean, MIN_LOOK_LABELS // 4)
+        (d,) = decide_comparisons(
+            comps, draws, labelled, confidence=0.95, blocking={"r": True}, n_items=pool
+        )
+        assert d.outcome == expected, (mean, d)
+    comps, draws, labelled, pool = _one_cell(0.3, 5)
+    (d,) = decide_comparisons(comps, draws, labelled, confidence=0.95, blocking={"r": True})
+    assert d.reason == f"below the minimum labels: 5 of {MIN_LOOK_LABELS} per model"
+    assert EARLY_NO_GO < 0.01
+
+
+def test_a_need_beyond_the_items_judged_is_not_reachable() -> None:
+    from baton.decision import decide_comparisons
+
+    comps, draws, labelled, pool = _one_cell(-0.03, 40, items=60)
+    (d,) = decide_comparisons(
+        comps, draws, labelled, confidence=0.95, blocking={"r": True}, n_items=pool
+    )
+    assert d.outcome == "inconclusive"
+    assert d.labels_needed is None
+    assert d.reason.startswith("not reachable with the items judged: 60 in the stratum")
+
+
+def test_the_pooled_region_is_never_flagged() -> None:
+    bad = [
+        Decision("cand", "c", "ALL", "no_go", 0.0, False),
+        Decision("cand", "c", "small", "no_go", 0.0, False),
+        Decision("cand", "c", "big", "go", 1.0, True),
+    ]
+    assert candidate_verdict("cand", bad).flagged_regions == ("small",)

@@ -116,13 +116,14 @@ def evidence_table(
 
 def single_look_decisions(study: Study, fit: Estimates) -> list[Decision]:
     """Non-inferiority per candidate × dimension × region from the fitted comparisons, at
-    one look with the study's confidence (no interim thresholds)."""
+    one look with the whole budget in (the label loop's rule at its last look)."""
     return decide_comparisons(
         fit.comparisons,
         fit.posteriors.deltas,
         fit.labelled(),
         confidence=study.decision.confidence,
         blocking=study.blocking,
+        n_items=fit.judged(),
     )
 
 

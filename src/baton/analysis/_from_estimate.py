@@ -304,6 +304,9 @@ def _decided(
         {(e.stratum.dimension, e.stratum.model, e.stratum.region): e.n_labelled for e in estimates},
         confidence=study.decision.confidence,
         blocking=study.blocking,
+        n_items={
+            (e.stratum.dimension, e.stratum.model, e.stratum.region): e.n_items for e in estimates
+        },
     )
     return decisions, deltas
 
@@ -335,7 +338,9 @@ def result_from_estimate(
     source = f"estimate result {path.name} (sha256 {digest}, method {data.get('method')})"
     note = (
         f"rendered from an estimate result: traffic shares are {how}; confidence curves, "
-        "labels needed and P(best) use a normal approximation to each interval"
+        "labels needed and P(best) use a normal approximation to each interval; decided as "
+        "one look of the label loop with the whole budget in (the plain threshold at the "
+        "confidence, the minimum labels before a go, the early no-go)"
     )
     return study, StudyResult(
         estimates=tuple(estimates),

@@ -79,6 +79,13 @@ class Estimates:
             for e in self.estimates
         }
 
+    def judged(self) -> dict[tuple[str, str, str], int]:
+        """Judged items per (dimension, model, region): the pool labels are drawn from."""
+        return {
+            (e.stratum.dimension, e.stratum.model, e.stratum.region): e.n_items
+            for e in self.estimates
+        }
+
     def to_frame(self, kind: str = "estimates") -> pd.DataFrame:
         """``estimates``, ``comparisons`` or ``judges`` as a DataFrame."""
         if kind == "estimates":

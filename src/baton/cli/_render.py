@@ -74,14 +74,19 @@ def decisions_table(result: StudyResult) -> Table:
     look's interim threshold)."""
     table = Table(title="Decisions", title_justify="left")
     columns = ("candidate", "dimension", "region", "call", "P(non-inferior)", "needed P")
-    for column in (*columns, "labels needed"):
+    for column in (*columns, "labels needed", "why open"):
         table.add_column(column)
     for d in result.decisions:
         p = "—" if math.isnan(d.p_noninferior) else f"{d.p_noninferior:.3f}"
         needed = "—" if d.labels_needed is None else f"+{d.labels_needed}"
-        region = d.region if d.blocking or d.region == "ALL" else f"{d.region} (does not block)"
         threshold = "—" if math.isnan(d.threshold) else f"{d.threshold:.3f}"
-        table.add_row(d.candidate, d.dimension, region, d.outcome, p, threshold, needed)
+        call: str = d.outcome
+        region, why = d.region, d.reason
+        if d.region == ALL_REGIONS:
+            call, region, why = "—", "all (pooled)", "pooled: shown, never decides"
+        elif not d.blocking:
+            region = f"{d.region} (does not block)"
+        table.add_row(d.candidate, d.dimension, region, call, p, threshold, needed, why)
     return table
 
 

@@ -20,11 +20,16 @@ from baton.decision._interim import (
     interim_z,
     pocock_spending,
 )
-from baton.decision._looks import MIN_LOOK_LABELS, SequentialDecisions, sequential_decisions
+from baton.decision._looks import (
+    EARLY_NO_GO,
+    MIN_LOOK_LABELS,
+    SequentialDecisions,
+    decide_comparisons,
+    sequential_decisions,
+)
 from baton.decision._noninferiority import (
     MAX_LABELS_NEEDED,
     candidate_verdict,
-    decide_comparisons,
     labels_needed_estimate,
     noninferiority_outcome,
 )
@@ -45,6 +50,7 @@ from baton.decision._sequential import (
 from baton.decision._types import SIGNAL, CandidateVerdict, Decision, Outcome
 
 __all__ = [
+    "EARLY_NO_GO",
     "MAX_LABELS_NEEDED",
     "MIN_LOOK_LABELS",
     "SIGNAL",

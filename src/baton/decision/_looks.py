@@ -27,11 +27,17 @@ from numpy.typing import NDArray
 
 from baton.calibration import Comparison
 from baton.decision._interim import InterimState, interim_look, interim_z
-from baton.decision._noninferiority import labels_needed_estimate
+from baton.decision._noninferiority import MAX_LABELS_NEEDED, labels_needed_estimate
 from baton.decision._types import Decision
 from baton.domain import Look, LookCall
 
-__all__ = ["MIN_LOOK_LABELS", "SequentialDecisions", "sequential_decisions"]
+__all__ = [
+    "EARLY_NO_GO",
+    "MIN_LOOK_LABELS",
+    "SequentialDecisions",
+    "decide_comparisons",
+    "sequential_decisions",
+]
 
 MIN_LOOK_LABELS = 20
 """Labels per model a region × dimension needs before its first look. Earlier, a cell's
@@ -39,6 +45,13 @@ posterior is mostly prior and pooling, and its normal reading (z) is poor: in th
 benchmark almost every false go at Δ = −margin was called at the very first look, on 4
 labelled items per stratum. A look skipped this way spends none of the error, which waits
 for the first look that is made."""
+
+EARLY_NO_GO = 0.001
+"""A cell is called no-go at any look, before the minimum labels too, once P(Δ > −margin)
+is at most this: a Haybittle–Peto-type boundary for the no-go side. The minimum protects
+against a false go; a clear loser needs no such wait. The go side's error spending is
+untouched (a cell stopped for no-go can only lower the chance of a false go); the no-go
+side's own error is measured in the decisions benchmark."""
 
 _MOST = 0.9999
 """Past the budget no call is possible (threshold 1); labels needed are counted at this."""
@@ -120,6 +133,7 @@ class _ThisLook:
     min_labels: int
     n_labelled: Mapping[tuple[str, str, str], int]
     history: dict[Stratum, list[Look]]
+    n_items: Mapping[tuple[str, str, str], int]
     strata: dict[Stratum, _Stratum] = field(default_factory=dict)
     new_looks: list[Look] = field(default_factory=list)
 
@@ -143,13 +157,18 @@ class _ThisLook:
         self, c: Comparison, draws: NDArray[np.float64], blocks: bool
     ) -> tuple[Decision, LookCall | None]:
         """An uncalled, calibrated cell: called now if past its stratum's boundary at a new
-        look, else open with the labels it needs."""
+        look (or clearly worse than the margin: ``EARLY_NO_GO``), else open with the labels
+        it needs and why."""
         s = self.stratum(c.dimension, c.region, c.baseline)
         threshold = _threshold(s.boundary, self.confidence)
         z = interim_z(draws, c.margin)
         p = c.p_noninferior
+        called: Literal["go", "no_go"] | None = None
         if s.new_look and abs(z) >= s.boundary:
-            called: Literal["go", "no_go"] = "go" if z > 0 else "no_go"
+            called = "go" if z > 0 else "no_go"
+        elif p <= EARLY_NO_GO:
+            called, threshold = "no_go", max(threshold, 1.0 - EARLY_NO_GO)
+        if called is not None:
             call = LookCall(
                 c.candidate, c.dimension, c.region, called, p, threshold, s.state.information
             )
@@ -157,17 +176,33 @@ class _ThisLook:
                 c.candidate, c.dimension, c.region, called, p, blocks, None, threshold=threshold
             )
             return decision, call
-        n = min(
-            self.n_labelled.get((c.dimension, m, c.region), 0) for m in (c.candidate, c.baseline)
-        )
-        needed = max(
-            labels_needed_estimate(draws, c.margin, min(threshold, _MOST), n), self.min_labels - n
-        )
-        decision = Decision(
-            c.candidate, c.dimension, c.region, "inconclusive", p, blocks, needed,
-            threshold=threshold,
+        return self._open(c, draws, blocks, threshold), None
+
+    def _open(
+        self, c: Comparison, draws: NDArray[np.float64], blocks: bool, threshold: float
+    ) -> Decision:
+        """An open cell with the labels per model it needs, if its Δ holds, and why."""
+        models = (c.candidate, c.baseline)
+        n = min(self.n_labelled.get((c.dimension, m, c.region), 0) for m in models)
+        pool = min(self.n_items.get((c.dimension, m, c.region), 0) for m in models)
+        need = labels_needed_estimate(draws, c.margin, min(threshold, _MOST), n)
+        needed: int | None = max(need, self.min_labels - n)
+        if n < self.min_labels:
+            reason = f"below the minimum labels: {n} of {self.min_labels} per model"
+        else:
+            reason = f"not yet decisive: about {needed} more labels per model if Δ holds"
+        if need >= MAX_LABELS_NEEDED:
+            needed, reason = None, "not reachable at this margin: Δ sits on the margin"
+        elif pool and n + (needed or 0) > pool:
+            needed = None
+            reason = (
+                f"not reachable with the items judged: {pool} in the stratum, about "
+                f"{n + need} labels per model needed if Δ holds"
+            )
+        return Decision(
+            c.candidate, c.dimension, c.region, "inconclusive", c.p_noninferior, blocks,
+            needed, threshold=threshold, reason=reason,
         )  # fmt: skip
-        return decision, None
 
 
 def sequential_decisions(
@@ -181,18 +216,21 @@ def sequential_decisions(
     looks: Sequence[Look],
     calls: Sequence[LookCall],
     min_labels: int = MIN_LOOK_LABELS,
+    n_items: Mapping[tuple[str, str, str], int] | None = None,
 ) -> SequentialDecisions:
     """Decisions at this look, given the recorded ``looks`` and frozen ``calls``.
 
     ``time``: the share of the label budget spent now. ``n_labelled`` holds the labels per
     (dimension, model, region); a stratum's information is its baseline model's count, and
-    a stratum with fewer than ``min_labels`` is not looked at yet (no call).
+    a stratum with fewer than ``min_labels`` is not looked at yet (no go; a no-go only at
+    ``EARLY_NO_GO``). ``n_items`` (judged items per (dimension, model, region)) caps the
+    labels an open cell can still get: a need beyond it is reported as not reachable.
     """
     frozen = {(c.dimension, c.candidate, c.region): c for c in calls}
     history: dict[Stratum, list[Look]] = {}
     for look in looks:
         history.setdefault((look.dimension, look.region), []).append(look)
-    this = _ThisLook(confidence, time, min_labels, n_labelled, history)
+    this = _ThisLook(confidence, time, min_labels, n_labelled, history, dict(n_items or {}))
     decisions, new_calls = [], []
     for c in comparisons:
         key = (c.dimension, c.candidate, c.region)
@@ -215,10 +253,43 @@ def sequential_decisions(
             )
         elif not c.calibrated or draws is None:
             decisions.append(
-                Decision(c.candidate, c.dimension, c.region, "inconclusive", math.nan, blocks)
+                Decision(
+                    c.candidate,
+                    c.dimension,
+                    c.region,
+                    "inconclusive",
+                    math.nan,
+                    blocks,
+                    reason="no human labels yet: uncalibrated",
+                )
             )
         else:
             decision, new_call = this.open_cell(c, draws, blocks)
             decisions.append(decision)
             new_calls += [new_call] if new_call is not None else []
     return SequentialDecisions(decisions, this.new_looks, new_calls)
+
+
+def decide_comparisons(
+    comparisons: Sequence[Comparison],
+    deltas: Mapping[tuple[str, str, str], NDArray[np.float64] | None],
+    n_labelled: Mapping[tuple[str, str, str], int],
+    *,
+    confidence: float,
+    blocking: Mapping[str, bool],
+    n_items: Mapping[tuple[str, str, str], int] | None = None,
+) -> list[Decision]:
+    """One look with the whole label budget in and none before it: the label loop's rule at
+    its last look — the plain threshold at ``confidence``, the minimum labels before a go,
+    the early no-go — so a table (``baton estimate``) and a study decided once agree."""
+    return sequential_decisions(
+        comparisons,
+        deltas,
+        n_labelled,
+        confidence=confidence,
+        blocking=blocking,
+        time=1.0,
+        looks=(),
+        calls=(),
+        n_items=n_items,
+    ).decisions

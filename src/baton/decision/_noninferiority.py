@@ -17,19 +17,18 @@ plan``, the decisions benchmark).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy import stats
 
-from baton.calibration import Comparison
+from baton.calibration import ALL_REGIONS
 from baton.decision._types import CandidateVerdict, Decision, Outcome
 
 __all__ = [
     "MAX_LABELS_NEEDED",
     "candidate_verdict",
-    "decide_comparisons",
     "labels_needed_estimate",
     "noninferiority_outcome",
 ]
@@ -70,7 +69,13 @@ def candidate_verdict(candidate: str, decisions: Sequence[Decision]) -> Candidat
     """The overall call on a candidate from its per-region, per-dimension decisions."""
     own = [d for d in decisions if d.candidate == candidate]
     blocking = [d for d in own if d.blocking]
-    flagged = sorted({d.region for d in own if not d.blocking and d.outcome == "no_go"})
+    flagged = sorted(
+        {
+            d.region
+            for d in own
+            if not d.blocking and d.outcome == "no_go" and d.region != ALL_REGIONS
+        }
+    )
     failing = [d for d in blocking if d.outcome == "no_go"]
     open_cells = [d for d in blocking if d.outcome == "inconclusive"]
     outcome: Outcome
@@ -85,54 +90,3 @@ def candidate_verdict(candidate: str, decisions: Sequence[Decision]) -> Candidat
         reasons = ("non-inferior on every dimension in every region above the traffic threshold",)
     reasons += tuple(f"{r} (below the traffic threshold) is clearly worse" for r in flagged)
     return CandidateVerdict(candidate, outcome, reasons, tuple(flagged))
-
-
-def decide_comparisons(
-    comparisons: Sequence[Comparison],
-    deltas: Mapping[tuple[str, str, str], NDArray[np.float64] | None],
-    n_labelled: Mapping[tuple[str, str, str], int],
-    *,
-    confidence: float,
-    blocking: Mapping[str, bool],
-) -> list[Decision]:
-    """A decision per comparison. ``deltas`` holds the posterior draws of each
-    (dimension, candidate, region); ``n_labelled`` the labels per (dimension, model, region);
-    ``blocking`` whether each region's call can block a go (the pooled region never does)."""
-    out = []
-    for c in comparisons:
-        blocks = blocking.get(c.region, False)
-        draws = deltas.get((c.dimension, c.candidate, c.region))
-        if not c.calibrated or draws is None:
-            out.append(
-                Decision(
-                    c.candidate,
-                    c.dimension,
-                    c.region,
-                    "inconclusive",
-                    math.nan,
-                    blocks,
-                    None,
-                    threshold=confidence,
-                )
-            )
-            continue
-        outcome = noninferiority_outcome(c.p_noninferior, confidence)
-        needed = None
-        if outcome == "inconclusive":
-            n = min(
-                n_labelled.get((c.dimension, m, c.region), 0) for m in (c.candidate, c.baseline)
-            )
-            needed = labels_needed_estimate(draws, c.margin, confidence, n)
-        out.append(
-            Decision(
-                c.candidate,
-                c.dimension,
-                c.region,
-                outcome,
-                c.p_noninferior,
-                blocks,
-                needed,
-                threshold=confidence,
-            )
-        )
-    return out

@@ -118,6 +118,7 @@ def _look(
         time=round_no / planned_rounds,
         looks=history[0],
         calls=history[1],
+        n_items=fit.judged(),
     )
 
 

@@ -23,7 +23,8 @@ class Decision:
     (per model, in this stratum) an inconclusive cell needs; None when decided.
     ``threshold`` is the P(Δ > −margin) a go needed at the look that made the call (or
     needs at this look): the study's confidence for one look, higher at the interim looks
-    of a label loop (``baton.decision._looks``).
+    of a label loop (``baton.decision._looks``). ``reason`` says, in words, why an open
+    cell is open (empty for a call).
     """
 
     candidate: str
@@ -34,6 +35,7 @@ class Decision:
     blocking: bool
     labels_needed: int | None = None
     threshold: float = math.nan
+    reason: str = ""
 
 
 @dataclass(frozen=True)

@@ -210,6 +210,7 @@ class BudgetCell:
     p_noninferior: str
     labels_needed: str
     blocking: bool
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -237,8 +238,10 @@ def budget_view(result: StudyResult) -> BudgetView:
     sentence = f"{used} of {budget} human labels used{share}, {remaining} remaining."
     if not any(d.blocking for d in open_cells):
         sentence += " No cell that blocks a decision is open."
-    elif needed == 0:
+    elif needed == 0 and not any(d.reason.startswith("not reachable") for d in open_cells):
         sentence += " The open cells have no human labels yet, so no estimate of what they need."
+    elif needed == 0:
+        sentence += " The open cells cannot be decided at their margins: see why below."
     elif needed <= remaining:
         sentence += f" About {needed} more would decide the open cells: the budget covers it."
     else:
@@ -252,6 +255,7 @@ def budget_view(result: StudyResult) -> BudgetView:
             probability(d.p_noninferior),
             _DASH if d.labels_needed is None else f"+{d.labels_needed}",
             d.blocking,
+            d.reason,
         )
         for d in open_cells
     )

@@ -43,6 +43,8 @@ def _cell_text(cell: GridCell) -> str:
         status = f"{OUTCOME_ICON[cell.outcome]} {OUTCOME_WORD[cell.outcome]}"
     if cell.outcome == "inconclusive" and cell.labels_needed is not None:
         status += f" · +{cell.labels_needed} labels"
+    elif cell.outcome == "inconclusive" and cell.reason and cell.calibrated:
+        status += f" · {md_text(cell.reason)}"
     if not cell.calibrated:
         return f"{status}<br>uncalibrated: no human labels"
     return f"{status}<br>Δ {cell.delta} pp {cell.interval}"

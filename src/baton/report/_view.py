@@ -160,6 +160,7 @@ class GridCell:
     p_noninferior: str
     labels_needed: int | None
     calibrated: bool
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -212,6 +213,7 @@ def _cell(
         p_noninferior=probability(p) if has_delta else _DASH,
         labels_needed=decision.labels_needed if decision else None,
         calibrated=calibrated,
+        reason=decision.reason if decision else "",
     )
 
 

@@ -63,6 +63,7 @@ def _look(opened: StudyStore, *, seed: int) -> tuple[StudyResult, SequentialDeci
         time=len(evidence.labels) / max(study.labels.budget, 1),
         looks=store.looks(),
         calls=store.look_calls(),
+        n_items=fit.judged(),
     )
     result = analyse_study(
         study, evidence, fit=fit, decisions=outcome.decisions, options=options, version=__version__
