@@ -30,4 +30,6 @@ def check(
     dims = ", ".join(f"{d.name} (margin {d.margin:g})" for d in study.dimensions)
     console.print(f"  dimensions {dims}")
     console.print(f"  labels     budget {study.labels.budget}")
+    for warning in checked.warnings:
+        console.print(f"[yellow]warning:[/] {warning}", soft_wrap=True)
     return 0

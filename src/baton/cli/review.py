@@ -12,6 +12,7 @@ import typer
 from baton.cli._app import app, err_console
 from baton.errors import BatonError
 from baton.review import QueueOptions
+from baton.steps import check as check_study
 
 if TYPE_CHECKING:
     from baton.web import ReviewLaunch
@@ -75,6 +76,8 @@ def serve(
         raise BatonError(
             f"the review app needs {error.name}: pip install 'baton[review]'"
         ) from None
+    for warning in check_study(study).warnings:
+        err_console.print(f"[yellow]warning:[/] {warning}", soft_wrap=True)
     if not _is_loopback(host):
         err_console.print(
             "[yellow]warning:[/] serving plain HTTP beyond this machine: put it behind "

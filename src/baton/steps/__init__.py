@@ -41,7 +41,7 @@ from baton.steps._open import (
 )
 from baton.steps._replay import ReplayRun, replay, replay_dry_run, replay_study
 from baton.steps._report import ReportRun, load_estimate, report, report_estimate
-from baton.steps._study import StudyCheck, check, init
+from baton.steps._study import StudyCheck, budget_warnings, check, init
 
 __all__ = [
     "DEFAULT_REJECTS",
@@ -54,6 +54,7 @@ __all__ = [
     "ReportRun",
     "StudyCheck",
     "StudyStore",
+    "budget_warnings",
     "check",
     "check_fingerprint",
     "choose_units",

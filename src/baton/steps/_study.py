@@ -6,24 +6,57 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from baton.decision import MIN_LOOK_LABELS
 from baton.errors import InputError
 from baton.study import Study, example_study_text, load_study, study_fingerprint
 
-__all__ = ["StudyCheck", "check", "init"]
+__all__ = ["StudyCheck", "budget_warnings", "check", "init"]
 
 
 @dataclass(frozen=True)
 class StudyCheck:
-    """A valid study and its fingerprint (what its stored runs are recorded under)."""
+    """A valid study, its fingerprint (what its stored runs are recorded under) and what
+    would keep it from being decided (``warnings``)."""
 
     study: Study
     fingerprint: str
+    warnings: tuple[str, ...] = ()
+
+
+def budget_warnings(study: Study) -> list[str]:
+    """Whether the label budget can reach a go at all: every blocking (dimension, region)
+    needs ``MIN_LOOK_LABELS`` labelled items, each labelled for every model, before its
+    first go; say what would fit when it cannot."""
+    blocking = [r for r in study.regions if study.blocking[r.name]]
+    per_stratum = MIN_LOOK_LABELS * len(study.models)
+    floor = per_stratum * len(study.dimensions) * len(blocking)
+    budget = study.labels.budget
+    if budget >= floor:
+        return []
+    fits = budget // per_stratum
+    smallest = sorted(blocking, key=lambda r: r.traffic_share)
+    hints = [f"a budget of at least {floor}"]
+    if len(blocking) > 1:
+        share = smallest[0].traffic_share
+        hints.append(
+            f"pool small regions (decision.min_traffic_share above {share:g} stops "
+            f"{smallest[0].name} blocking)"
+        )
+    if len(study.dimensions) > 1:
+        hints.append(f"fewer dimensions ({fits} region × dimension cells fit this budget)")
+    return [
+        f"labels.budget {budget} cannot reach a go: {len(study.dimensions)} dimension(s) × "
+        f"{len(blocking)} blocking region(s) × {MIN_LOOK_LABELS} items × {len(study.models)} "
+        f"models = {floor} labels before the first go is possible (a clear no-go can come "
+        f"earlier); to fit, choose {' or '.join(hints)}"
+    ]
 
 
 def check(study: str | Path) -> StudyCheck:
-    """``baton check``: validate a study file; an error names the file and the field."""
+    """``baton check``: validate a study file (an error names the file and the field) and
+    say whether its budget can decide it."""
     loaded = load_study(study)
-    return StudyCheck(loaded, study_fingerprint(loaded))
+    return StudyCheck(loaded, study_fingerprint(loaded), tuple(budget_warnings(loaded)))
 
 
 def init(path: str | Path, *, force: bool = False) -> Path:
