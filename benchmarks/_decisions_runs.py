@@ -76,6 +76,9 @@ class Record:
     wrong: int = 0
     undecided: int = 0
     cell_go: int = 0
+    cell_no_go: int = 0
+    no_go_labels: list[float] = field(default_factory=list)
+    """Labels per model in the cell's stratum when it was called no-go."""
     outcomes: dict[str, str] = field(default_factory=dict)
     stratum_labels: dict[str, float | None] = field(default_factory=dict)
     plan_80: float | None = None
@@ -192,6 +195,12 @@ def _run_arm(task: Task) -> Record:
         wrong=int(wrong),
         undecided=len(result.calls) - len(decided),
         cell_go=sum(o == "go" for o in decided.values()),
+        cell_no_go=sum(o == "no_go" for o in decided.values()),
+        no_go_labels=[
+            result.stratum_labels_at[k] / len(world.study.models)
+            for k, o in decided.items()
+            if o == "no_go" and k in result.stratum_labels_at
+        ],
         outcomes=_outcomes(dict(result.calls)),
         stratum_labels=_stratum_labels(result),
     )

@@ -52,27 +52,31 @@ def _latent(human_rate: float, rater_error: float) -> float:
     return float(np.clip((human_rate - rater_error) / (1 - 2 * rater_error), 0.0, 1.0))
 
 
-def _shifted(items: int, *, at_margin: bool) -> Scenario:
-    """Every candidate cell at Δ = −margin (human terms), or at Δ = 0."""
+def _shifted(items: int, *, margins: float) -> Scenario:
+    """Every candidate cell at Δ = −``margins`` × margin (human terms): 0, 1 or 3."""
     base = _good(items)
     eps = float(np.mean(base.rater_errors))
     rates: dict[StratumKey, float] = {}
     for dim, model, region in base.strata():
         incumbent = base.pass_rates[(dim, base.incumbent, region)]
-        if model == base.incumbent or not at_margin:
+        if model == base.incumbent or margins == 0:
             rates[(dim, model, region)] = incumbent
             continue
         human = incumbent * (1 - eps) + (1 - incumbent) * eps
-        rates[(dim, model, region)] = _latent(human - base.margins[dim], eps)
+        rates[(dim, model, region)] = _latent(human - margins * base.margins[dim], eps)
     return dataclasses.replace(base, pass_rates=rates)
 
 
 def _at_margin(items: int) -> Scenario:
-    return _shifted(items, at_margin=True)
+    return _shifted(items, margins=1.0)
 
 
 def _at_zero(items: int) -> Scenario:
-    return _shifted(items, at_margin=False)
+    return _shifted(items, margins=0.0)
+
+
+def _clear_loser(items: int) -> Scenario:
+    return _shifted(items, margins=3.0)
 
 
 SCENARIOS: dict[str, ScenarioSpec] = {
@@ -103,6 +107,13 @@ SCENARIOS: dict[str, ScenarioSpec] = {
             "at-margin",
             "every candidate cell at Δ = −margin; judge .95/.95 (false acceptance)",
             _at_margin,
+            JudgePrior(0.95, 0.95),
+            "check",
+        ),
+        ScenarioSpec(
+            "clear-loser",
+            "every candidate cell at Δ = −3 margins; judge .95/.95 (no-go speed)",
+            _clear_loser,
             JudgePrior(0.95, 0.95),
             "check",
         ),

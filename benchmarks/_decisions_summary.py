@@ -122,8 +122,14 @@ def _cell_rate(k: int, n: int) -> str:
     return f"{_pct(p)} ({k} of {n}) [{_pct(centre - half)}–{_pct(centre + half)}]"
 
 
+def _no_go_labels(rows: pd.DataFrame) -> str:
+    values = [v for record in rows["no_go_labels"] for v in record]
+    return f"{np.median(values):.0f}, {max(values):.0f}" if values else "–"
+
+
 def check_table(records: pd.DataFrame, checks: Sequence[str]) -> list[dict[str, Any]]:
-    """P(a candidate's overall go) and the per-cell go rate, at Δ = −margin and Δ = 0."""
+    """P(a candidate's overall go), the per-cell go and no-go rates and the labels a no-go
+    took, at Δ = −margin, −3 margins and 0."""
     out = []
     for scenario in checks:
         for arm in ARMS:
@@ -140,6 +146,10 @@ def check_table(records: pd.DataFrame, checks: Sequence[str]) -> list[dict[str, 
                     "cells called go [90% Wilson]": _cell_rate(
                         int(rows["cell_go"].sum()), int(rows["cells"].sum())
                     ),
+                    "cells called no-go [90% Wilson]": _cell_rate(
+                        int(rows["cell_no_go"].sum()), int(rows["cells"].sum())
+                    ),
+                    "labels per model at no-go (median, max)": _no_go_labels(rows),
                     "cells undecided": _pct(float(rows["undecided"].sum() / rows["cells"].sum())),
                     "labels mean": f"{rows['labels'].mean():,.0f}",
                 }
