@@ -128,20 +128,20 @@ def single_look_decisions(study: Study, fit: Estimates) -> list[Decision]:
 
 
 def model_usage(study: Study, responses: Sequence[Response]) -> list[ModelUsage]:
-    """Cost per 1,000 interactions and latency percentiles per model."""
+    """Cost per 1,000 interactions and latency percentiles per model, from the responses
+    Baton replayed (answers taken from the logs carry neither: unknown, NaN, not 0)."""
     usage = []
     for model in study.models:
         own = [r for r in responses if r.model == model.name]
-        ok = [r for r in own if r.error is None]
+        ok = [r for r in own if r.error is None and r.source == "replayed"]
+        errors = sum(r.error is not None for r in own)
         if not ok:
             nan = math.nan
-            usage.append(ModelUsage(model.name, len(own), len(own), nan, nan, nan))
+            usage.append(ModelUsage(model.name, len(own), errors, nan, nan, nan))
             continue
         p50, p95 = np.percentile([r.latency_s for r in ok], [50, 95])
         cost = float(np.mean([r.cost_usd for r in ok])) * 1000
-        usage.append(
-            ModelUsage(model.name, len(own), len(own) - len(ok), cost, float(p50), float(p95))
-        )
+        usage.append(ModelUsage(model.name, len(own), errors, cost, float(p50), float(p95)))
     return usage
 
 

@@ -110,9 +110,11 @@ def _axis(comparisons: list[Comparison], margin: float) -> tuple[_Axis, tuple[Ti
 
 
 def _row_outcome(region: str, decision: Decision | None) -> str:
-    if decision is not None:
-        return decision.outcome
-    return "pooled" if region == ALL_REGIONS else "none"
+    """The row's colour: its call; grey for the pooled row, which informs but never decides
+    (as the legend says), and for a cell without a decision."""
+    if region == ALL_REGIONS:
+        return "pooled"
+    return decision.outcome if decision is not None else "none"
 
 
 _Bar = tuple[float | None, float | None, float | None, str]

@@ -162,11 +162,17 @@ def _refusal(t: RefusalTransitions) -> dict[str, Any]:
 
 
 def _labels(result: StudyResult) -> dict[str, Any]:
+    """``needed`` is null when some open blocking cell has no estimate of its need (no
+    labels yet, or not reachable): a total would understate it."""
+    unknown = any(
+        d.blocking and d.outcome == "inconclusive" and d.labels_needed is None
+        for d in result.decisions
+    )
     return {
         "used": result.labels_used,
         "budget": result.labels_budget,
         "remaining": max(result.labels_budget - result.labels_used, 0),
-        "needed": labels_needed_total(result.decisions),
+        "needed": None if unknown else labels_needed_total(result.decisions),
     }
 
 

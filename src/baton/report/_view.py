@@ -222,7 +222,11 @@ def candidate_grid(study: Study, result: StudyResult, candidate: str) -> list[Gr
     comparisons = {
         (c.dimension, c.region): c for c in result.comparisons if c.candidate == candidate
     }
-    decisions = {(d.dimension, d.region): d for d in result.decisions if d.candidate == candidate}
+    decisions = {
+        (d.dimension, d.region): d
+        for d in result.decisions
+        if d.candidate == candidate and d.region != ALL_REGIONS  # the pooled row never decides
+    }
     rows = []
     for region in report_regions(study, result):
         cells = tuple(
