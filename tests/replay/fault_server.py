@@ -9,6 +9,11 @@ fault planned for its prompt (the last user message), else ``ok``:
     500, 503        server errors
     400             a bad request
     401             rejects the key, echoing the Authorization header it was sent
+    echo-key        200 whose completion quotes the Authorization header and its first 20
+                    characters after ``Bearer``
+    echo-key-500    500 whose error body quotes the Authorization header
+    empty           200 with an empty completion
+    huge:N          200 with a completion of N characters
     hang            answers only after ``hang_s`` (longer than the client's timeout)
     slow            200 whose body trickles in a byte every 0.05 s
     truncated       200 whose body stops half-way and the connection closes
@@ -163,8 +168,8 @@ async def _read_request(reader: asyncio.StreamReader) -> _Request | None:
     return _Request(path, headers, body)
 
 
-def _completion(prompt: str, *, anthropic: bool) -> dict[str, Any]:
-    text = f"answer to: {prompt}"
+def _completion(prompt: str, *, anthropic: bool, text: str | None = None) -> dict[str, Any]:
+    text = f"answer to: {prompt}" if text is None else text
     tokens_in, tokens_out = len(prompt.split()) + 5, len(text.split())
     if anthropic:
         return {
@@ -232,6 +237,17 @@ async def _reply(server: FaultServer, fault: str, writer: asyncio.StreamWriter, 
         await _send(writer, int(name), _error(f"fault {name}", anthropic=anthropic))
     elif name == "401":
         await _send(writer, 401, _error(f"invalid key: {how['auth']}", anthropic=anthropic))
+    elif name in {"echo-key", "empty", "huge"}:
+        key = how["auth"].removeprefix("Bearer ")
+        text = {
+            "echo-key": f"sent {how['auth']!r}; starts {key[:20]}... ends ...{key[-10:]}",
+            "empty": "",
+            "huge": "x" * int(argument or 0),
+        }[name]
+        body = _completion(how["prompt"], anthropic=anthropic, text=text)
+        await _send(writer, 200, json.dumps(body).encode())
+    elif name == "echo-key-500":
+        await _send(writer, 500, _error(f"upstream got {how['auth']}", anthropic=anthropic))
     elif name == "hang":
         await asyncio.sleep(server.hang_s)
         await _send(writer, 200, ok)
