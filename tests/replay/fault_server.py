@@ -21,6 +21,7 @@ fault planned for its prompt (the last user message), else ``ok``:
     not-json        200, ``text/html``, a proxy's error page
     no-choices      200 with a JSON body that has no choices
     drop            the connection closes without an answer
+    hold            answers ``ok`` once ``released`` (a ``threading.Event``) is set
 
 Every request is recorded in ``seen``. Run it on its own (the benchmarks do) with
 ``python -m tests.replay.fault_server``: it prints its base URL and serves until killed.
@@ -70,6 +71,7 @@ class FaultServer:
         self.retry_after_s = retry_after_s
         self.hang_s = hang_s
         self.seen: list[Seen] = []
+        self.released = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._server: asyncio.Server | None = None
@@ -248,6 +250,10 @@ async def _reply(server: FaultServer, fault: str, writer: asyncio.StreamWriter, 
         await _send(writer, 200, json.dumps(body).encode())
     elif name == "echo-key-500":
         await _send(writer, 500, _error(f"upstream got {how['auth']}", anthropic=anthropic))
+    elif name == "hold":
+        while not server.released.is_set():
+            await asyncio.sleep(0.01)
+        await _send(writer, 200, ok)
     elif name == "hang":
         await asyncio.sleep(server.hang_s)
         await _send(writer, 200, ok)
