@@ -2,7 +2,8 @@
 
 System messages become the ``system`` parameter; ``max_tokens``, which the API requires,
 defaults to ``DEFAULT_MAX_TOKENS`` when the study sets none. The key comes from the
-environment variable the study names (default ``ANTHROPIC_API_KEY``). The SDK's own retries
+environment variable the study names (default ``ANTHROPIC_API_KEY``, for Anthropic's own API
+only: a model with a ``base_url`` gets a key only from the variable it names). The SDK's own retries
 are off: the replay engine retries, under the study's rate limits.
 """
 

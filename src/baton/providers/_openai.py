@@ -3,8 +3,9 @@
 One adapter serves every server that speaks the OpenAI chat-completions API: OpenAI, Azure
 OpenAI (its ``/openai/v1/`` base URL), vLLM, llama.cpp's server, Ollama. The base URL comes
 from the study; the API key from the environment variable the study names (default
-``OPENAI_API_KEY``), never from a file. The SDK's own retries are off: the replay engine
-retries, under the study's rate limits.
+``OPENAI_API_KEY``, which goes only to OpenAI's own API: a model with a ``base_url`` gets a
+key only from the variable it names), never from a file. The SDK's own retries are off: the
+replay engine retries, under the study's rate limits.
 """
 
 from __future__ import annotations
