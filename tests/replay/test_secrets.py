@@ -157,3 +157,39 @@ def test_the_redactor_knows_the_default_variables_and_the_named_ones(
     redact = key_redactor(study.models, environ=environ)
     said = redact(f"a {environ['OPENAI_API_KEY']} b {SECRET} c {environ['OTHER']}")
     assert said == f"a {REDACTED} b {REDACTED} c {environ['OTHER']}"
+
+
+def test_a_judge_model_echoing_the_key_over_http_leaves_no_trace(
+    fault_server: FaultServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from baton.errors import ProviderError
+    from baton.judges._client import JudgeClient
+    from baton.providers import create_provider
+    from baton.study import ModelSpec
+
+    monkeypatch.setenv(KEY_ENV, SECRET)
+    spec = ModelSpec(
+        name="judge",
+        provider="openai",
+        model="j",
+        base_url=fault_server.base_url,
+        api_key_env=KEY_ENV,
+        timeout_s=2,
+    )
+    fault_server.plan = {"echo": ["echo-key"], "fail": ["echo-key-500", "echo-key-500"]}
+    client = JudgeClient(spec, create_provider(spec), None, retry=OPTIONS.retry)
+
+    async def go() -> tuple[str, str]:
+        reply = await client.ask(CompletionRequest("j", (Message("user", "echo"),)))
+        try:
+            await client.ask(CompletionRequest("j", (Message("user", "fail"),)))
+        except ProviderError as error:
+            return reply.completion.text, str(error)
+        raise AssertionError("the failing call did not fail")
+
+    text, error = asyncio.run(go())
+    (entry,) = client.drain()
+    assert all(SECRET in seen.authorization for seen in fault_server.seen)
+    assert REDACTED in text
+    assert REDACTED in error
+    assert leaks(text + error + entry.text) == []
