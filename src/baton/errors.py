@@ -11,7 +11,8 @@ and an exit code (see ``baton.cli.main``)::
     │   └── ProviderFatalError         not worth retrying (auth, bad request)
     ├── JudgeOutputError           a judge's output could not be parsed into a verdict
     ├── StorageError               the store cannot be read or written
-    │   └── StudyMismatchError         the store belongs to another version of the study
+    │   ├── StudyMismatchError         the store belongs to another version of the study
+    │   └── StepBusyError              another process is running this step on the store
     ├── InsufficientLabelsError    too few human labels for the requested estimate
     └── NotReadyError              an earlier step has not run yet (nothing to replay, judge)
 """
@@ -27,6 +28,7 @@ __all__ = [
     "ProviderError",
     "ProviderFatalError",
     "ProviderRetryableError",
+    "StepBusyError",
     "StorageError",
     "StudyError",
     "StudyMismatchError",
@@ -107,6 +109,10 @@ class StorageError(BatonError):
 
 class StudyMismatchError(StorageError):
     """The store was written for a different version of the study."""
+
+
+class StepBusyError(StorageError):
+    """Another live process is running the same step (replay, judge) on this store."""
 
 
 class InsufficientLabelsError(BatonError):

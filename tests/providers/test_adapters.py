@@ -177,3 +177,67 @@ def test_an_anthropic_tool_call_answers_with_its_input_as_json() -> None:
     completion = _completion(reply)
     assert completion.text == '{"rationale": "ok", "verdict": "pass"}'
     assert (completion.input_tokens, completion.output_tokens) == (12, 5)
+
+
+async def test_a_custom_base_url_never_gets_the_default_key(
+    fault_server: FaultServer, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A study that points a model at its own server without naming ``api_key_env`` must
+    not hand that server the OpenAI (or Anthropic) key of whoever runs it."""
+    monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+    monkeypatch.setenv("ANTHROPIC_API_KEY", SECRET)
+    await ask(OpenAICompatProvider(base_url=fault_server.base_url, timeout_s=1.0), "p")
+    await ask(OpenAICompatProvider(base_url=fault_server.base_url, timeout_s=1.0), "q")
+    base = fault_server.base_url.removesuffix("/v1")
+    await ask(AnthropicProvider(base_url=base, timeout_s=1.0), "r")
+    sent = [seen.authorization for seen in fault_server.seen]
+    assert len(sent) == 3
+    assert all(PLACEHOLDER_KEY in header and SECRET not in header for header in sent)
+    said = capsys.readouterr().err.splitlines()
+    assert len([line for line in said if "no API key is sent" in line]) == 2  # once a server
+    assert not [line for line in said if "plain HTTP" in line]  # 127.0.0.1 is this machine
+
+
+def test_the_providers_own_api_still_gets_the_default_key(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+    provider = OpenAICompatProvider()
+    assert provider._secret == SECRET
+
+
+def test_plain_http_to_another_host_is_warned_once(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for _ in range(2):
+        OpenAICompatProvider(base_url="http://10.20.30.40:8000/v1", api_key_env=KEY_ENV)
+    OpenAICompatProvider(base_url="https://10.20.30.40:8000/v1", api_key_env=KEY_ENV)
+    OpenAICompatProvider(base_url="http://[::1]:8000/v1", api_key_env=KEY_ENV)
+    warned = [line for line in capsys.readouterr().err.splitlines() if "plain HTTP" in line]
+    assert warned == [
+        "warning: http://10.20.30.40:8000/v1 is plain HTTP to another host: "
+        "the API key and every prompt travel unencrypted"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [
+        ("127.0.0.1", True),
+        ("127.9.9.9", True),
+        ("[::1]", True),
+        ("::ffff:127.0.0.1", True),
+        ("localhost", True),
+        ("LOCALHOST.", True),
+        ("127.0.0.1.example.com", False),
+        ("localhost.example.com", False),
+        ("10.0.0.1", False),
+        ("::ffff:10.0.0.1", False),
+        ("0.0.0.0", False),
+        ("example.com", False),
+    ],
+)
+def test_loopback_is_decided_by_address(host: str, loopback: bool) -> None:
+    from baton.providers._http import is_loopback
+
+    assert is_loopback(host) is loopback

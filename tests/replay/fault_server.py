@@ -9,6 +9,11 @@ fault planned for its prompt (the last user message), else ``ok``:
     500, 503        server errors
     400             a bad request
     401             rejects the key, echoing the Authorization header it was sent
+    echo-key        200 whose completion quotes the Authorization header and its first 20
+                    characters after ``Bearer``
+    echo-key-500    500 whose error body quotes the Authorization header
+    empty           200 with an empty completion
+    huge:N          200 with a completion of N characters
     hang            answers only after ``hang_s`` (longer than the client's timeout)
     slow            200 whose body trickles in a byte every 0.05 s
     truncated       200 whose body stops half-way and the connection closes
@@ -16,6 +21,7 @@ fault planned for its prompt (the last user message), else ``ok``:
     not-json        200, ``text/html``, a proxy's error page
     no-choices      200 with a JSON body that has no choices
     drop            the connection closes without an answer
+    hold            answers ``ok`` once ``released`` (a ``threading.Event``) is set
 
 Every request is recorded in ``seen``. Run it on its own (the benchmarks do) with
 ``python -m tests.replay.fault_server``: it prints its base URL and serves until killed.
@@ -65,6 +71,7 @@ class FaultServer:
         self.retry_after_s = retry_after_s
         self.hang_s = hang_s
         self.seen: list[Seen] = []
+        self.released = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._server: asyncio.Server | None = None
@@ -163,8 +170,8 @@ async def _read_request(reader: asyncio.StreamReader) -> _Request | None:
     return _Request(path, headers, body)
 
 
-def _completion(prompt: str, *, anthropic: bool) -> dict[str, Any]:
-    text = f"answer to: {prompt}"
+def _completion(prompt: str, *, anthropic: bool, text: str | None = None) -> dict[str, Any]:
+    text = f"answer to: {prompt}" if text is None else text
     tokens_in, tokens_out = len(prompt.split()) + 5, len(text.split())
     if anthropic:
         return {
@@ -232,6 +239,21 @@ async def _reply(server: FaultServer, fault: str, writer: asyncio.StreamWriter, 
         await _send(writer, int(name), _error(f"fault {name}", anthropic=anthropic))
     elif name == "401":
         await _send(writer, 401, _error(f"invalid key: {how['auth']}", anthropic=anthropic))
+    elif name in {"echo-key", "empty", "huge"}:
+        key = how["auth"].removeprefix("Bearer ")
+        text = {
+            "echo-key": f"sent {how['auth']!r}; starts {key[:20]}... ends ...{key[-10:]}",
+            "empty": "",
+            "huge": "x" * int(argument or 0),
+        }[name]
+        body = _completion(how["prompt"], anthropic=anthropic, text=text)
+        await _send(writer, 200, json.dumps(body).encode())
+    elif name == "echo-key-500":
+        await _send(writer, 500, _error(f"upstream got {how['auth']}", anthropic=anthropic))
+    elif name == "hold":
+        while not server.released.is_set():
+            await asyncio.sleep(0.01)
+        await _send(writer, 200, ok)
     elif name == "hang":
         await asyncio.sleep(server.hang_s)
         await _send(writer, 200, ok)

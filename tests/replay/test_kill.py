@@ -16,6 +16,7 @@ import yaml
 
 from baton.domain import Item
 from baton.storage import open_store
+from baton.storage._runs import this_host
 from tests.replay.fault_server import FaultServer
 
 KEY_ENV = "BATON_TEST_KILL_KEY"
@@ -69,7 +70,12 @@ def test_a_killed_replay_loses_and_repeats_nothing(
 
         store = open_store(f"sqlite:///{tmp_path / 'baton.db'}")
         stored_at_kill = {(r.item_id, r.model) for r in store.responses()}
+        (killed,) = store.runs()
         store.close()
+        assert (killed.status, killed.owner) == (
+            "interrupted",
+            f"pid {process.pid} on {this_host()}",
+        )
         assert 0 < len(stored_at_kill) < 2 * N_ITEMS
 
         rerun = baton_replay(study)
@@ -95,5 +101,45 @@ def test_a_killed_replay_loses_and_repeats_nothing(
     assert not repeated & stored_at_kill  # no call whose answer was stored was made again
     assert len(repeated) <= CONCURRENCY  # only the calls in flight at the kill
     assert before_kill - len(stored_at_kill) <= CONCURRENCY
-    assert [run.status for run in runs] == ["running", "done"]  # the killed run never finished
+    assert [run.status for run in runs] == ["interrupted", "done"]  # the killed run never finished
     assert runs[1].summary["written"] == 2 * N_ITEMS - len(stored_at_kill)
+
+
+def test_a_second_replay_of_a_store_is_refused_while_the_first_runs(
+    tmp_path: Path, study_data: dict[str, Any]
+) -> None:
+    """Two replays at once would pay every call twice: the second refuses in one line (exit
+    4) while the first is alive, and runs once the first was killed."""
+    server = FaultServer()
+    server.start()
+    try:
+        study = write_study(tmp_path, study_data, server.base_url)
+        items = [Item(f"item-{i}", "eu", f"question {i}") for i in range(4)]
+        server.plan = {item.prompt: ["hold", "hold"] for item in items}
+        store = open_store(f"sqlite:///{tmp_path / 'baton.db'}")
+        store.add_items(items)
+        store.close()
+
+        first = baton_replay(study)
+        wait_for_requests(server, 1, first)
+        second = baton_replay(study)
+        refused = second.communicate(timeout=120)[0].decode()
+        assert second.returncode == 4, refused
+        assert f"another replay of this store is running (pid {first.pid}, started " in refused
+        assert len(refused.strip().splitlines()) == 1
+
+        first.send_signal(signal.SIGKILL)
+        first.wait(30)
+        server.released.set()
+        rerun = baton_replay(study)
+        output = rerun.communicate(timeout=120)[0].decode()
+        assert rerun.returncode == 0, output
+    finally:
+        server.released.set()
+        server.stop()
+
+    store = open_store(f"sqlite:///{tmp_path / 'baton.db'}")
+    runs, responses = store.runs(), store.responses()
+    store.close()
+    assert [run.status for run in runs] == ["interrupted", "done"]  # the refused one: no run
+    assert len(responses) == 2 * len(items)

@@ -19,6 +19,7 @@ def test_public_api() -> None:
     assert sorted(baton.storage.__all__) == [
         "CacheEntry",
         "Claim",
+        "RUN_LEASE_S",
         "Rater",
         "RaterRole",
         "ReviewStore",

@@ -24,6 +24,7 @@ from baton.cli import (  # noqa: F401  (registers the commands)
 )
 from baton.cli._app import EXIT_CODES, app, err_console
 from baton.errors import BatonError, InputError, StudyError
+from baton.providers import key_redactor
 
 __all__ = ["main", "run"]
 
@@ -45,12 +46,19 @@ def main(argv: list[str] | None = None) -> int:
         err_console.print("aborted")
         return 130
     except (StudyError, InputError) as exc:
-        err_console.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
+        _error(exc)
         return EXIT_CODES["usage"]
     except (BatonError, OSError) as exc:
-        err_console.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
+        _error(exc)
         return EXIT_CODES["runtime"]
     return code if isinstance(code, int) else 0
+
+
+def _error(exc: BaseException) -> None:
+    """The error on one line, with the providers' default API keys redacted (a model's own
+    key variable is redacted where its calls are made)."""
+    message = key_redactor()(str(exc))
+    err_console.print(f"[red]error:[/] {escape(message)}", soft_wrap=True)
 
 
 def run() -> None:

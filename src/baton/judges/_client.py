@@ -9,8 +9,16 @@ import random
 from dataclasses import dataclass
 
 from baton.errors import ProviderError
-from baton.providers import Completion, CompletionRequest, Provider
-from baton.replay import Caller, RateLimiter, RetryPolicy, cache_key, error_text, token_cost
+from baton.providers import Completion, CompletionRequest, Provider, key_redactor
+from baton.replay import (
+    Caller,
+    RateLimiter,
+    RetryPolicy,
+    cache_key,
+    error_text,
+    max_stored_chars,
+    token_cost,
+)
 from baton.storage import CacheEntry, Store
 from baton.study import ModelSpec
 
@@ -42,10 +50,11 @@ class JudgeSpend:
 class JudgeClient:
     """Asks one judge model, answering from the cache where it can.
 
-    New answers wait in ``drain()`` to be stored with the verdicts they produced, in the same
-    transaction. Identical requests in flight at once share one call (two models that gave
-    the same answer to an item, judged on style, ask one question). A request that fails
-    after its retries raises its ``ProviderError``.
+    New answers wait in ``drain()`` to be stored with the verdicts they produced, in the
+    same transaction. Answers and errors come with every API key redacted
+    (``key_redactor``), as the replay engine stores them. Identical requests in flight at
+    once share one call (two models that gave the same answer to an item, judged on style,
+    ask one question). A request that fails after its retries raises its ``ProviderError``.
     """
 
     def __init__(
@@ -67,6 +76,9 @@ class JudgeClient:
             timeout_s=spec.timeout_s,
             retry=retry or RetryPolicy(),
             rng=random.Random(seed),
+            redact=key_redactor([spec]),
+            max_stored_chars=max_stored_chars(spec),
+            refuse_empty=False,  # an empty judgment is unparseable: retried, then abstained
         )
         self._fresh: dict[str, CacheEntry] = {}
         self._in_flight: dict[str, asyncio.Future[JudgeReply]] = {}

@@ -27,6 +27,7 @@ from baton.judges._client import JudgeClient, JudgeReply
 from baton.judges._output import OUTPUTS, OutputKind, Parsed, parse_output
 from baton.judges._refusal import Behaviour, refusal_outcome
 from baton.providers import CompletionRequest
+from baton.replay import BATON_PARAMETERS
 from baton.study import JudgeSpec, ModelSpec
 
 __all__ = [
@@ -107,7 +108,7 @@ class LLMJudge:
         self._parameters = {
             "temperature": 0,
             "max_tokens": DEFAULT_MAX_TOKENS,
-            **model.parameters,
+            **{k: v for k, v in model.parameters.items() if k not in BATON_PARAMETERS},
             **structured_parameters(spec, model, self._kind),
         }
         self.version = self._version(template)

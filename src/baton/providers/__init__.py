@@ -17,16 +17,20 @@ from baton.providers._registry import (
     create_providers,
     provider_names,
 )
+from baton.providers._secrets import REDACTED, Redactor, key_redactor
 
 __all__ = [
     "ENTRY_POINT_GROUP",
+    "REDACTED",
     "Completion",
     "CompletionRequest",
     "FakeProvider",
     "Provider",
     "ProviderFactory",
+    "Redactor",
     "close_providers",
     "create_provider",
     "create_providers",
+    "key_redactor",
     "provider_names",
 ]

@@ -2,7 +2,8 @@
 
 System messages become the ``system`` parameter; ``max_tokens``, which the API requires,
 defaults to ``DEFAULT_MAX_TOKENS`` when the study sets none. The key comes from the
-environment variable the study names (default ``ANTHROPIC_API_KEY``). The SDK's own retries
+environment variable the study names (default ``ANTHROPIC_API_KEY``, for Anthropic's own API
+only: a model with a ``base_url`` gets a key only from the variable it names). The SDK's own retries
 are off: the replay engine retries, under the study's rate limits.
 """
 
@@ -39,7 +40,7 @@ def create_anthropic_provider(spec: ModelSpec) -> AnthropicProvider:
     """The provider for a study's model with ``provider: anthropic``."""
     return AnthropicProvider(
         base_url=spec.base_url,
-        api_key_env=spec.api_key_env or DEFAULT_KEY_ENV,
+        api_key_env=spec.api_key_env,
         timeout_s=spec.timeout_s,
     )
 
@@ -53,12 +54,14 @@ class AnthropicProvider:
         self,
         *,
         base_url: str | None = None,
-        api_key_env: str = DEFAULT_KEY_ENV,
+        api_key_env: str | None = None,
         timeout_s: float = 60.0,
     ) -> None:
         self._sdk = _sdk()
         self.base_url = base_url
-        self._secret = api_key_from_env(api_key_env, provider="anthropic", base_url=base_url)
+        self._secret = api_key_from_env(
+            api_key_env, default=DEFAULT_KEY_ENV, provider="anthropic", base_url=base_url
+        )
         self._client = self._sdk.AsyncAnthropic(
             api_key=self._secret, base_url=base_url, timeout=timeout_s, max_retries=0
         )

@@ -3,16 +3,29 @@ an HTTP status into the right ``ProviderError`` with any credential scrubbed fro
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import os
+import sys
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from types import ModuleType
+from urllib.parse import urlsplit
 
 from baton.errors import ProviderError, ProviderFatalError, ProviderRetryableError
+from baton.providers._secrets import Redactor
 
-__all__ = ["api_key_from_env", "parse_retry_after", "scrub", "sdk_error", "status_error"]
+__all__ = [
+    "PLACEHOLDER_KEY",
+    "api_key_from_env",
+    "is_loopback",
+    "parse_retry_after",
+    "say_once",
+    "scrub",
+    "sdk_error",
+    "status_error",
+]
 
 PLACEHOLDER_KEY = "unused"
 """Sent to a server named by its base URL when no key is set: local servers take any key."""
@@ -20,23 +33,70 @@ PLACEHOLDER_KEY = "unused"
 _RETRYABLE = {408: "timeout", 409: "conflict", 425: "too_early", 429: "rate_limited"}
 _FATAL = {400: "bad_request", 401: "auth", 403: "auth", 404: "not_found", 422: "bad_request"}
 _MAX_MESSAGE = 500
+_SAID: set[str] = set()
 
 
-def api_key_from_env(variable: str, *, provider: str, base_url: str | None) -> str:
-    """The API key in environment variable ``variable``.
+def api_key_from_env(
+    variable: str | None, *, default: str, provider: str, base_url: str | None
+) -> str:
+    """The API key to send: from environment variable ``variable``, or ``default`` (the
+    provider's own, e.g. ``OPENAI_API_KEY``) when the study names none.
 
-    A server named by a base URL (llama.cpp, vLLM, Ollama) may need none; the SDKs still
-    want one, so a placeholder is used. Without a base URL a missing key is an error.
+    A server named by a base URL (llama.cpp, vLLM, Ollama, a proxy) never gets the default
+    variable's key: only a study that names the variable (``api_key_env``) sends one there.
+    Without it, or when that variable is unset, a placeholder is sent (the SDKs want one;
+    local servers take any), and that is said once on stderr. Plain HTTP to a host that is
+    not this machine is warned about once. Without a base URL a missing key is an error.
     """
-    key = os.environ.get(variable, "").strip()
+    if base_url is None:
+        name = variable or default
+        key = os.environ.get(name, "").strip()
+        if key:
+            return key
+        raise ProviderFatalError(
+            f"the {provider} provider reads its API key from the environment: set {name}",
+            cause="auth",
+        )
+    key = os.environ.get(variable, "").strip() if variable else ""
+    _warn_plain_http(base_url, sends_key=bool(key))
     if key:
         return key
-    if base_url is not None:
-        return PLACEHOLDER_KEY
-    raise ProviderFatalError(
-        f"the {provider} provider reads its API key from the environment: set {variable}",
-        cause="auth",
-    )
+    if variable is None:
+        say_once(
+            f"note: {provider} model at {base_url}: no API key is sent (the study names no "
+            f"api_key_env; {default} goes only to the provider's own API)"
+        )
+    return PLACEHOLDER_KEY
+
+
+def say_once(line: str) -> None:
+    """Write ``line`` to stderr, unless this process already did."""
+    if line not in _SAID:
+        _SAID.add(line)
+        print(line, file=sys.stderr, flush=True)
+
+
+def _warn_plain_http(base_url: str, *, sends_key: bool) -> None:
+    parts = urlsplit(base_url)
+    if parts.scheme.lower() != "http" or is_loopback(parts.hostname or ""):
+        return
+    what = "the API key and every prompt" if sends_key else "every prompt"
+    say_once(f"warning: {base_url} is plain HTTP to another host: {what} travel unencrypted")
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (a name or an address, IPv6 with or without brackets) is this machine:
+    a loopback address (127.0.0.0/8, ::1, IPv4-mapped loopback) or the name ``localhost``."""
+    bare = host.strip("[]").rstrip(".").lower()
+    if bare == "localhost" or bare.endswith(".localhost"):
+        return True  # RFC 6761: resolves to loopback
+    try:
+        address = ipaddress.ip_address(bare.split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped.is_loopback
+    return address.is_loopback
 
 
 def parse_retry_after(headers: Mapping[str, str]) -> float | None:
@@ -71,12 +131,8 @@ def _number(value: str | None) -> float | None:
 
 
 def scrub(message: str, secret: str | None) -> str:
-    """``message`` on one line, shortened, with ``secret`` (and its tail) masked."""
-    text = " ".join(message.split())
-    if secret and secret != PLACEHOLDER_KEY:
-        text = text.replace(secret, "***")
-        if len(secret) >= 12:  # servers often echo a key's last characters
-            text = text.replace(secret[-8:], "***")
+    """``message`` on one line, shortened, with ``secret`` (and its head or tail) masked."""
+    text = Redactor().with_secrets(secret)(" ".join(message.split()))
     return text if len(text) <= _MAX_MESSAGE else text[: _MAX_MESSAGE - 1] + "…"
 
 

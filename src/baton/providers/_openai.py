@@ -3,8 +3,9 @@
 One adapter serves every server that speaks the OpenAI chat-completions API: OpenAI, Azure
 OpenAI (its ``/openai/v1/`` base URL), vLLM, llama.cpp's server, Ollama. The base URL comes
 from the study; the API key from the environment variable the study names (default
-``OPENAI_API_KEY``), never from a file. The SDK's own retries are off: the replay engine
-retries, under the study's rate limits.
+``OPENAI_API_KEY``, which goes only to OpenAI's own API: a model with a ``base_url`` gets a
+key only from the variable it names), never from a file. The SDK's own retries are off: the
+replay engine retries, under the study's rate limits.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ def create_openai_provider(spec: ModelSpec) -> OpenAICompatProvider:
     """The provider for a study's model with ``provider: openai``."""
     return OpenAICompatProvider(
         base_url=spec.base_url,
-        api_key_env=spec.api_key_env or DEFAULT_KEY_ENV,
+        api_key_env=spec.api_key_env,
         timeout_s=spec.timeout_s,
     )
 
@@ -52,12 +53,14 @@ class OpenAICompatProvider:
         self,
         *,
         base_url: str | None = None,
-        api_key_env: str = DEFAULT_KEY_ENV,
+        api_key_env: str | None = None,
         timeout_s: float = 60.0,
     ) -> None:
         self._sdk = _sdk()
         self.base_url = base_url
-        self._secret = api_key_from_env(api_key_env, provider="openai", base_url=base_url)
+        self._secret = api_key_from_env(
+            api_key_env, default=DEFAULT_KEY_ENV, provider="openai", base_url=base_url
+        )
         self._client = self._sdk.AsyncOpenAI(
             api_key=self._secret, base_url=base_url, timeout=timeout_s, max_retries=0
         )

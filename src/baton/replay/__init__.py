@@ -9,20 +9,34 @@ repeating a completed call. ``plan_replay`` is the dry run.
 from __future__ import annotations
 
 from baton.replay._batches import BatchOptions, run_in_batches
-from baton.replay._calls import Caller, CallOutcome, error_text
+from baton.replay._calls import (
+    TRUNCATION_MARK,
+    Caller,
+    CallOutcome,
+    error_text,
+    is_truncated,
+    stored_completion,
+)
 from baton.replay._engine import replay_responses
 from baton.replay._limits import RateLimiter
 from baton.replay._options import ReplayOptions, ReplayProgress, ReplaySummary, RetryPolicy
 from baton.replay._plan import ModelPlan, ReplayPlan, plan_replay
 from baton.replay._requests import (
+    BATON_PARAMETERS,
+    DEFAULT_MAX_STORED_CHARS,
     build_request,
     cache_key,
     completion_cost,
     estimated_tokens,
+    max_stored_chars,
+    request_parameters,
     token_cost,
 )
 
 __all__ = [
+    "BATON_PARAMETERS",
+    "DEFAULT_MAX_STORED_CHARS",
+    "TRUNCATION_MARK",
     "BatchOptions",
     "CallOutcome",
     "Caller",
@@ -38,8 +52,12 @@ __all__ = [
     "completion_cost",
     "error_text",
     "estimated_tokens",
+    "is_truncated",
+    "max_stored_chars",
     "plan_replay",
     "replay_responses",
+    "request_parameters",
     "run_in_batches",
+    "stored_completion",
     "token_cost",
 ]

@@ -1,19 +1,39 @@
-"""One call to a model: under its rate limits and timeout, retried while worth retrying."""
+"""One call to a model: under its rate limits and timeout, retried while worth retrying.
+
+What comes back is made fit to store before anyone sees it: every API key the caller knows
+is redacted from the completion and from any error (``baton.providers.Redactor``); a
+completion longer than ``max_stored_chars`` is cut there and marked (``TRUNCATION_MARK``);
+an empty one is a failure with cause ``empty`` (not worth retrying at once: a model that
+answers nothing tends to do it again; the next run asks again).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import random
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from baton.errors import ProviderError, ProviderRetryableError
-from baton.providers import Completion, CompletionRequest, Provider
+from baton.errors import ProviderError, ProviderFatalError, ProviderRetryableError
+from baton.providers import Completion, CompletionRequest, Provider, Redactor
 from baton.replay._limits import RateLimiter
 from baton.replay._options import RetryPolicy
-from baton.replay._requests import estimated_tokens
+from baton.replay._requests import DEFAULT_MAX_STORED_CHARS, estimated_tokens
 
-__all__ = ["CallOutcome", "Caller", "error_text"]
+__all__ = [
+    "DEFAULT_MAX_STORED_CHARS",
+    "TRUNCATION_MARK",
+    "CallOutcome",
+    "Caller",
+    "error_text",
+    "is_truncated",
+    "stored_completion",
+]
+
+
+TRUNCATION_MARK = "\n\n[truncated by Baton: {kept:,} of {total:,} characters kept]"
+"""Appended to a completion cut at ``max_stored_chars``, so a reader sees it was cut."""
+_MARK_START = "\n\n[truncated by Baton: "
 
 
 @dataclass(frozen=True)
@@ -32,8 +52,35 @@ def error_text(error: ProviderError, attempts: int) -> str:
     return f"{error.cause}: {error}{tries}"
 
 
+def is_truncated(text: str | None) -> bool:
+    """Whether a stored completion was cut at ``max_stored_chars``."""
+    return text is not None and _MARK_START in text[-80:]
+
+
+def stored_completion(
+    completion: Completion, *, redact: Redactor, max_chars: int, refuse_empty: bool = True
+) -> Completion:
+    """``completion`` as it may be stored: keys redacted, at most ``max_chars`` characters
+    (then marked); ``ProviderFatalError`` (cause ``empty``) if it holds no text and
+    ``refuse_empty``."""
+    text = completion.text
+    if refuse_empty and not text.strip():
+        raise ProviderFatalError("the model returned an empty completion", cause="empty")
+    if len(text) > max_chars:
+        total = len(text)
+        text = redact(text[: max_chars + 200])[:max_chars]  # a key across the cut is masked
+        text += TRUNCATION_MARK.format(kept=max_chars, total=total)
+    else:
+        text = redact(text)
+    return completion if text == completion.text else replace(completion, text=text)
+
+
 class Caller:
-    """Calls one provider for one model endpoint, sharing that endpoint's rate limiter."""
+    """Calls one provider for one model endpoint, sharing that endpoint's rate limiter.
+
+    ``redact`` masks API keys in what comes back; ``max_stored_chars`` caps a completion;
+    ``refuse_empty`` makes an empty one a failure (a judge's is an unparseable answer).
+    """
 
     def __init__(
         self,
@@ -43,12 +90,18 @@ class Caller:
         timeout_s: float,
         retry: RetryPolicy,
         rng: random.Random,
+        redact: Redactor | None = None,
+        max_stored_chars: int = DEFAULT_MAX_STORED_CHARS,
+        refuse_empty: bool = True,
     ) -> None:
         self._provider = provider
         self._limiter = limiter
         self._timeout_s = timeout_s
         self._retry = retry
         self._rng = rng
+        self._redact = redact or Redactor()
+        self._max_chars = max_stored_chars
+        self._refuse_empty = refuse_empty
 
     async def call(self, request: CompletionRequest) -> CallOutcome:
         """Ask until answered, a failure not worth retrying, or the attempts run out."""
@@ -60,13 +113,19 @@ class Caller:
             started = time.perf_counter()
             try:
                 async with asyncio.timeout(self._timeout_s):
-                    completion = await self._provider.complete(request)
+                    answered = await self._provider.complete(request)
+                completion = stored_completion(
+                    answered,
+                    redact=self._redact,
+                    max_chars=self._max_chars,
+                    refuse_empty=self._refuse_empty,
+                )
             except TimeoutError:
                 error: ProviderError = ProviderRetryableError(
                     f"no answer within {self._timeout_s:g} s", cause="timeout"
                 )
             except ProviderError as caught:
-                error = caught
+                error = self._redact.error(caught)
             else:
                 used = completion.input_tokens + completion.output_tokens
                 self._limiter.settle(reserved, used)

@@ -20,7 +20,7 @@ from typing import Any
 
 from baton.domain import Item, Response
 from baton.errors import ProviderFatalError
-from baton.providers import Provider
+from baton.providers import Provider, key_redactor
 from baton.replay._batching import (
     Call,
     Pair,
@@ -34,7 +34,7 @@ from baton.replay._batching import (
 from baton.replay._calls import Caller, CallOutcome
 from baton.replay._limits import RateLimiter
 from baton.replay._options import ReplayOptions, ReplayProgress, ReplaySummary
-from baton.replay._requests import token_cost
+from baton.replay._requests import max_stored_chars, token_cost
 from baton.replay._writer import StoreWriter
 from baton.storage import Store
 from baton.study import ModelSpec, Study
@@ -187,6 +187,7 @@ def _callers(
 ) -> dict[str, Caller]:
     """A caller per model; models on the same endpoint share its (tightest) rate limits."""
     rng = random.Random(options.seed)
+    redact = key_redactor(study.models)
     endpoints: dict[tuple[str, str | None, str], list[ModelSpec]] = {}
     for spec in study.models:
         endpoints.setdefault((spec.provider, spec.base_url, spec.model), []).append(spec)
@@ -200,7 +201,13 @@ def _callers(
             if provider is None:
                 raise ProviderFatalError(f"no provider was given for model {spec.name!r}")
             callers[spec.name] = Caller(
-                provider, limiter, timeout_s=spec.timeout_s, retry=options.retry, rng=rng
+                provider,
+                limiter,
+                timeout_s=spec.timeout_s,
+                retry=options.retry,
+                rng=rng,
+                redact=redact,
+                max_stored_chars=max_stored_chars(spec, study.service.parameters),
             )
     return callers
 

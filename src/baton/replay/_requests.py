@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from baton.domain import Item, Message
+from baton.errors import StudyError
 from baton.providers import Completion, CompletionRequest
 from baton.study import ModelSpec, Study
 
@@ -15,14 +16,21 @@ if TYPE_CHECKING:
     from hashlib import _Hash as Hash
 
 __all__ = [
+    "BATON_PARAMETERS",
     "DEFAULT_OUTPUT_TOKENS",
     "build_request",
     "cache_key",
     "completion_cost",
     "estimated_tokens",
     "keyed_requests",
+    "max_stored_chars",
+    "request_parameters",
     "token_cost",
 ]
+
+BATON_PARAMETERS = frozenset({"max_stored_chars"})
+"""Parameters that tell Baton, not the model, what to do: never sent, nor in a cache key."""
+DEFAULT_MAX_STORED_CHARS = 100_000
 
 DEFAULT_OUTPUT_TOKENS = 256
 """Output tokens assumed for a request that sets no ``max_tokens``."""
@@ -35,8 +43,27 @@ def build_request(study: Study, model: ModelSpec, item: Item) -> CompletionReque
     """The request ``model`` gets for ``item``: its own system prompt if it has one."""
     system = model.system_prompt or study.service.system_prompt
     messages = (Message("system", system), *item.context, Message("user", item.prompt))
-    parameters = {**study.service.parameters, **model.parameters}
-    return CompletionRequest(model.model, messages, parameters)
+    return CompletionRequest(model.model, messages, request_parameters(study, model))
+
+
+def request_parameters(study: Study, model: ModelSpec) -> dict[str, Any]:
+    """The parameters ``model`` is sent: the service's, overridden by the model's own, less
+    Baton's (``BATON_PARAMETERS``)."""
+    merged = {**study.service.parameters, **model.parameters}
+    return {name: value for name, value in merged.items() if name not in BATON_PARAMETERS}
+
+
+def max_stored_chars(model: ModelSpec, service: Mapping[str, Any] | None = None) -> int:
+    """How many characters of ``model``'s completions are stored: ``max_stored_chars`` in
+    its parameters, else in the ``service``'s, else ``DEFAULT_MAX_STORED_CHARS``."""
+    value = {**(service or {}), **model.parameters}.get(
+        "max_stored_chars", DEFAULT_MAX_STORED_CHARS
+    )
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise StudyError(
+            "study", [(f"model {model.name!r}: max_stored_chars", "must be a whole number >= 1")]
+        )
+    return value
 
 
 def cache_key(model: ModelSpec, request: CompletionRequest) -> str:
@@ -52,7 +79,7 @@ def keyed_requests(
 ) -> Callable[[Item], tuple[CompletionRequest, str]]:
     """``build_request`` and ``cache_key`` for one model, its constant part computed once."""
     system = Message("system", model.system_prompt or study.service.system_prompt)
-    parameters = {**study.service.parameters, **model.parameters}
+    parameters = request_parameters(study, model)
     head = _head(model, model.model, parameters)
 
     def keyed(item: Item) -> tuple[CompletionRequest, str]:

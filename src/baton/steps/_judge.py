@@ -88,7 +88,7 @@ def judge_study(
         finally:
             await judges.aclose()
 
-    with recorded_step(store, "judge", fingerprint, {}) as recorded:
+    with recorded_step(store, "judge", fingerprint, {}, exclusive=True) as recorded:
         summary = asyncio.run(run())
         recorded.update(asdict(summary))
     return JudgeRun(summary, judges.spend)

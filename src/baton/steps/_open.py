@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from baton.errors import StudyMismatchError
-from baton.storage import Store, default_store_url, open_store
+from baton.errors import BatonError, StudyMismatchError
+from baton.storage import RUN_LEASE_S, Store, default_store_url, open_store
 from baton.study import Study, load_study, study_fingerprint
 
 __all__ = ["StudyStore", "check_fingerprint", "open_study", "recorded_step", "study_store"]
@@ -54,13 +55,45 @@ def check_fingerprint(store: Store, study: Study) -> str:
 
 @contextmanager
 def recorded_step(
-    store: Store, step: str, fingerprint: str, summary: dict[str, Any]
+    store: Store,
+    step: str,
+    fingerprint: str,
+    summary: dict[str, Any],
+    *,
+    exclusive: bool = False,
 ) -> Iterator[dict[str, Any]]:
-    """Record one step as a run: done with its summary, or failed if it raised."""
-    run_id = store.start_run(step, fingerprint)
+    """Record one step as a run: done with its summary, or failed if it raised. While it
+    runs, a thread says it is alive (``Store.heartbeat``), so it is shown ``running``;
+    ``exclusive``: refuse (``StepBusyError``) while another process runs ``step``."""
+    run_id = store.start_run(step, fingerprint, exclusive=exclusive)
+    beating = _Heartbeat(store, run_id)
     try:
         yield summary
     except BaseException as exc:
+        beating.stop()
         store.finish_run(run_id, "failed", {**summary, "error": type(exc).__name__})
         raise
+    beating.stop()
     store.finish_run(run_id, "done", summary)
+
+
+class _Heartbeat:
+    """Calls ``store.heartbeat(run_id)`` every sixth of the lease until stopped; a beat that
+    fails (the store is briefly unreachable) is tried again at the next."""
+
+    def __init__(self, store: Store, run_id: int) -> None:
+        self._store, self._run_id = store, run_id
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="baton-heartbeat", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(RUN_LEASE_S / 6):
+            try:
+                self._store.heartbeat(self._run_id)
+            except BatonError:
+                continue
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=30)

@@ -75,7 +75,7 @@ def replay_study(
     items = _items(opened, limit)
     fingerprint = check_fingerprint(opened.store, study)
     chosen = dict(providers) if providers is not None else create_providers(study)
-    with recorded_step(opened.store, "replay", fingerprint, {}) as recorded:
+    with recorded_step(opened.store, "replay", fingerprint, {}, exclusive=True) as recorded:
         summary = asyncio.run(
             _send(study, items, chosen, opened, options=options, progress=progress)
         )

@@ -24,9 +24,11 @@ from baton.storage._review_base import (
     SlotCounts,
     SlotRequest,
 )
+from baton.storage._runs import RUN_LEASE_S
 from baton.storage._sql import SqlStore
 
 __all__ = [
+    "RUN_LEASE_S",
     "CacheEntry",
     "Claim",
     "Rater",

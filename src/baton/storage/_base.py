@@ -12,12 +12,14 @@ from baton.storage._review_base import ReviewStore
 
 __all__ = ["CacheEntry", "RunRecord", "RunStatus", "Store"]
 
-RunStatus = Literal["running", "done", "failed"]
+RunStatus = Literal["running", "done", "failed", "interrupted"]
+"""``interrupted``: the run's process died (was killed) before it could record an end."""
 
 
 @dataclass(frozen=True)
 class RunRecord:
-    """One execution of one step of the job, with the study version it ran for."""
+    """One execution of one step of the job, with the study version it ran for, and the
+    process that ran it (``pid N on HOST``; None for runs stored before owners were)."""
 
     run_id: int
     step: str
@@ -26,6 +28,7 @@ class RunRecord:
     started_at: datetime
     finished_at: datetime | None
     summary: dict[str, Any]
+    owner: str | None = None
 
 
 @dataclass(frozen=True)
@@ -105,11 +108,27 @@ class Store(Protocol):
 
     def look_calls(self) -> list[LookCall]: ...
 
-    def start_run(self, step: str, fingerprint: str) -> int: ...
+    def start_run(self, step: str, fingerprint: str, *, exclusive: bool = False) -> int:
+        """Record a ``running`` run of ``step`` owned by this process; return its id.
+        ``exclusive``: refuse with ``StepBusyError`` while a live run of ``step`` exists
+        (one writer per step), atomically across processes and machines."""
+        ...
+
+    def heartbeat(self, run_id: int) -> None:
+        """Say run ``run_id`` is still alive (see ``RUN_LEASE_S``)."""
+        ...
 
     def finish_run(self, run_id: int, status: RunStatus, summary: dict[str, Any]) -> None: ...
 
-    def runs(self) -> list[RunRecord]: ...
+    def runs(self) -> list[RunRecord]:
+        """Every run, oldest first; a ``running`` run whose process is gone is reported
+        ``interrupted``."""
+        ...
+
+    def secret(self, name: str) -> bytes:
+        """The store's random 32-byte secret called ``name``: created on first use, the same
+        for every process that opens the store ever after."""
+        ...
 
     def add_ingested(
         self,

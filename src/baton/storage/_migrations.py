@@ -282,3 +282,30 @@ def m006_decision_looks(connection: Connection) -> None:
     """The label loop's looks at each region and dimension, and the calls made at them
     (frozen once made), so every decision is made at its look's interim threshold."""
     _v6.create_all(connection, checkfirst=False)
+
+
+# The store's own secrets as first released. A snapshot: never change it.
+_v7 = MetaData()
+Table(
+    "store_secrets",
+    _v7,
+    Column("name", KEY, primary_key=True),
+    Column("value", String, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+)
+
+
+@_migration
+def m007_run_owners(connection: Connection) -> None:
+    """A run records the process running it (host and pid) and when it last said it was
+    alive (``heartbeat_at``), so a run whose process died is told from one still running and
+    a step is run by one process at a time; the store keeps secrets of its own (the review
+    app's CSRF key), created once."""
+    stamp = UtcDateTime().compile(dialect=connection.dialect)
+    for statement in (
+        "ALTER TABLE runs ADD COLUMN owner_host VARCHAR",
+        "ALTER TABLE runs ADD COLUMN owner_pid INTEGER",
+        f"ALTER TABLE runs ADD COLUMN heartbeat_at {stamp}",
+    ):
+        connection.execute(text(statement))
+    _v7.create_all(connection, checkfirst=False)

@@ -9,6 +9,7 @@ return the domain dataclasses ordered by key.
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, fields
@@ -29,6 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.pool import StaticPool
 
 from baton.domain import (
     ExpectedBehaviour,
@@ -47,6 +49,7 @@ from baton.storage._base import CacheEntry, RunRecord, RunStatus
 from baton.storage._engine import WRITE, describe, storage_error
 from baton.storage._migrations import migrate
 from baton.storage._review import SqlReviewStore
+from baton.storage._runs import claim_run, run_record
 
 __all__ = ["CHUNK_SIZE", "SqlStore"]
 
@@ -188,26 +191,26 @@ class SqlStore:
             for r in self._read("reading calls", query)
         ]
 
-    def start_run(self, step: str, fingerprint: str) -> int:
-        statement = (
-            insert(t.runs)
-            .values(
-                step=step,
-                fingerprint=fingerprint,
-                status="running",
-                started_at=datetime.now(UTC),
-                finished_at=None,
-                summary="{}",
-            )
-            .returning(t.runs.c.run_id)
-        )
+    def start_run(self, step: str, fingerprint: str, *, exclusive: bool = False) -> int:
         with self._transaction("starting a run", write=True) as connection:
-            return int(connection.execute(statement).scalar_one())
+            return claim_run(connection, step, fingerprint, exclusive=exclusive)
+
+    def heartbeat(self, run_id: int) -> None:
+        if isinstance(self._engine.pool, StaticPool):
+            return  # an in-memory store: no other process sees it, and its one connection
+            # must not be shared with a thread of its own
+        statement = (
+            update(t.runs)
+            .where(t.runs.c.run_id == run_id, t.runs.c.status == "running")
+            .values(heartbeat_at=datetime.now(UTC))
+        )
+        with self._transaction("recording a heartbeat", write=True) as connection:
+            connection.execute(statement)
 
     def finish_run(self, run_id: int, status: RunStatus, summary: dict[str, Any]) -> None:
         """Record how run ``run_id`` ended; ``summary`` must be JSON-serialisable."""
-        if status == "running":
-            raise ValueError("a run finishes with status 'done' or 'failed', not 'running'")
+        if status in {"running", "interrupted"}:
+            raise ValueError(f"a run finishes with status 'done' or 'failed', not {status!r}")
         statement = (
             update(t.runs)
             .where(t.runs.c.run_id == run_id)
@@ -223,7 +226,15 @@ class SqlStore:
 
     def runs(self) -> list[RunRecord]:
         query = select(t.runs).order_by(t.runs.c.run_id)
-        return [_run(row) for row in self._read("reading runs", query)]
+        now = datetime.now(UTC)
+        return [run_record(row, now=now) for row in self._read("reading runs", query)]
+
+    def secret(self, name: str) -> bytes:
+        query = select(t.store_secrets.c.value).where(t.store_secrets.c.name == name)
+        with self._transaction("reading a secret", write=True) as connection:
+            fresh = {"name": name, "value": secrets.token_hex(32), "created_at": datetime.now(UTC)}
+            _insert_new(connection, t.store_secrets, [fresh])
+            return bytes.fromhex(connection.execute(query).scalar_one())
 
     def add_ingested(
         self,
@@ -398,15 +409,3 @@ def _json_scalar(value: Any) -> Any:
     if callable(item) and getattr(value, "shape", None) == ():
         return item()
     raise TypeError(f"a run summary must be JSON-serialisable; got {type(value).__name__}")
-
-
-def _run(row: Row[Any]) -> RunRecord:
-    return RunRecord(
-        run_id=row.run_id,
-        step=row.step,
-        fingerprint=row.fingerprint,
-        status=cast(RunStatus, row.status),
-        started_at=row.started_at,
-        finished_at=row.finished_at,
-        summary=json.loads(row.summary),
-    )

@@ -42,6 +42,7 @@ __all__ = [
     "review_slots",
     "runs",
     "schema_migrations",
+    "store_secrets",
     "verdicts",
 ]
 
@@ -164,7 +165,18 @@ runs = Table(
     Column("started_at", UtcDateTime(), nullable=False),
     Column("finished_at", UtcDateTime(), nullable=True),
     Column("summary", Text, nullable=False),
+    Column("owner_host", String, nullable=True),
+    Column("owner_pid", Integer, nullable=True),
+    Column("heartbeat_at", UtcDateTime(), nullable=True),
     sqlite_autoincrement=True,
+)
+
+store_secrets = Table(
+    "store_secrets",
+    metadata,
+    Column("name", KEY, primary_key=True),
+    Column("value", String, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
 )
 
 review_raters = Table(

@@ -95,7 +95,9 @@ class ModelSpec(_Spec):
         default=None,
         pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
         description="Name of the environment variable holding the API key (never the key "
-        "itself); default: OPENAI_API_KEY or ANTHROPIC_API_KEY.",
+        "itself); default: OPENAI_API_KEY or ANTHROPIC_API_KEY, which are sent to the provider's "
+        "own API only: a model with a base_url sends the key of the variable named here, or "
+        "none.",
     )
     rpm: float | None = Field(
         default=None, gt=0, description="Requests per minute allowed to this model."

@@ -13,7 +13,11 @@ from baton.review import DecisionCache, QueueOptions, ReviewQueue
 from baton.steps import StudyStore
 from baton.web._security import Gate
 
-__all__ = ["Refiller", "ReviewContext", "review_context"]
+__all__ = ["CSRF_SECRET_NAME", "Refiller", "ReviewContext", "review_context"]
+
+CSRF_SECRET_NAME = "review-csrf"
+"""The store's secret (``Store.secret``) that signs the review app's forms: the same in
+every process and after every restart, so an open form stays valid across both."""
 
 _log = logging.getLogger("baton.web")
 
@@ -102,8 +106,8 @@ def review_context(
     """A context over an open study (its store stays open: close it after the server).
 
     ``refill`` False: this context never fills the queue (another process does);
-    ``secret``: the CSRF secret, the same in every process serving the study (default: a
-    fresh random one, for a server of one process)."""
+    ``secret``: the CSRF secret (default: the store's own, ``CSRF_SECRET_NAME``, created
+    once: a form served before a restart, or by another process, is accepted)."""
     options = options or QueueOptions()
     queue = ReviewQueue(opened, options)
     return ReviewContext(
@@ -112,5 +116,5 @@ def review_context(
         decisions=DecisionCache(opened, seed=options.seed),
         refiller=Refiller(queue, interval_s=refill_interval_s, active=refill),
         gate=Gate(opened.store.review),
-        secret=secret if secret is not None else secrets.token_bytes(32),
+        secret=secret if secret is not None else opened.store.secret(CSRF_SECRET_NAME),
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,7 +10,7 @@ from pathlib import Path
 from baton.errors import InputError
 from baton.review import IssuedLink, QueueOptions, enrol_raters, issue_admin
 from baton.steps import StudyStore, study_store
-from baton.web._context import review_context
+from baton.web._context import CSRF_SECRET_NAME, review_context
 from baton.web._server import ReviewServer, ReviewWorkers, WorkerSpec
 
 __all__ = ["ReviewLaunch", "ServeOptions", "serve_review"]
@@ -70,7 +69,8 @@ def serve_review(
         )
         server: ReviewServer | ReviewWorkers
         if options.workers > 1:
-            spec = WorkerSpec(study.resolve(), options.queue, secrets.token_bytes(32))
+            secret = opened.store.secret(CSRF_SECRET_NAME)
+            spec = WorkerSpec(study.resolve(), options.queue, secret)
             server = ReviewWorkers(
                 spec, opened, workers=options.workers, host=options.host, port=options.port
             )

@@ -9,6 +9,7 @@ notice. Nothing on these pages names a model or shows another rater's labels.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import APIRouter, Request
@@ -20,7 +21,7 @@ from starlette.datastructures import FormData
 from baton.review import SKIP_REASONS, Screen, Submission, csrf_token
 from baton.web._context import ReviewContext
 from baton.web._render import render_page
-from baton.web._security import COOKIE, Session, require_csrf
+from baton.web._security import COOKIE, Forbidden, Session, require_csrf
 
 __all__ = ["NOTICES", "rater_router"]
 
@@ -30,8 +31,13 @@ NOTICES = {
     "incomplete": "Answer every response (yes or no) before sending.",
     "not_held": "That one was given to someone else; here is the next.",
     "bad_reason": "Choose a reason to skip.",
+    "expired": (
+        "This form had expired (the server may have restarted), so nothing was saved. "
+        "Your answers are kept below: check them and send again, or reload the page."
+    ),
 }
-"""The only messages a page shows after a submission (no text is reflected)."""
+"""The only messages a page shows after a submission (no text is reflected; a refused
+form's own values are put back in the form, escaped)."""
 
 _MOVED_ON = frozenset({"saved", "skipped"})
 """Outcomes answered with the next screen itself; the others redirect to ``/rate``."""
@@ -72,6 +78,25 @@ def _label_form(form: FormData) -> LabelForm:
     return LabelForm.model_validate({**fields, "answers": answers})
 
 
+@dataclass(frozen=True)
+class Kept:
+    """What a refused form held, to put back: a yes (1) or no (0) per position, the note."""
+
+    answers: dict[int, int] = field(default_factory=dict)
+    note: str = ""
+
+
+def _kept(form: FormData) -> Kept:
+    """The well-formed values of a refused form (anything else is dropped)."""
+    answers: dict[int, int] = {}
+    for key, value in form.multi_items():
+        position = key.removeprefix("answer-")
+        if key.startswith("answer-") and position.isdigit() and value in ("0", "1"):
+            answers[int(position)] = int(value)
+    note = form.get("note")
+    return Kept(answers, note[:MAX_NOTE] if isinstance(note, str) else "")
+
+
 _Store = Callable[[Session, FormData, int], str]
 """Stores a form for a slot; returns the outcome's key in ``NOTICES``."""
 
@@ -88,10 +113,14 @@ def rater_router(context: ReviewContext) -> APIRouter:
     def session_of(request: Request) -> Session:
         return context.gate.session(request.cookies.get(COOKIE), admin=False)
 
-    def page(session: Session, notice: str | None) -> str:
+    def page(session: Session, notice: str | None, kept: tuple[int, Kept] | None = None) -> str:
         """The rater's screen (the slot they hold, else a new claim) as HTML, with a notice
-        from ``NOTICES`` (an unknown key shows none)."""
+        from ``NOTICES`` (an unknown key shows none), and ``kept``, the values of a refused
+        form for slot ``kept[0]``, put back if that is the slot shown."""
         shown = queue.next_screen(session.rater)
+        refill = Kept()
+        if kept is not None and isinstance(shown, Screen) and shown.slot_id == kept[0]:
+            refill = kept[1]
         return render_page(
             "rate.html" if isinstance(shown, Screen) else "waiting.html",
             screen=shown,
@@ -99,6 +128,7 @@ def rater_router(context: ReviewContext) -> APIRouter:
             csrf=csrf_token(context.secret, session.token_hash),
             notice=NOTICES.get(notice or ""),
             skip_reasons=SKIP_REASONS,
+            kept=refill,
         )
 
     @router.get("/rate", response_class=HTMLResponse)
@@ -127,11 +157,22 @@ def rater_router(context: ReviewContext) -> APIRouter:
         """Token, then CSRF (``Forbidden`` either way), then the store; once stored, the
         next screen is claimed and shown in this response."""
         session = session_of(request)
-        require_csrf(context.secret, session, form.get("csrf"))
+        try:
+            require_csrf(context.secret, session, form.get("csrf"))
+        except Forbidden:
+            return refused(session, form, slot_id)
         outcome = store(session, form, slot_id)
         if outcome not in _MOVED_ON:
             return _redirect(outcome)
         return HTMLResponse(page(session, outcome))
+
+    def refused(session: Session, form: FormData, slot_id: int) -> Response:
+        """A form that failed its CSRF check: the unit again with its values (403), if the
+        rater still holds it; else ``Forbidden``. Nothing is claimed or stored."""
+        held = queue.opened.store.review.slot(slot_id)
+        if held is None or held.rater != session.rater.name or held.done_at is not None:
+            raise Forbidden
+        return HTMLResponse(page(session, "expired", (slot_id, _kept(form))), status_code=403)
 
     # The form is read on the event loop; the rest (token, CSRF, store, the next claim and
     # its page) runs in one trip to a worker thread, since each trip costs the loop as much
