@@ -11,6 +11,7 @@ and an exit code (see ``baton.cli.main``)::
     │   └── ProviderFatalError         not worth retrying (auth, bad request)
     ├── JudgeOutputError           a judge's output could not be parsed into a verdict
     ├── StorageError               the store cannot be read or written
+    │   ├── StoreUrlError              the store URL is malformed or names another database
     │   └── StudyMismatchError         the store belongs to another version of the study
     ├── InsufficientLabelsError    too few human labels for the requested estimate
     └── NotReadyError              an earlier step has not run yet (nothing to replay, judge)
@@ -28,6 +29,7 @@ __all__ = [
     "ProviderFatalError",
     "ProviderRetryableError",
     "StorageError",
+    "StoreUrlError",
     "StudyError",
     "StudyMismatchError",
 ]
@@ -103,6 +105,11 @@ class JudgeOutputError(BatonError):
 
 class StorageError(BatonError):
     """The store cannot be opened, migrated, read or written."""
+
+
+class StoreUrlError(StorageError):
+    """The store URL is malformed or names a database Baton does not use (a usage error:
+    the CLI exits 2)."""
 
 
 class StudyMismatchError(StorageError):

@@ -41,6 +41,7 @@ __all__ = [
     "Store",
     "default_store_url",
     "open_store",
+    "parse_store_url",
 ]
 
 DEFAULT_STORE_NAME = "baton.db"
