@@ -148,7 +148,8 @@ def labels_csv(frame: pd.DataFrame) -> bytes:
     for column in safe.columns:
         if not pd.api.types.is_numeric_dtype(safe[column]):
             safe[column] = safe[column].map(_safe_cell)
-    return safe.to_csv(index=False).encode("utf-8")
+    # CRLF rows (RFC 4180): a field holding a CR or LF is quoted, so it stays one field
+    return safe.to_csv(index=False, lineterminator="\r\n").encode("utf-8")
 
 
 def _safe_cell(value: object) -> object:
