@@ -31,6 +31,7 @@ def test_public_api() -> None:
         "Store",
         "default_store_url",
         "open_store",
+        "parse_store_url",
     ]
 
 
