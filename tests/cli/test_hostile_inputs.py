@@ -289,10 +289,16 @@ def test_ingest_of_a_hostile_log(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     study = write_study(tmp_path, study_data)
+    good = tmp_path / "good.jsonl"
+    good.write_bytes(b"".join(b'{"prompt": "q%d", "region": "eu"}\n' % i for i in range(5)))
+    assert main(["ingest", str(study), str(good)]) == 0
+    before = store_state(tmp_path)
+    assert before == (5, 0, 1)
+    capsys.readouterr()
     log = LOGS[hostile](tmp_path)
     code = main(["ingest", str(study), str(log), *(["--skip-invalid"] if skip else [])])
     assert_fails_cleanly(code, capsys.readouterr().err)
-    assert store_state(tmp_path) in (None, (0, 0, 0))
+    assert store_state(tmp_path) == before
 
 
 UNREADABLE = {"broken-gzip", "broken-gzip-csv", "binary-parquet"}
