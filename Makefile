@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: demo test lint typecheck unit clean bench-demo bench-calibration bench-ingest bench-replay local-llm bench-decisions bench-review bench-judges
+.PHONY: demo test lint typecheck unit clean bench-demo bench-calibration bench-ingest bench-replay local-llm bench-decisions bench-review bench-judges bench-simulate
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,9 @@ clean:
 
 bench-demo: $(STAMP)  ## demo speed and how often its calls match the simulated truth
 	$(BIN)/python -m benchmarks.demo --seeds 20
+
+bench-simulate: $(STAMP)  ## seconds per synthetic table at the calibration benchmark's size
+	$(BIN)/python -m benchmarks.simulate
 
 bench-judges: $(STAMP)  ## reference_match against NQ-301's human labels; the LLM-judge path's speed
 	$(BIN)/python -m benchmarks.judges

@@ -52,7 +52,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from multiprocessing.pool import ThreadPool
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlencode, urlsplit
 
 import httpx
@@ -104,6 +104,32 @@ class RaterJob:
     seed: int
     interval_s: float = 0.0
     offset_s: float = 0.0
+
+
+class Clock(Protocol):
+    """Where a rater reads the time and waits: the wall clock, or a test's own."""
+
+    def time(self) -> float: ...
+
+    def perf_counter(self) -> float: ...
+
+    def sleep(self, seconds: float) -> None: ...
+
+
+class WallClock:
+    """The real clock (``time.time``, ``time.perf_counter``, ``time.sleep``)."""
+
+    def time(self) -> float:
+        return time.time()
+
+    def perf_counter(self) -> float:
+        return time.perf_counter()
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+
+WALL_CLOCK = WallClock()
 
 
 def write_study(folder: Path, *, items_per_region: int, store: str | None) -> Path:
@@ -228,7 +254,7 @@ def _wait_until_ready(link: str, timeout_s: float = 120.0) -> None:
             time.sleep(0.2)
 
 
-def rater(job: RaterJob) -> Timings:
+def rater(job: RaterJob, clock: Clock = WALL_CLOCK) -> Timings:
     """One rater (see ``RaterJob``): log in, wait for ``start_at``, load the first screen,
     then send answers, each to the form of the screen the previous POST answered with.
 
@@ -236,22 +262,23 @@ def rater(job: RaterJob) -> Timings:
     each speaks HTTP/1.1 over one kept-alive connection with the standard library's
     ``http.client``, which costs a fraction of the CPU of a full client such as httpx (the
     table shows what the raters used). A POST's latency runs from its actual send, so a
-    paced rater that fell behind its schedule does not count the time it was behind."""
+    paced rater that fell behind its schedule does not count the time it was behind. Times
+    come from ``clock``: a test's own clock checks the schedule without waiting for it."""
     rng, timings = random.Random(job.seed), Timings()
     url = urlsplit(job.link)
     connection = http.client.HTTPConnection(url.netloc, timeout=30)
     try:
         status, headers, _ = _request(connection, "GET", f"{url.path}?{url.query}", {})
         cookie = {"Cookie": headers["set-cookie"].partition(";")[0]}
-        time.sleep(max(job.start_at - time.time(), 0))
+        clock.sleep(max(job.start_at - clock.time(), 0))
         connection.close()  # idle past the server's keep-alive: the next request reconnects
-        started = time.perf_counter()
+        started = clock.perf_counter()
         status, _, page = _request(connection, "GET", "/rate", cookie)
-        timings.get_s.append(time.perf_counter() - started)
+        timings.get_s.append(clock.perf_counter() - started)
         form = {**cookie, "Content-Type": "application/x-www-form-urlencoded"}
         first_at = job.start_at + PACE_LEAD_S + job.offset_s
         for k in range(job.submissions):
-            if time.time() > job.stop_at:
+            if clock.time() > job.stop_at:
                 break
             action, csrf = _FORM.search(page), _CSRF.search(page)
             if status != 200 or not action or not csrf:
@@ -261,16 +288,16 @@ def rater(job: RaterJob) -> Timings:
             body = urlencode({"csrf": csrf.group(1), **answers})
             if job.interval_s:
                 target = first_at + k * job.interval_s
-                time.sleep(max(target - time.time(), 0))
-                timings.late_s.append(max(time.time() - target, 0.0))
-            started = time.perf_counter()
+                clock.sleep(max(target - clock.time(), 0))
+                timings.late_s.append(max(clock.time() - target, 0.0))
+            started = clock.perf_counter()
             status, headers, page = _request(connection, "POST", action.group(1), form, body)
-            timings.post_s.append(time.perf_counter() - started)
+            timings.post_s.append(clock.perf_counter() - started)
             if status != 200 or _SAVED not in page:
                 timings.errors.append(f"POST {status} {headers.get('location', '')}".rstrip())
                 break
         if job.interval_s and timings.post_s:
-            timings.span = (first_at, time.time())
+            timings.span = (first_at, clock.time())
     finally:
         connection.close()
     return timings

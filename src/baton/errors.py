@@ -11,6 +11,7 @@ and an exit code (see ``baton.cli.main``)::
     │   └── ProviderFatalError         not worth retrying (auth, bad request)
     ├── JudgeOutputError           a judge's output could not be parsed into a verdict
     ├── StorageError               the store cannot be read or written
+    │   ├── StoreUrlError              the store URL is malformed or names another database
     │   ├── StudyMismatchError         the store belongs to another version of the study
     │   └── StepBusyError              another process is running this step on the store
     ├── InsufficientLabelsError    too few human labels for the requested estimate
@@ -30,6 +31,7 @@ __all__ = [
     "ProviderRetryableError",
     "StepBusyError",
     "StorageError",
+    "StoreUrlError",
     "StudyError",
     "StudyMismatchError",
 ]
@@ -105,6 +107,11 @@ class JudgeOutputError(BatonError):
 
 class StorageError(BatonError):
     """The store cannot be opened, migrated, read or written."""
+
+
+class StoreUrlError(StorageError):
+    """The store URL is malformed or names a database Baton does not use (a usage error:
+    the CLI exits 2)."""
 
 
 class StudyMismatchError(StorageError):

@@ -102,6 +102,7 @@ def test_length_needs_a_bound() -> None:
         ({"forbid": r"^#+ "}, "plain text", 1),
         ({"forbid": r"^#+ "}, "# A heading\ntext", 0),
         ({"json": True, "forbid": "password"}, '{"password": "x"}', 0),
+        ({"json": True}, "[" * 1_500 + "]" * 1_500, 0),  # an answer no parser can follow
     ],
 )
 def test_format(study: Study, options: dict[str, Any], text: str, category: int) -> None:

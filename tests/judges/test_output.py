@@ -35,6 +35,7 @@ def test_valid_answers_parse(text: str, kind: str, choice: str) -> None:
         ('Sure! {"rationale": "x", "verdict": "pass"}', "binary", "not a JSON object"),
         ('{"rationale": "x", "verdict": "pa', "binary", "not a JSON object"),
         ('["pass"]', "binary", "not a JSON object"),
+        ("[" * 1_500 + "]" * 1_500, "binary", "nested too deeply"),
         ('{"rationale": "x"}', "binary", "no 'verdict' field"),
         ('{"rationale": "x", "verdict": "PASS"}', "binary", "is not one of"),
         ('{"rationale": "x", "verdict": true}', "binary", "is not one of"),

@@ -1,10 +1,9 @@
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pandas as pd
 import pytest
+from benchmarks.simulate import time_tables
 
 from baton.simulate import (
     CALIBRATION_FAMILIES,
@@ -154,10 +153,9 @@ def test_families_build_and_put_the_candidate_where_they_say(name: str) -> None:
         calibration_family("nope")
 
 
-def test_a_big_table_is_fast() -> None:
-    family = calibration_family("3x6", items_per_region=2000)
-    simulate_table(family.scenario, family.plan(50), seed=0)
-    started = time.perf_counter()
-    for seed in range(5):
-        simulate_table(family.scenario, family.plan(50), seed=seed)
-    assert (time.perf_counter() - started) / 5 < 0.5
+def test_the_table_speed_benchmark_runs_at_toy_size() -> None:
+    """The speed itself is measured by ``python -m benchmarks.simulate``, not asserted."""
+    speed = time_tables("3x6", items_per_region=20, labels=5, tables=1)
+    family = calibration_family("3x6", items_per_region=20)
+    assert speed.rows == len(simulate_table(family.scenario, family.plan(5), seed=0))
+    assert speed.tables == 1

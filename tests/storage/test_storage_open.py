@@ -32,6 +32,7 @@ def test_public_api() -> None:
         "Store",
         "default_store_url",
         "open_store",
+        "parse_store_url",
     ]
 
 

@@ -71,7 +71,8 @@ def serving(study: Path, *args: str, check_exit: bool = False) -> Iterator[Serve
         for line in stdout:
             lines.put(line)
 
-    threading.Thread(target=read, daemon=True).start()
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
     served = Served({}, process.pid, printed)
     try:
         deadline = time.monotonic() + DEADLINE_S
@@ -92,6 +93,6 @@ def serving(study: Path, *args: str, check_exit: bool = False) -> Iterator[Serve
     if check_exit:
         assert process.returncode == 0
     assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()]
-    time.sleep(0.2)
+    reader.join(timeout=DEADLINE_S)  # to the end of its output: every process has ended
     while not lines.empty():
         printed.append(lines.get())

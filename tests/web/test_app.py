@@ -291,6 +291,35 @@ def test_the_admin_exports_labels_as_csv_and_parquet(client: TestClient, app: Ap
     assert table == [("bob", 1)]
 
 
+FORMULAS = ['=HYPERLINK("http://evil.example","x")', "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"]
+
+
+def test_the_csv_export_neutralises_spreadsheet_formulas_and_parquet_keeps_them(
+    client: TestClient, app: App
+) -> None:
+    notes = [*FORMULAS, "fine = good", "a-b"]
+    app.opened.store.add_labels(
+        [Label(f"eu-00{i}", MODELS[0], "style", "bob", 1, note=n) for i, n in enumerate(notes)]
+    )
+    login(client, app.admin)
+    text = client.get("/admin/labels.csv").text
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    exported = {row["item_id"]: row for row in rows}
+    assert [exported[f"eu-00{i}"]["note"] for i in range(len(notes))] == [
+        *(f"'{n}" for n in FORMULAS),
+        "fine = good",
+        "a-b",
+    ]
+    assert {row["value"] for row in rows} == {"1"}  # numbers are numbers, not text
+    parquet = _write_temp(client.get("/admin/labels.parquet").content)
+    connection = duckdb.connect()
+    try:
+        kept = connection.execute("SELECT note FROM read_parquet(?)", [parquet]).fetchall()
+    finally:
+        connection.close()
+    assert sorted(n for (n,) in kept) == sorted(notes)
+
+
 @pytest.mark.parametrize("app", [StudySize(items_per_region=0)], indirect=True)
 def test_an_empty_queue_says_so(client: TestClient, app: App) -> None:
     login(client, app.tokens["ann"])

@@ -116,7 +116,9 @@ def test_an_inactive_refiller_never_fills_the_queue(tmp_path: Path) -> None:
 
 
 def holder(port: int, connection: http.client.HTTPConnection, pids: list[int]) -> int | None:
-    """Which of ``pids`` holds the server's end of ``connection`` (None: none yet)."""
+    """Which of ``pids`` holds the server's end of ``connection`` (None: none yet). A
+    process that has gone meanwhile (uvicorn restarts a server process that fails its
+    health check) holds nothing."""
     assert connection.sock is not None
     client_port = connection.sock.getsockname()[1]
     inodes = set()
@@ -127,33 +129,44 @@ def holder(port: int, connection: http.client.HTTPConnection, pids: list[int]) -
             if int(local, 16) == port and int(remote, 16) == client_port:
                 inodes.add(f"socket:[{fields[9]}]")
     for pid in pids:
-        for fd in Path(f"/proc/{pid}/fd").iterdir():
-            try:
-                if os.readlink(fd) in inodes:
-                    return pid
-            except OSError:
-                continue
+        if inodes & _sockets_of(pid):
+            return pid
     return None
 
 
-def connection_to(served: Served, pid: int) -> http.client.HTTPConnection:
-    """A fresh connection accepted by server process ``pid`` (the kernel hands each new one
-    to whichever process accepts first: try until ``pid`` does)."""
-    workers = served.workers()
+def _sockets_of(pid: int) -> set[str]:
+    """What the open descriptors of ``pid`` point at; empty once the process has gone."""
+    found: set[str] = set()
+    try:
+        descriptors = list(Path(f"/proc/{pid}/fd").iterdir())
+    except OSError:
+        return found
+    for fd in descriptors:
+        try:
+            found.add(os.readlink(fd))
+        except OSError:
+            continue
+    return found
+
+
+def connection_to(served: Served, *, avoid: int | None) -> tuple[http.client.HTTPConnection, int]:
+    """A fresh connection and the server process that accepted it, one other than
+    ``avoid`` (the kernel hands each new one to whichever process accepts first: try
+    until another does). The processes are listed afresh each time."""
     deadline = time.monotonic() + DEADLINE_S
     while time.monotonic() < deadline:
         connection = http.client.HTTPConnection("127.0.0.1", served.port, timeout=30)
         connection.connect()
         accepted_by = None
-        for _ in range(200):  # accepted within a second or two
-            accepted_by = holder(served.port, connection, workers)
+        for _ in range(200):  # accepted within a second or two, else try a new connection
+            accepted_by = holder(served.port, connection, served.workers())
             if accepted_by is not None:
                 break
             time.sleep(0.01)
-        if accepted_by == pid:
-            return connection
+        if accepted_by is not None and accepted_by != avoid:
+            return connection, accepted_by
         connection.close()
-    raise AssertionError(f"no connection reached server process {pid}")
+    raise AssertionError(f"no connection reached a server process other than {avoid}")
 
 
 def request(
@@ -173,9 +186,9 @@ def request(
     return response.status, text, {k.lower(): v for k, v in response.getheaders()}
 
 
-def login(served: Served, pid: int, name: str) -> str:
-    """Log ``name`` in through process ``pid``; the cookie to send."""
-    connection = connection_to(served, pid)
+def login(served: Served, name: str) -> str:
+    """Log ``name`` in; the cookie to send."""
+    connection, _ = connection_to(served, avoid=None)
     try:
         link = urlsplit(served.links[name])
         status, _, headers = request(connection, "GET", f"{link.path}?{link.query}", "")
@@ -186,13 +199,19 @@ def login(served: Served, pid: int, name: str) -> str:
 
 
 def exchange(
-    served: Served, pid: int, cookie: str, path: str, form: dict[str, str] | None = None
-) -> tuple[int, str]:
-    """One request through server process ``pid``, on a connection of its own."""
-    connection = connection_to(served, pid)
+    served: Served,
+    cookie: str,
+    path: str,
+    form: dict[str, str] | None = None,
+    *,
+    avoid: int | None = None,
+) -> tuple[int, str, int]:
+    """One request, on a connection of its own, through a server process other than
+    ``avoid``: the status, the page and the process that answered."""
+    connection, pid = connection_to(served, avoid=avoid)
     try:
         status, text, _ = request(connection, "GET" if form is None else "POST", path, cookie, form)
-        return status, text
+        return status, text, pid
     finally:
         connection.close()
 
@@ -219,26 +238,28 @@ def test_two_server_processes_share_forms_and_hand_out_each_slot_once(
         study = write_study(tmp_path, StudySize(budget=10_000), store=store)
         args = ("--rater", "ann", "--rater", "bob", "--workers", "2", "--double", "0")
         with serving(study, *args, check_exit=True) as served:
-            workers = served.started_workers(2)
-            assert len(workers) == 2
-            first, second = workers
-            ann, bob = login(served, first, "ann"), login(served, second, "bob")
-            status, page = exchange(served, first, ann, "/rate")
+            assert len(served.started_workers(2)) == 2
+            ann, bob = login(served, "ann"), login(served, "bob")
+            status, page, shown_by = exchange(served, ann, "/rate")
             assert status == 200
             sent: list[int] = []
-            for through in (second, first, second):  # each form to the other process
+            for _ in range(3):  # each form to a process other than the one that showed it
                 action, slot, csrf = form_of(page)
-                status, page = exchange(served, through, ann, action, answers(csrf))
+                status, page, shown_by = exchange(
+                    served, ann, action, answers(csrf), avoid=shown_by
+                )
                 assert status == 200
                 assert _SAVED in page
                 sent.append(slot)
             held = form_of(page)[1]
             bob_slots = set()
-            for through in (first, second):
-                status, page = exchange(served, through, bob, "/rate")
+            for _ in range(2):
+                status, page, shown_by = exchange(served, bob, "/rate", avoid=shown_by)
                 action, slot, csrf = form_of(page)
                 bob_slots.add(slot)
-                status, page = exchange(served, through, bob, action, answers(csrf))
+                status, page, shown_by = exchange(
+                    served, bob, action, answers(csrf), avoid=shown_by
+                )
                 assert _SAVED in page
             assert len(set(sent)) == 3
             assert not bob_slots & {*sent, held}

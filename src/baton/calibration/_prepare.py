@@ -54,10 +54,25 @@ def _row_number(frame: pd.DataFrame, position: int) -> int:
     return int(frame.index[position]) + 1
 
 
+_SHOWN_COLUMNS = 20
+_SHOWN_NAME = 64
+
+
+def _column_name(name: object) -> str:
+    """A column's name as an error shows it: a header that is not a name (binary noise, a
+    record where the header should be) is only described."""
+    text = str(name)
+    if len(text) <= _SHOWN_NAME and text.isprintable():
+        return text
+    return f"(a column name of {len(text):,} characters)"
+
+
 def _require_columns(frame: pd.DataFrame, signals: Sequence[str], source: str) -> None:
     for column in ("item_id", "model", *signals):
         if column not in frame.columns:
-            known = ", ".join(map(str, frame.columns))
+            known = ", ".join(_column_name(c) for c in frame.columns[:_SHOWN_COLUMNS])
+            if len(frame.columns) > _SHOWN_COLUMNS:
+                known += f" and {len(frame.columns) - _SHOWN_COLUMNS} more"
             _fail(source, f"required column is missing (columns: {known})", field=column)
     if not signals:
         _fail(source, "name at least one automated signal column (--signal COL)", field="signal")

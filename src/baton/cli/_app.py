@@ -23,3 +23,15 @@ err_console = Console(stderr=True)
 
 EXIT_CODES = {"go": 0, "no_go": 1, "usage": 2, "inconclusive": 3, "runtime": 4}
 """Documented exit codes: 0 go, 1 no-go, 2 usage error, 3 inconclusive, 4 runtime error."""
+
+
+@app.callback()
+def _options(
+    debug: bool = typer.Option(
+        False,
+        "--debug",
+        help="On an unexpected error, print the full traceback (also BATON_DEBUG=1); it may "
+        "go anywhere on the command line.",
+    ),
+) -> None:
+    """Options of every command (``baton.cli.main`` reads ``--debug`` before parsing)."""

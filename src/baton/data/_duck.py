@@ -35,6 +35,8 @@ SEP = "\x1f"
 _JSON_SCALARS = "('VARCHAR', 'BIGINT', 'UBIGINT', 'DOUBLE', 'BOOLEAN')"
 _NUMERIC = re.compile(r"^(TINY|SMALL|BIG|HUGE|U)?(INT|INTEGER|FLOAT|DOUBLE|DECIMAL).*")
 _LINE = re.compile(r"\b[Ll]ine:? (\d+)")
+_QUOTED_DATA = re.compile(r"(\{.*\}|\[.*\])", re.DOTALL)
+_MAX_MESSAGE = 300
 _TEXT_TYPES = {"VARCHAR", "JSON"}
 _ROLES = "('system', 'user', 'assistant')"
 _FIELD_OF = {"ts": "timestamp", "answer": "incumbent_answer", "expected": "expected_behaviour"}
@@ -74,6 +76,7 @@ def duck_errors(source: str) -> Iterator[None]:
     except duckdb.Error as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         first = first.split(" Input: ")[0].split("Original Line")[0].strip()
+        first = _QUOTED_DATA.sub("(…)", first)[:_MAX_MESSAGE]
         line = _LINE.search(str(exc))
         row = int(line.group(1)) if line else None
         raise InputError(first, source=source, row=row) from None

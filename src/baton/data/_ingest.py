@@ -12,6 +12,7 @@ not at all.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import json
 import tempfile
 from collections import Counter
@@ -28,12 +29,11 @@ from baton.data._redaction import Redactor, redactor_for
 from baton.domain import ExpectedBehaviour, Item, Message, Response, Role
 from baton.errors import InputError, StudyError, StudyMismatchError
 from baton.storage import Store
-from baton.study import IngestFields, IngestSpec, Study, study_fingerprint
+from baton.study import IngestFields, IngestSpec, ModelSpec, Study, study_fingerprint
 
 __all__ = ["IngestOptions", "IngestReport", "IngestResult", "ingest_logs", "read_logs"]
 
 Progress = Callable[[str], None]
-_LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 
 
 @dataclass(frozen=True)
@@ -68,14 +68,41 @@ class IngestReport:
 
 
 def external_models(study: Study) -> list[str]:
-    """Models whose prompts leave this machine (any provider but the fake one, unless its
-    base URL is on the loopback interface)."""
-    names = []
-    for model in study.models:
-        host = urlparse(model.base_url).hostname if model.base_url else None
-        if model.provider != "fake" and not (host in _LOCAL_HOSTS or str(host).startswith("127.")):
+    """Models that receive item text and are not on this machine: the incumbent, the
+    candidates, ``judge_model`` and every judge's own model (the judges' templates send
+    the question, its context and the reference), unless the provider is the fake one or
+    the base URL's host is a loopback address (127.0.0.0/8, ::1) or ``localhost``."""
+    names: list[str] = []
+    for model in _models_sent_items(study):
+        external = model.provider != "fake" and not _is_loopback(model.base_url)
+        if external and model.name not in names:
             names.append(model.name)
     return names
+
+
+def _models_sent_items(study: Study) -> list[ModelSpec]:
+    judges = [judge.model for d in study.dimensions for judge in d.judges if judge.model]
+    extra = [study.judge_model] if study.judge_model is not None else []
+    return [*study.models, *extra, *judges]
+
+
+def _is_loopback(base_url: str | None) -> bool:
+    """Whether ``base_url`` names this machine: by address, or the name ``localhost``
+    (a name such as ``127.example.com`` is resolved elsewhere, so it is external)."""
+    if not base_url:
+        return False
+    try:
+        host = urlparse(base_url).hostname
+    except ValueError:
+        return False
+    if host is None:
+        return False
+    if host.rstrip(".").lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _check_privacy(study: Study, spec: IngestSpec, source: str) -> None:

@@ -2,10 +2,14 @@
 the text formats (JSONL, CSV) that DuckDB's own messages do not locate precisely enough.
 
 The check finds, for every record, the line it starts on, and rejects what DuckDB should
-never see: bytes that are not UTF-8, a line that is not a JSON object, a CSV row with the
-wrong number of fields. With ``--skip-invalid`` the good records are copied to a clean file
-for DuckDB to read (only when the file has bad ones); otherwise the first bad one is an
-``InputError`` naming the file, the line and what is wrong.
+never see: bytes that are not UTF-8, a line that is not a JSON object, an object with a key
+twice, one nested too deeply for a parser, a line longer than ``MAX_RECORD_BYTES`` (never
+held in memory whole), a CSV row with the wrong number of fields. With ``--skip-invalid``
+the good records are copied to a clean file for DuckDB to read (only when the file has bad
+ones); otherwise the first bad one is an ``InputError`` naming the file, the line and what
+is wrong. A file that cannot be read on (gzip data corrupt or cut short) is an
+``InputError`` naming the line it broke at, with or without ``--skip-invalid``. No message
+quotes the data itself.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import glob
 import gzip
 import io
 import json
+import zlib
 from array import array
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,9 +27,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Literal, cast
 
+from baton.data._json import json_problem
 from baton.errors import InputError
 
-__all__ = ["LogFile", "LogFormat", "Reject", "RejectLog", "discover", "scan_text"]
+__all__ = [
+    "MAX_RECORD_BYTES",
+    "LogFile",
+    "LogFormat",
+    "Reject",
+    "RejectLog",
+    "check_jsonl",
+    "discover",
+    "scan_text",
+]
 
 LogFormat = Literal["jsonl", "csv", "parquet"]
 
@@ -37,6 +52,11 @@ _SUFFIXES: dict[str, LogFormat] = {
     ".pq": "parquet",
 }
 _GLOB_CHARS = frozenset("*?[")
+MAX_RECORD_BYTES = 16 * 1024 * 1024
+"""The longest line a JSONL log may hold (DuckDB's JSON reader's own default limit)."""
+_DRAIN_BYTES = 1024 * 1024
+_READ_ERRORS = (OSError, EOFError, zlib.error)
+"""What reading a file, or decompressing it, raises when its bytes are broken."""
 
 
 @dataclass(frozen=True)
@@ -140,6 +160,19 @@ def discover(patterns: list[str]) -> list[LogFile]:
     ]
 
 
+def _unreadable(path: Path, lines_read: int | None, exc: BaseException) -> InputError:
+    """The file cannot be read on (past ``lines_read`` lines): the reason, never the
+    bytes. Gzip reads ahead, so the break may lie a few lines further on."""
+    if isinstance(exc, (EOFError, zlib.error, gzip.BadGzipFile)):
+        reason = "the gzip data is corrupt or cut short"
+    elif isinstance(exc, OSError) and exc.strerror:
+        reason = exc.strerror
+    else:
+        reason = type(exc).__name__
+    after = f" after line {lines_read}" if lines_read else ""
+    return InputError(f"cannot be read{after}: {reason}", source=str(path))
+
+
 @contextmanager
 def _open_binary(path: Path) -> Iterator[IO[bytes]]:
     raw = path.open("rb")
@@ -151,10 +184,30 @@ def _open_binary(path: Path) -> Iterator[IO[bytes]]:
         else:
             raw.seek(0)
             yield raw
-    except (OSError, EOFError) as exc:
-        raise InputError(f"cannot be read: {exc}", source=str(path)) from None
+    except _READ_ERRORS as exc:
+        raise _unreadable(path, None, exc) from None
     finally:
         raw.close()
+
+
+def _lines(path: Path, stream: IO[bytes]) -> Iterator[tuple[int, bytes | None]]:
+    """The lines of ``stream``, numbered from 1; None for one longer than
+    ``MAX_RECORD_BYTES``, whose bytes are read past in chunks, never held whole."""
+    number = 0
+    while True:
+        number += 1
+        try:
+            raw: bytes | None = stream.readline(MAX_RECORD_BYTES + 1)
+            if raw and len(raw) > MAX_RECORD_BYTES and not raw.endswith(b"\n"):
+                rest = raw
+                while rest and not rest.endswith(b"\n"):
+                    rest = stream.readline(_DRAIN_BYTES)
+                raw = None
+        except _READ_ERRORS as exc:
+            raise _unreadable(path, number - 1, exc) from None
+        if raw == b"":
+            return
+        yield number, raw
 
 
 def scan_text(log: LogFile, rejects: RejectLog, workdir: Path) -> None:
@@ -170,43 +223,30 @@ def scan_text(log: LogFile, rejects: RejectLog, workdir: Path) -> None:
         _copy_without(log, bad)
 
 
+def check_jsonl(path: Path) -> None:
+    """Check a JSON Lines file (plain or gzip) line by line, as a log is checked; the first
+    bad line is an ``InputError`` naming the file and the line."""
+    _scan_jsonl(LogFile(0, path, "jsonl", path), RejectLog(None, skip=False))
+
+
 def _scan_jsonl(log: LogFile, rejects: RejectLog) -> set[int] | None:
     starts: array[int] = array("q")
     bad: set[int] = set()
-    with _open_binary(log.path) as lines:
-        for number, raw in enumerate(lines, start=1):
-            if not raw.strip():
+    with _open_binary(log.path) as stream:
+        for number, raw in _lines(log.path, stream):
+            if raw is not None and not raw.strip():
                 continue
-            problem = _jsonl_problem(raw)
+            problem = _TOO_LONG if raw is None else json_problem(raw, first=number == 1)
             if problem is None:
                 starts.append(number)
                 continue
             bad.add(number)
-            rejects.add(Reject(log.name, number, None, problem))
+            rejects.add(Reject(log.name, number, *problem))
     log.starts, log.records = starts, len(starts)
     return bad
 
 
-def _jsonl_problem(raw: bytes) -> str | None:
-    try:
-        value = json.loads(raw)
-    except UnicodeDecodeError as exc:
-        return f"not UTF-8 text (byte {exc.start + 1} of the line)"
-    except json.JSONDecodeError as exc:
-        return f"malformed JSON: {exc.msg} (column {exc.colno})"
-    if not isinstance(value, dict):
-        return f"a JSON {_json_kind(value)}, not an object"
-    return None
-
-
-def _json_kind(value: object) -> str:
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, bool):
-        return "boolean"
-    return "null" if value is None else "number"
+_TOO_LONG = (None, f"the line is longer than {MAX_RECORD_BYTES // 2**20} MiB")
 
 
 def _scan_csv(log: LogFile, rejects: RejectLog) -> set[int] | None:
@@ -229,6 +269,8 @@ def _scan_csv(log: LogFile, rejects: RejectLog) -> set[int] | None:
             except csv.Error as exc:
                 row = None
                 problem: str | None = f"malformed CSV: {exc}"
+            except _READ_ERRORS as exc:
+                raise _unreadable(log.path, start - 1, exc) from None
             else:
                 problem = _csv_problem(row, len(header)) if row else None
             line = reader.line_num
@@ -274,8 +316,8 @@ def _copy_without(log: LogFile, bad: set[int]) -> None:
     """Write the file's good records to ``log.read_path`` (uncompressed) for DuckDB."""
     with _open_binary(log.path) as source, log.read_path.open("wb") as target:
         if log.format == "jsonl":
-            for number, raw in enumerate(source, start=1):
-                if number not in bad and raw.strip():
+            for number, raw in _lines(log.path, source):
+                if number not in bad and raw is not None and raw.strip():
                     target.write(raw.rstrip(b"\r\n") + b"\n")
             return
         text = io.TextIOWrapper(source, encoding="utf-8", errors="surrogateescape", newline="")

@@ -132,6 +132,8 @@ class FormatCheck:
                 json.loads(case.text)
             except ValueError:
                 broken.append("not JSON")
+            except RecursionError:
+                broken.append("JSON nested too deeply to read")
         if self._pattern is not None and self._pattern.search(case.text) is None:
             broken.append(f"no match for {self._pattern.pattern!r}")
         if self._forbid is not None and (found := self._forbid.search(case.text)):

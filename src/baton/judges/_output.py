@@ -107,6 +107,8 @@ def parse_output(text: str, kind: OutputKind, *, finish_reason: str | None = Non
         data = json.loads(body)
     except ValueError as error:
         raise JudgeOutputError(f"not a JSON object: {error} in {_shown(body)}") from None
+    except RecursionError:
+        raise JudgeOutputError("not a JSON object: nested too deeply to read") from None
     if not isinstance(data, dict):
         raise JudgeOutputError(f"not a JSON object: {_shown(body)}")
     if spec.field not in data:

@@ -34,6 +34,7 @@ __all__ = [
     "labels_csv",
     "labels_frame",
     "labels_parquet",
+    "spreadsheet_safe",
 ]
 
 EXPORT_COLUMNS = [
@@ -130,9 +131,29 @@ def _strata(labels: list[Label], regions: dict[str, str]) -> list[StratumRow]:
     ]
 
 
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""What makes a spreadsheet read a cell as a formula (OWASP's CSV injection list)."""
+
+
+def spreadsheet_safe(text: str) -> str:
+    """``text`` as a spreadsheet shows it but never runs it: a leading ``'`` when it would
+    start a formula (``=HYPERLINK(...)`` in a rater's note)."""
+    return f"'{text}" if text.startswith(_FORMULA_STARTS) else text
+
+
 def labels_csv(frame: pd.DataFrame) -> bytes:
-    """The labels as UTF-8 CSV with a header."""
-    return frame.to_csv(index=False).encode("utf-8")
+    """The labels as UTF-8 CSV with a header; text that a spreadsheet would run as a
+    formula gets a leading ``'`` (the Parquet export keeps every value as it is)."""
+    safe = frame.copy()
+    for column in safe.columns:
+        if not pd.api.types.is_numeric_dtype(safe[column]):
+            safe[column] = safe[column].map(_safe_cell)
+    # CRLF rows (RFC 4180): a field holding a CR or LF is quoted, so it stays one field
+    return safe.to_csv(index=False, lineterminator="\r\n").encode("utf-8")
+
+
+def _safe_cell(value: object) -> object:
+    return spreadsheet_safe(value) if isinstance(value, str) else value
 
 
 def labels_parquet(frame: pd.DataFrame) -> bytes:

@@ -6,7 +6,6 @@ A report is a read: it shows the calls ``baton decide`` would make now and recor
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from baton.analysis import StudyResult, result_from_estimate
+from baton.data import load_json_document
 from baton.errors import InputError, NotReadyError
 from baton.report import ReportPaths, write_report
 from baton.steps._loop import study_result
@@ -53,9 +53,10 @@ def load_estimate(path: Path) -> tuple[dict[str, Any], str]:
     """The ``baton estimate`` result in ``path`` and the SHA-256 of its bytes (16 hex)."""
     try:
         raw = path.read_bytes()
-        data = json.loads(raw)
-    except (OSError, ValueError) as exc:
-        raise InputError(f"cannot read the estimate result: {exc}", source=str(path)) from None
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise InputError(f"cannot read the estimate result: {reason}", source=str(path)) from None
+    data = load_json_document(raw, source=str(path))
     return data, hashlib.sha256(raw).hexdigest()[:16]
 
 

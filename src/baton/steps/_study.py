@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from baton.decision import MIN_LOOK_LABELS
-from baton.errors import InputError
-from baton.study import Study, example_study_text, load_study, study_fingerprint
+from baton.errors import InputError, StoreUrlError, StudyError
+from baton.providers import provider_names
+from baton.storage import parse_store_url
+from baton.study import ModelSpec, Study, example_study_text, load_study, study_fingerprint
 
 __all__ = ["StudyCheck", "budget_warnings", "check", "init"]
 
@@ -53,10 +55,44 @@ def budget_warnings(study: Study) -> list[str]:
 
 
 def check(study: str | Path) -> StudyCheck:
-    """``baton check``: validate a study file (an error names the file and the field) and
-    say whether its budget can decide it."""
+    """``baton check``: validate a study file, and what the file alone cannot tell: that
+    every model's provider is installed and the store URL is one Baton opens (an error
+    names the file and the fields at fault); and say whether its budget can decide it."""
     loaded = load_study(study)
+    problems = _provider_problems(loaded)
+    if loaded.store is not None:
+        try:
+            parse_store_url(loaded.store)
+        except StoreUrlError as exc:
+            problems.append(("store", str(exc)))
+    if problems:
+        raise StudyError(str(study), problems)
     return StudyCheck(loaded, study_fingerprint(loaded), tuple(budget_warnings(loaded)))
+
+
+def _models_by_field(study: Study) -> list[tuple[str, ModelSpec]]:
+    """Every model the study names, with the field that names it."""
+    found = [("incumbent", study.incumbent)]
+    found += [(f"candidates[{i}]", spec) for i, spec in enumerate(study.candidates)]
+    if study.judge_model is not None:
+        found.append(("judge_model", study.judge_model))
+    for i, dimension in enumerate(study.dimensions):
+        if dimension.judge.model is not None:
+            found.append((f"dimensions[{i}].judge.model", dimension.judge.model))
+        for j, judge in enumerate(dimension.checks):
+            if judge.model is not None:
+                found.append((f"dimensions[{i}].checks[{j}].model", judge.model))
+    return found
+
+
+def _provider_problems(study: Study) -> list[tuple[str, str]]:
+    installed = provider_names()
+    known = ", ".join(installed) or "none"
+    return [
+        (f"{field}.provider", f"no provider named {spec.provider!r} is installed ({known} are)")
+        for field, spec in _models_by_field(study)
+        if spec.provider not in installed
+    ]
 
 
 def init(path: str | Path, *, force: bool = False) -> Path:

@@ -3,8 +3,9 @@
 The items, the models' responses, the judges' verdicts, the human labels and a record of
 every run of every step are kept in one store: a SQLite file next to ``study.yaml`` by
 default (``default_store_url``), or a PostgreSQL database for a team. ``open_store`` opens
-one by URL, creating it and bringing its schema up to date; both backends are served by the
-same code (``SqlStore``) behind the ``Store`` protocol. Every ``add_*`` is one transaction
+one by URL, creating it and bringing its schema up to date (``parse_store_url`` only
+checks a URL: a ``StoreUrlError`` for one Baton cannot use); both backends are served by
+the same code (``SqlStore``) behind the ``Store`` protocol. Every ``add_*`` is one transaction
 and idempotent, so an interrupted step can simply be run again.
 """
 
@@ -43,6 +44,7 @@ __all__ = [
     "Store",
     "default_store_url",
     "open_store",
+    "parse_store_url",
 ]
 
 DEFAULT_STORE_NAME = "baton.db"

@@ -26,7 +26,7 @@ from sqlalchemy import URL, Connection, Engine, create_engine, event, make_url
 from sqlalchemy.exc import ArgumentError, StatementError
 from sqlalchemy.pool import StaticPool
 
-from baton.errors import StorageError
+from baton.errors import StorageError, StoreUrlError
 
 __all__ = ["WRITE", "create_store_engine", "describe", "parse_store_url", "storage_error"]
 
@@ -64,18 +64,18 @@ def parse_store_url(url: str) -> URL:
     """Parse a store URL; ``postgresql://`` (and ``postgres://``) mean psycopg 3."""
     try:
         parsed = make_url(url)
-    except ArgumentError:
-        raise StorageError(f"not a store URL; {_USAGE}") from None
+    except (ArgumentError, ValueError):
+        raise StoreUrlError(f"not a store URL; {_USAGE}") from None
     backend = parsed.get_backend_name()
     if backend in {"postgresql", "postgres"}:
         if parsed.drivername not in _POSTGRES_DRIVERS:
-            raise StorageError(
+            raise StoreUrlError(
                 f"store {describe(parsed)}: Baton talks to PostgreSQL through psycopg 3; "
                 "use a postgresql:// or postgresql+psycopg:// URL"
             )
         return parsed.set(drivername="postgresql+psycopg")
     if parsed.drivername not in {"sqlite", "sqlite+pysqlite"}:
-        raise StorageError(f"store {describe(parsed)}: unsupported database; {_USAGE}")
+        raise StoreUrlError(f"store {describe(parsed)}: unsupported database; {_USAGE}")
     return parsed
 
 

@@ -12,9 +12,17 @@ import hashlib
 import json
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from baton.errors import StudyError
 from baton.study._ingest import (
@@ -108,6 +116,20 @@ class ModelSpec(_Spec):
     timeout_s: float = Field(
         default=60.0, gt=0, description="Seconds one call may take before it is retried."
     )
+
+    @field_validator("base_url")
+    @classmethod
+    def _check_base_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        try:
+            parts = urlsplit(value)
+            usable = parts.scheme in ("http", "https") and bool(parts.hostname)
+        except ValueError:
+            usable = False
+        if not usable or value != value.strip():
+            raise ValueError("must be an http(s) URL with a host, e.g. http://127.0.0.1:8080/v1")
+        return value
 
 
 _OPERATIONAL = ("api_key_env", "rpm", "tpm", "timeout_s")
@@ -343,19 +365,50 @@ def _field_path(loc: tuple[int | str, ...]) -> str:
     return path
 
 
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's parser when PyYAML has it: many times faster, and it bounds nesting."""
+
+
+class _StudyLoader(_SafeLoader):  # type: ignore[misc,valid-type]
+    """YAML's safe loader, but a key written twice in one mapping is an error (YAML's own
+    loader keeps the last silently)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=True)
+            if isinstance(key, str) and key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"the key {key!r} appears twice", key_node.start_mark
+                )
+            seen.add(key)
+        mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
+        return mapping
+
+
 def load_study(path: str | Path) -> Study:
-    """Read and validate ``study.yaml``."""
+    """Read and validate ``study.yaml``: UTF-8 YAML, no key twice in one mapping."""
     source = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        raw = Path(path).read_bytes()
     except OSError as exc:
         raise StudyError(source, [("(file)", exc.strerror or str(exc))]) from None
     try:
-        data = yaml.safe_load(text)
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise StudyError(source, [(f"line {line}", "not UTF-8 text")]) from None
+    try:
+        data = yaml.load(text, Loader=_StudyLoader)  # a safe loader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else "(file)"
-        raise StudyError(source, [(where, f"not valid YAML: {exc}")]) from None
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise StudyError(source, [(where, f"not valid YAML: {problem}")]) from None
+    except RecursionError:
+        raise StudyError(source, [("(file)", "not valid YAML: nested too deeply")]) from None
     return parse_study(data, source=source)
 
 

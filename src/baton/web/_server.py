@@ -95,6 +95,13 @@ def _url(host: str, port: int) -> str:
     return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
+WORKER_HEALTHCHECK_TIMEOUT_S = 60
+"""How long uvicorn's supervisor waits for a server process to answer its health check
+before it kills and restarts it. Uvicorn's 5 s is less than a new process takes to import
+the app on a busy machine (it answers only once imported), so processes were killed while
+starting, again and again."""
+
+
 def _config(app: FastAPI | Callable[[], FastAPI], *, workers: int = 1) -> uvicorn.Config:
     """Access logs off: a login link's token must not land in a log. ``workers`` above 1:
     ``app`` is a factory, called in each process."""
@@ -105,6 +112,7 @@ def _config(app: FastAPI | Callable[[], FastAPI], *, workers: int = 1) -> uvicor
         lifespan="on",
         workers=workers,
         factory=workers > 1,
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_TIMEOUT_S,
     )
 
 
