@@ -1,0 +1,294 @@
+"""The built-in detectors of personal data: each finds spans, a library checks each one.
+
+Every detector first asks a cheap question of the whole text (is there an ``@``, a digit, a
+run of eight digits?) and returns at once when the answer is no, so text without anything
+suspicious costs a few scans. The checks are Google's libphonenumber (``phonenumbers``) for
+phone numbers, ``python-stdnum`` for checksummed numbers (IBAN mod 97, Luhn for cards, US
+Social Security numbers), ``email-validator`` for e-mail addresses (internationalised ones
+included) and ``ipaddress`` for IP addresses. UK National Insurance numbers follow HMRC's
+published prefix rules (``python-stdnum`` has no module for them).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from email_validator import EmailNotValidError, validate_email
+from phonenumbers import Leniency, PhoneNumberMatcher
+from stdnum import iban as stdnum_iban
+from stdnum import luhn
+from stdnum.us import ssn as stdnum_ssn
+
+__all__ = [
+    "DEFAULT_PHONE_REGIONS",
+    "Span",
+    "card_spans",
+    "email_spans",
+    "iban_spans",
+    "ip_spans",
+    "nino_spans",
+    "phone_spans",
+    "ssn_spans",
+]
+
+Span = tuple[int, int]
+
+DEFAULT_PHONE_REGIONS: tuple[str, ...] = (
+    "US", "GB", "DE", "FR", "IN", "ES", "IT", "NL", "BR", "AU", "JP",
+)  # fmt: skip
+"""Regions whose national formats (no ``+country``) are recognised, tried in this order."""
+
+_DIGIT = re.compile(r"\d")
+
+
+def _has_digit(text: str) -> bool:
+    return _DIGIT.search(text) is not None
+
+
+# --- e-mail -------------------------------------------------------------------------------
+
+_EMAIL = re.compile(
+    r"(?<![\w.!#$%&'*+/=?^`{|}~-])[\w.!#$%&'*+/=?^`{|}~-]+@"
+    r"(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+(?:[^\W\d_]{2,63}|xn--[a-z0-9-]{1,59})(?![\w-])"
+)
+
+
+@lru_cache(maxsize=4096)
+def _email_valid(candidate: str) -> bool:
+    try:
+        validate_email(candidate, check_deliverability=False, globally_deliverable=False)
+    except EmailNotValidError:
+        return False
+    return True
+
+
+def email_spans(text: str) -> list[Span]:
+    """E-mail addresses, ASCII or internationalised (``müller@beispiel.de``)."""
+    if "@" not in text:
+        return []
+    return [m.span() for m in _EMAIL.finditer(text) if _email_valid(m.group())]
+
+
+# --- numbers with a check digit -------------------------------------------------------------
+
+_IBAN = re.compile(r"(?<![\w-])[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){11,32}(?![\w-])", re.IGNORECASE)
+
+
+def iban_spans(text: str) -> list[Span]:
+    """IBANs (country format and mod-97 check), compact or in groups of four; a word
+    caught after the number is dropped until the rest checks."""
+    if not _has_digit(text):
+        return []
+    spans = []
+    for match in _IBAN.finditer(text):
+        candidate = match.group()
+        while len(candidate.replace(" ", "")) >= 15:
+            if stdnum_iban.is_valid(candidate):
+                spans.append((match.start(), match.start() + len(candidate)))
+                break
+            if " " not in candidate:
+                break
+            candidate = candidate.rsplit(" ", 1)[0]
+    return spans
+
+
+_CARD = re.compile(r"(?<![\w.,+-])\d(?:[ .-]?\d){12,18}(?![\w]|[.,-]\d)")
+_CARD_GROUPS = {(4, 6, 5), (4, 6, 4)}
+
+
+def _card_grouping(candidate: str) -> bool:
+    groups = tuple(len(g) for g in re.split(r"[ .-]", candidate))
+    if len(groups) == 1:
+        return True
+    if len(set(re.findall(r"[ .-]", candidate))) > 1:
+        return False
+    return groups in _CARD_GROUPS or (
+        all(n == 4 for n in groups[:-1]) and 1 <= groups[-1] <= 4 and len(groups) >= 4
+    )
+
+
+_CARD_LENGTHS: tuple[tuple[re.Pattern[str], frozenset[int]], ...] = tuple(
+    (re.compile(prefix), frozenset(lengths))
+    for prefix, lengths in (
+        (r"4", (16, 19)),  # Visa
+        (r"5[1-5]|2(?:2[2-9]|[3-6]\d|7[01]|720)", (16,)),  # Mastercard
+        (r"3[47]", (15,)),  # American Express
+        (r"3(?:0[0-5]|[68])", (14, 16, 19)),  # Diners Club
+        (r"35", (16, 17, 18, 19)),  # JCB
+        (r"6(?:011|4[4-9]|5)", (16, 17, 18, 19)),  # Discover
+        (r"62", (16, 17, 18, 19)),  # UnionPay
+        (r"5[06-8]|6\d", tuple(range(13, 20))),  # Maestro
+    )
+)
+
+
+def _card_number(digits: str) -> bool:
+    """An issuer's prefix, a length it issues, and a valid Luhn check digit."""
+    issued = any(
+        prefix.match(digits) and len(digits) in lengths for prefix, lengths in _CARD_LENGTHS
+    )
+    return issued and bool(luhn.is_valid(digits))
+
+
+def card_spans(text: str) -> list[Span]:
+    """Payment card numbers: 13-19 digits, bare or grouped (spaces, dots or hyphens), with
+    an issuer's prefix and length (Visa, Mastercard, Amex, Diners, JCB, Discover,
+    UnionPay, Maestro) and a valid Luhn check digit."""
+    if not _has_digit(text):
+        return []
+    spans = []
+    for match in _CARD.finditer(text):
+        candidate = match.group()
+        digits = re.sub(r"\D", "", candidate)
+        if _card_grouping(candidate) and _card_number(digits):
+            spans.append(match.span())
+    return spans
+
+
+_SSN = re.compile(r"(?<![\w.-])\d{3}([- ])\d{2}\1\d{4}(?![\w]|[.-]\d)")
+
+
+def ssn_spans(text: str) -> list[Span]:
+    """US Social Security numbers written ``123-45-6789`` or ``123 45 6789`` (the ranges
+    never issued are left alone)."""
+    if not _has_digit(text):
+        return []
+    return [
+        m.span() for m in _SSN.finditer(text) if stdnum_ssn.is_valid(m.group().replace(" ", "-"))
+    ]
+
+
+_NINO = re.compile(
+    r"(?<![\w])(?!BG|GB|KN|NK|NT|TN|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]"
+    r"(?: ?\d{2}){3} ?[A-D](?![\w])"
+)
+
+
+def nino_spans(text: str) -> list[Span]:
+    """UK National Insurance numbers (``AB123456C``, ``AB 12 34 56 C``)."""
+    if not _has_digit(text):
+        return []
+    return [m.span() for m in _NINO.finditer(text)]
+
+
+# --- IP addresses ------------------------------------------------------------------------
+
+_OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
+_IPV4 = re.compile(rf"(?<![\w.]){_OCTET}(?:\.{_OCTET}){{3}}(?![\w]|\.\d)")
+_IPV6 = re.compile(
+    r"(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}"
+    r"(?:[0-9A-Fa-f]{1,4}|\d{1,3}(?:\.\d{1,3}){3})?(?![\w:]|\.\d)"
+)
+
+
+def _ipv6(candidate: str) -> bool:
+    if not any(char not in ":." for char in candidate):
+        return False
+    try:
+        ipaddress.IPv6Address(candidate)
+    except ValueError:
+        return False
+    return True
+
+
+def ip_spans(text: str) -> list[Span]:
+    """IPv4 (four octets 0-255) and IPv6 addresses (checked by ``ipaddress``)."""
+    spans = []
+    if ":" in text:
+        spans += [m.span() for m in _IPV6.finditer(text) if _ipv6(m.group())]
+    if "." in text and _has_digit(text):
+        spans += [m.span() for m in _IPV4.finditer(text)]
+    return spans
+
+
+# --- phone numbers -------------------------------------------------------------------------
+
+_PHONE_CANDIDATE = re.compile(
+    r"(?<![\w.,/-])(?:\+|\(\+?)?\d[\d \u00a0().\-/]{5,24}\d(?![\w]|[.,-]\d)"
+)
+_MIN_DIGITS, _MIN_DIGITS_PLUS = 8, 7
+_CONTEXT = 12
+_NOT_A_PHONE = re.compile(
+    r"(?:order|invoice|inv|ref|reference|ticket|case|sku|part|serial|s/n|tracking|account"
+    r"|acct|id|isbn|ean|upc|lot|batch|model|customer|#)(?:\W{1,3}(?:number|no|nr|num|id))?"
+    r"\W{0,3}$",
+    re.IGNORECASE,
+)
+
+
+_NANP = re.compile(r"(?:\+?1[ .-]?)?(?:\([2-9]\d\d\) ?|[2-9]\d\d[ .-])\d{3}[ .-]\d{4}")
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    start: int
+    end: int
+    international: bool
+
+
+def _phone_candidates(text: str) -> list[_Candidate]:
+    found = []
+    for match in _PHONE_CANDIDATE.finditer(text):
+        raw = match.group()
+        international = raw.lstrip("(").startswith("+")
+        digits = sum(char.isdigit() for char in raw)
+        if digits >= (_MIN_DIGITS_PLUS if international else _MIN_DIGITS):
+            found.append(_Candidate(match.start(), match.end(), international))
+    return found
+
+
+def _leniencies(international: bool) -> tuple[int, ...]:
+    """How strict libphonenumber is: a national number must be valid and grouped as its
+    plan groups it; after a ``+``, valid, or failing that of a possible length."""
+    if international:
+        return (Leniency.VALID, Leniency.POSSIBLE)
+    return (Leniency.STRICT_GROUPING,)
+
+
+def _matches(text: str, candidate: _Candidate, region: str, leniency: int) -> list[Span]:
+    """libphonenumber's matches overlapping ``candidate`` in a window around it."""
+    lo, hi = max(0, candidate.start - _CONTEXT), min(len(text), candidate.end + _CONTEXT)
+    spans = []
+    for match in PhoneNumberMatcher(text[lo:hi], region, leniency=leniency):
+        start, end = lo + match.start, lo + match.end
+        if start < candidate.end and end > candidate.start:
+            spans.append((start, end))
+    return spans
+
+
+def _labelled_not_phone(text: str, start: int, raw: str) -> bool:
+    """A bare digit run labelled as an order, part, invoice... number."""
+    bare = raw.isdigit()
+    return bare and _NOT_A_PHONE.search(text[max(0, start - 24) : start]) is not None
+
+
+def phone_spans(text: str, regions: Sequence[str] = DEFAULT_PHONE_REGIONS) -> list[Span]:
+    """Phone numbers libphonenumber finds valid (and grouped as the numbering plan groups
+    them), international or in the national format of one of ``regions``; and numbers
+    written in the North American shape ``(NXX) NXX-XXXX`` (fictional 555 ones too)."""
+    if not _has_digit(text):
+        return []
+    spans: list[Span] = []
+    for candidate in _phone_candidates(text):
+        found = _phone_in(text, candidate, regions)
+        if not found and _NANP.fullmatch(text, candidate.start, candidate.end):
+            found = [(candidate.start, candidate.end)]
+        spans += found
+    return sorted(set(spans))
+
+
+def _phone_in(text: str, candidate: _Candidate, regions: Sequence[str]) -> list[Span]:
+    for leniency in _leniencies(candidate.international):
+        for region in regions[:1] if candidate.international else regions:
+            found = [
+                span
+                for span in _matches(text, candidate, region, leniency)
+                if not _labelled_not_phone(text, span[0], text[span[0] : span[1]])
+            ]
+            if found:
+                return found
+    return []
