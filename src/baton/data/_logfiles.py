@@ -2,7 +2,8 @@
 the text formats (JSONL, CSV) that DuckDB's own messages do not locate precisely enough.
 
 The check finds, for every record, the line it starts on, and rejects what DuckDB should
-never see: bytes that are not UTF-8, a line that is not a JSON object, a CSV row with the
+never see: bytes that are not UTF-8, a line that is not a JSON object, an object with a key
+given twice (DuckDB would stop with the record's text in its message), a CSV row with the
 wrong number of fields. With ``--skip-invalid`` the good records are copied to a clean file
 for DuckDB to read (only when the file has bad ones); otherwise the first bad one is an
 ``InputError`` naming the file, the line and what is wrong.
@@ -182,21 +183,40 @@ def _scan_jsonl(log: LogFile, rejects: RejectLog) -> set[int] | None:
                 starts.append(number)
                 continue
             bad.add(number)
-            rejects.add(Reject(log.name, number, None, problem))
+            rejects.add(Reject(log.name, number, *problem))
     log.starts, log.records = starts, len(starts)
     return bad
 
 
-def _jsonl_problem(raw: bytes) -> str | None:
+class _Object(list[tuple[str, object]]):
+    """A JSON object as the list of its key-value pairs, so a key given twice shows."""
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=_Object)
+
+
+def _jsonl_problem(raw: bytes) -> tuple[str | None, str] | None:
+    """What is wrong with a JSONL line, as (key or None, reason), or None."""
     try:
-        value = json.loads(raw)
+        value = _DECODER.decode(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
-        return f"not UTF-8 text (byte {exc.start + 1} of the line)"
+        return None, f"not UTF-8 text (byte {exc.start + 1} of the line)"
     except json.JSONDecodeError as exc:
-        return f"malformed JSON: {exc.msg} (column {exc.colno})"
-    if not isinstance(value, dict):
-        return f"a JSON {_json_kind(value)}, not an object"
+        return None, f"malformed JSON: {exc.msg} (column {exc.colno})"
+    if not isinstance(value, _Object):
+        return None, f"a JSON {_json_kind(value)}, not an object"
+    if len({key for key, _ in value}) != len(value):
+        return _first_repeated(value), "the key appears twice in the record"
     return None
+
+
+def _first_repeated(pairs: _Object) -> str:
+    seen: set[str] = set()
+    for key, _ in pairs:
+        if key in seen:
+            return key
+        seen.add(key)
+    raise AssertionError("no key repeats")
 
 
 def _json_kind(value: object) -> str:
