@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 from email_validator import EmailNotValidError, validate_email
-from phonenumbers import Leniency, PhoneNumberMatcher
+from phonenumbers import Leniency, PhoneMetadata, PhoneNumberMatcher
 from stdnum import iban as stdnum_iban
 from stdnum import luhn
 from stdnum.us import ssn as stdnum_ssn
@@ -210,6 +210,7 @@ def ip_spans(text: str) -> list[Span]:
 _PHONE_CANDIDATE = re.compile(
     r"(?<![\w.,/-])(?:\+|\(\+?)?\d[\d \u00a0().\-/]{5,24}\d(?![\w]|[.,-]\d)"
 )
+_NUMBERS_APART = re.compile(r"\s+[-/]\s+|\s{2,}")
 _MIN_DIGITS, _MIN_DIGITS_PLUS = 8, 7
 _CONTEXT = 12
 _NOT_A_PHONE = re.compile(
@@ -231,14 +232,24 @@ class _Candidate:
 
 
 def _phone_candidates(text: str) -> list[_Candidate]:
+    """Runs of digits and separators long enough for a phone number, split where a spaced
+    hyphen or slash or a wide space parts two numbers (``030 1234567 / 0171 1234567``)."""
     found = []
     for match in _PHONE_CANDIDATE.finditer(text):
-        raw = match.group()
-        international = raw.lstrip("(").startswith("+")
-        digits = sum(char.isdigit() for char in raw)
-        if digits >= (_MIN_DIGITS_PLUS if international else _MIN_DIGITS):
-            found.append(_Candidate(match.start(), match.end(), international))
+        for start, raw in _parts(match.start(), match.group()):
+            international = raw.lstrip("(").startswith("+")
+            digits = sum(char.isdigit() for char in raw)
+            if digits >= (_MIN_DIGITS_PLUS if international else _MIN_DIGITS):
+                found.append(_Candidate(start, start + len(raw), international))
     return found
+
+
+def _parts(start: int, raw: str) -> Iterator[tuple[int, str]]:
+    last = 0
+    for apart in _NUMBERS_APART.finditer(raw):
+        yield start + last, raw[last : apart.start()]
+        last = apart.end()
+    yield start + last, raw[last:]
 
 
 def _leniencies(international: bool) -> tuple[int, ...]:
@@ -254,7 +265,9 @@ def _matches(text: str, candidate: _Candidate, region: str, leniency: int) -> li
     lo, hi = max(0, candidate.start - _CONTEXT), min(len(text), candidate.end + _CONTEXT)
     spans = []
     for match in PhoneNumberMatcher(text[lo:hi], region, leniency=leniency):
-        start, end = lo + match.start, lo + match.end
+        raw = match.raw_string
+        start = lo + match.start + len(raw) - len(raw.lstrip())
+        end = lo + match.end - (len(raw) - len(raw.rstrip()))
         if start < candidate.end and end > candidate.start:
             spans.append((start, end))
     return spans
@@ -281,9 +294,67 @@ def phone_spans(text: str, regions: Sequence[str] = DEFAULT_PHONE_REGIONS) -> li
     return sorted(set(spans))
 
 
+_GROUP = re.compile(r"\d+")
+_DATE_LIKE = re.compile(
+    r"(?:\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./](?:\d{4}|\d{2}))(?:[ T]\d\d)?"
+)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What a region's metadata says of its national numbers: the trunk prefix, whether
+    every format writes it (``020 …`` in Britain, never ``20 …``), and their shape."""
+
+    prefix: str
+    prefix_written: bool
+    shape: re.Pattern[str]
+
+    def admits(self, digits: str) -> bool:
+        """Whether ``digits`` could be a national number of the region (a cheap test
+        before libphonenumber's matcher, the costly part)."""
+        has_prefix = bool(self.prefix) and digits.startswith(self.prefix)
+        if self.prefix_written and not has_prefix:
+            return False
+        national = digits[len(self.prefix) :] if has_prefix else digits
+        return (
+            self.shape.fullmatch(national) is not None or self.shape.fullmatch(digits) is not None
+        )
+
+
+@lru_cache(maxsize=None)
+def _national_plan(region: str) -> _Plan:
+    metadata = PhoneMetadata.metadata_for_region(region)
+    assert metadata is not None and metadata.general_desc is not None
+    prefix = metadata.national_prefix or ""
+    rules = [
+        (f.national_prefix_formatting_rule, f.national_prefix_optional_when_formatting)
+        for f in metadata.number_format
+        if f.national_prefix_formatting_rule
+    ]
+    written = bool(prefix) and bool(rules) and all(prefix in r and not opt for r, opt in rules)
+    shape = re.compile(metadata.general_desc.national_number_pattern or r"\d+")
+    return _Plan(prefix, written, shape)
+
+
+def _regions_for(raw: str, regions: Sequence[str]) -> Sequence[str]:
+    """The regions in whose national format ``raw`` could be a number."""
+    if raw.startswith(("00", "011")):
+        return regions  # an international call prefix: the matcher knows each region's
+    groups = _GROUP.findall(raw)
+    singles = sum(len(group) == 1 for group in groups)
+    if _DATE_LIKE.fullmatch(raw) is not None or len(groups[-1]) == 1 or singles > 1:
+        return ()  # a date, an ISBN, a version, a list of small numbers
+    digits = "".join(groups)
+    return [region for region in regions if _national_plan(region).admits(digits)]
+
+
 def _phone_in(text: str, candidate: _Candidate, regions: Sequence[str]) -> list[Span]:
+    if candidate.international:
+        regions = regions[:1]
+    else:
+        regions = _regions_for(text[candidate.start : candidate.end], regions)
     for leniency in _leniencies(candidate.international):
-        for region in regions[:1] if candidate.international else regions:
+        for region in regions:
             found = [
                 span
                 for span in _matches(text, candidate, region, leniency)
