@@ -20,8 +20,9 @@ import argparse
 import time
 from datetime import UTC, datetime
 
-from baton.data import Redactor
 from tests.data.redaction_corpus import NEGATIVES, positives, score
+
+from baton.data import Redactor
 
 
 def _microseconds_per_text(redactor: Redactor, texts: list[str], repeat: int) -> float:

@@ -15,7 +15,7 @@ import ipaddress
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from email_validator import EmailNotValidError, validate_email
 from phonenumbers import Leniency, PhoneMetadata, PhoneNumberMatcher
@@ -321,10 +321,11 @@ class _Plan:
         )
 
 
-@lru_cache(maxsize=None)
+@cache
 def _national_plan(region: str) -> _Plan:
     metadata = PhoneMetadata.metadata_for_region(region)
-    assert metadata is not None and metadata.general_desc is not None
+    assert metadata is not None
+    assert metadata.general_desc is not None
     prefix = metadata.national_prefix or ""
     rules = [
         (f.national_prefix_formatting_rule, f.national_prefix_optional_when_formatting)
