@@ -16,9 +16,17 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from itertools import accumulate
 
 from email_validator import EmailNotValidError, validate_email
-from phonenumbers import Leniency, PhoneMetadata, PhoneNumberMatcher
+from phonenumbers import (
+    Leniency,
+    NumberFormat,
+    PhoneMetadata,
+    PhoneNumberMatcher,
+    region_codes_for_country_code,
+)
+from phonenumbers import data as phone_data
 from stdnum import iban as stdnum_iban
 from stdnum import luhn
 from stdnum.us import ssn as stdnum_ssn
@@ -75,7 +83,7 @@ def email_spans(text: str) -> list[Span]:
 
 # --- numbers with a check digit -------------------------------------------------------------
 
-_IBAN = re.compile(r"(?<![\w-])[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){11,32}(?![\w-])", re.IGNORECASE)
+_IBAN = re.compile(r"(?<![\w-])[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){11,32}(?![\w-])")
 
 
 def iban_spans(text: str) -> list[Span]:
@@ -212,7 +220,7 @@ _PHONE_CANDIDATE = re.compile(
 )
 _NUMBERS_APART = re.compile(r"\s+[-/]\s+|\s{2,}")
 _MIN_DIGITS, _MIN_DIGITS_PLUS = 8, 7
-_CONTEXT = 12
+_BEFORE, _AFTER = 2, 8
 _NOT_A_PHONE = re.compile(
     r"(?:order|invoice|inv|ref|reference|ticket|case|sku|part|serial|s/n|tracking|account"
     r"|acct|id|isbn|ean|upc|lot|batch|model|customer|#)(?:\W{1,3}(?:number|no|nr|num|id))?"
@@ -262,7 +270,7 @@ def _leniencies(international: bool) -> tuple[int, ...]:
 
 def _matches(text: str, candidate: _Candidate, region: str, leniency: int) -> list[Span]:
     """libphonenumber's matches overlapping ``candidate`` in a window around it."""
-    lo, hi = max(0, candidate.start - _CONTEXT), min(len(text), candidate.end + _CONTEXT)
+    lo, hi = max(0, candidate.start - _BEFORE), min(len(text), candidate.end + _AFTER)
     spans = []
     for match in PhoneNumberMatcher(text[lo:hi], region, leniency=leniency):
         raw = match.raw_string
@@ -300,32 +308,74 @@ _DATE_LIKE = re.compile(
 )
 
 
+_ALTERNATE_FORMATS: dict[int, list[NumberFormat]] = getattr(phone_data, "_ALT_NUMBER_FORMATS", {})
+"""The other ways numbers are grouped that libphonenumber's strict grouping accepts."""
+_TYPES = (
+    "fixed_line", "mobile", "toll_free", "premium_rate", "shared_cost", "personal_number",
+    "voip", "pager", "uan", "voicemail",
+)  # fmt: skip
+
+
 @dataclass(frozen=True)
 class _Plan:
     """What a region's metadata says of its national numbers: the trunk prefix, whether
-    every format writes it (``020 …`` in Britain, never ``20 …``), and their shape."""
+    every format writes it (``020 …`` in Britain, never ``20 …``), the patterns of its
+    valid numbers (fixed line, mobile, toll free, … of every region of its country code)
+    and the formats it groups them in."""
 
     prefix: str
     prefix_written: bool
-    shape: re.Pattern[str]
+    valid: re.Pattern[str]
+    formats: tuple[tuple[re.Pattern[str] | None, re.Pattern[str], tuple[tuple[int, ...], ...]], ...]
 
     def admits(self, digits: str) -> bool:
-        """Whether ``digits`` could be a national number of the region (a cheap test
-        before libphonenumber's matcher, the costly part)."""
+        """Whether ``digits`` are a valid national number of the region by its patterns: a
+        cheap test before libphonenumber's matcher (the costly part) checks it again."""
         has_prefix = bool(self.prefix) and digits.startswith(self.prefix)
         if self.prefix_written and not has_prefix:
             return False
         national = digits[len(self.prefix) :] if has_prefix else digits
-        return (
-            self.shape.fullmatch(national) is not None or self.shape.fullmatch(digits) is not None
+        return self.valid.fullmatch(national) is not None or (
+            national != digits and self.valid.fullmatch(digits) is not None
         )
+
+    def grouped(self, groups: list[str]) -> bool:
+        """Whether digit ``groups`` keep the groups the region writes its number in (each
+        of ours ends where one of its ends): ``2023-000451`` does not; libphonenumber's
+        strict grouping, checked before its matcher checks it again."""
+        if len(groups) == 1:
+            return True
+        if self.prefix and groups[0].startswith(self.prefix):
+            first = groups[0][len(self.prefix) :]
+            groups = [first, *groups[1:]] if first else groups[1:]
+        national = "".join(groups)
+        ours = set(accumulate(len(g) for g in groups[:-1]))
+        applied = False
+        for leading, pattern, written in self.formats:
+            match = pattern.fullmatch(national)
+            if match is None or (leading is not None and leading.match(national) is None):
+                continue
+            applied = True
+            lengths = [sum(len(match.group(i)) for i in together) for together in written[:-1]]
+            if ours <= set(accumulate(lengths)):
+                return True
+        return not applied
+
+
+def _written_groups(template: str) -> tuple[tuple[int, ...], ...]:
+    """The groups a format writes, each as the pattern groups it joins: ``(\\1) \\2-\\3``
+    writes ((1,), (2,), (3,)); ``\\1\\2 \\3`` writes ((1, 2), (3,))."""
+    return tuple(
+        tuple(int(n) for n in re.findall(r"\\(\d)", part))
+        for part in re.split(r"[^\\\d]+", template)
+        if "\\" in part
+    )
 
 
 @cache
 def _national_plan(region: str) -> _Plan:
     metadata = PhoneMetadata.metadata_for_region(region)
     assert metadata is not None
-    assert metadata.general_desc is not None
     prefix = metadata.national_prefix or ""
     rules = [
         (f.national_prefix_formatting_rule, f.national_prefix_optional_when_formatting)
@@ -333,8 +383,24 @@ def _national_plan(region: str) -> _Plan:
         if f.national_prefix_formatting_rule
     ]
     written = bool(prefix) and bool(rules) and all(prefix in r and not opt for r, opt in rules)
-    shape = re.compile(metadata.general_desc.national_number_pattern or r"\d+")
-    return _Plan(prefix, written, shape)
+    sharing = [  # the regions of its country code: Guernsey's mobiles are +44 7911 1…
+        PhoneMetadata.metadata_for_region(other)
+        for other in region_codes_for_country_code(metadata.country_code or 0)
+    ]
+    descs = [getattr(each, name) for each in sharing if each is not None for name in _TYPES]
+    patterns = {d.national_number_pattern for d in descs if d and d.national_number_pattern}
+    either = re.compile("|".join(f"(?:{p})" for p in sorted(patterns)))
+    alternates = _ALTERNATE_FORMATS.get(metadata.country_code or 0, [])
+    formats = tuple(
+        (
+            re.compile(f.leading_digits_pattern[-1]) if f.leading_digits_pattern else None,
+            re.compile(f.pattern),
+            _written_groups(f.format),
+        )
+        for f in [*(f for each in sharing if each for f in each.number_format), *alternates]
+        if f.pattern and f.format
+    )
+    return _Plan(prefix, written, either, formats)
 
 
 def _regions_for(raw: str, regions: Sequence[str]) -> Sequence[str]:
@@ -346,7 +412,11 @@ def _regions_for(raw: str, regions: Sequence[str]) -> Sequence[str]:
     if _DATE_LIKE.fullmatch(raw) is not None or len(groups[-1]) == 1 or singles > 1:
         return ()  # a date, an ISBN, a version, a list of small numbers
     digits = "".join(groups)
-    return [region for region in regions if _national_plan(region).admits(digits)]
+    return [
+        region
+        for region in regions
+        if _national_plan(region).admits(digits) and _national_plan(region).grouped(groups)
+    ]
 
 
 def _phone_in(text: str, candidate: _Candidate, regions: Sequence[str]) -> list[Span]:

@@ -56,7 +56,10 @@ _ASSIGNED = re.compile(
     r"|\bBearer\s+|\bBasic\s+)"
     r"[\"']?(?P<value>[^\s\"',;]{6,})"
 )
-_TOKEN = re.compile(r"(?<![\w+/.@-])[A-Za-z0-9+/_-]{24,}={0,2}(?![\w+/=@-])")
+_TOKEN = re.compile(
+    r"(?<![\w+/.@-])(?=[a-z0-9+/_-]*[A-Z])(?=[A-Z0-9+/_-]*[a-z])"
+    r"[A-Za-z0-9+/_-]{24,}={0,2}(?![\w+/=@-])"
+)
 _HINT = re.compile(
     r"sk-|sk_|rk_|pk_|AKIA|ASIA|A[BCGINPR][A-Z]A|gh[pousr]_|github_pat_|glpat-|xox|AIza|hf_|npm_|SG\."
     r"|eyJ|-----BEGIN"
