@@ -10,11 +10,12 @@ redaction, storing into a fresh SQLite store. Run with ``make bench-ingest``.
 Targets (2 cores): Parquet <= 15 s and <= 2 GB peak RSS; JSONL <= 30 s.
 
 ``--compare-redaction`` instead times the Parquet ingest with the built-in redaction on and
-off (alternately, ``--repeat`` times each; the best of each counts), on a log whose prompts
-and answers carry sentences full of numbers and personal data (dates, prices, order and
-part numbers, phone numbers, e-mail addresses, cards, IBANs, keys), so the redactor's slow
-paths run: ``python -m benchmarks.ingest --compare-redaction --rows 500000``. Target:
-redaction adds at most 25%.
+off (alternately, ``--repeat`` times each; the best of each counts): ``python -m
+benchmarks.ingest --compare-redaction --rows 500000``. With ``--pii-text`` every prompt and
+answer carries a sentence full of numbers and personal data (dates, prices, order and part
+numbers, phone numbers, e-mail addresses, cards, IBANs, keys; the digits differ from row to
+row) in plain words, so the redactor's slow paths run on every item. Target: redaction adds
+at most 25%.
 """
 
 from __future__ import annotations
@@ -68,22 +69,50 @@ FROM rows_
 
 
 SENTENCES = [
-    "My order 4711-0815 from 2024-01-15 has not arrived, call me on +44 20 7946 0958.",
-    "The invoice 2023-000451 for $1,234.56 is due 14.02.2024, card 4111 1111 1111 1111.",
-    "Upgrade from 3.11.4 to 3.12.1 broke build 10.0.19045.2965 on port 8080.",
-    "Please write to jane.doe@example.com or müller@beispiel.de about part 123-456-789.",
+    "My order 4711-{d} from 2024-01-15 has not arrived, call me on +44 20 7946 {d}.",
+    "The invoice 2023-00{d} for $1,234.56 is due 14.02.2024, card 4111 1111 1111 1111.",
+    "Upgrade from 3.11.4 to 3.12.1 broke build 10.0.19045.{d} on port 8080.",
+    "Please write to jane.doe{d}@example.com or müller@beispiel.de about part 123-456-789.",
     "Transfer 250.00 EUR to DE89 3704 0044 0532 0130 00 before 31 March 2025.",
-    "My key sk-proj-abcDEF1234567890abcdefGHIJ1234 returns 401 since 10:30 today.",
-    "Ring 030 12345678 or (415) 867-0132 between 9 and 17, ticket #48213.",
-    "We sold 1,234,567 units at 12.49 each in Q3 2023, up 12.5% on 2022.",
+    "My key sk-proj-abcDEF{d}567890abcdefGHIJ1234 returns 401 since 10:30 today.",
+    "Ring 030 1234{d} or (415) 867-{d} between 9 and 17, ticket #4{d}.",
+    "We sold {d} units at 12.49 each in Q3 2023, up 12.5% on 2022.",
     "Nothing here but words about the weather and a question about the refund policy.",
-    "Server 192.168.0.12 logs 2024-03-01T10:30:45Z errors with code 0x80070005.",
+    "Server 192.168.0.12 logs 2024-03-01T10:30:45Z errors with code 0x8007{d}.",
 ]
+"""Sentences with numbers and personal data; each {d} becomes four digits of the row's own."""
+FILLER = (
+    "please help me understand why the monthly report shows different totals than the one "
+    "from last week and what I should change in the settings to make them agree again "
+)
 
 
 def _sentence(key: str) -> str:
-    quoted = ", ".join("'" + s.replace("'", "''") + "'" for s in SENTENCES)
-    return f"([{quoted}])[1 + CAST({key} % {len(SENTENCES)} AS INTEGER)]"
+    """SQL: one of the sentences, chosen by ``key``, with the row's own digits in it."""
+    options = []
+    for k, sentence in enumerate(SENTENCES):
+        parts = [f"'{part.replace(chr(39), chr(39) * 2)}'" for part in sentence.split("{d}")]
+        digits = [
+            f"lpad(CAST(({key} * {7919 + 104729 * j} + {k}) % 10000 AS VARCHAR), 4, '0')"
+            for j in range(len(parts) - 1)
+        ]
+        pieces = [piece for pair in zip(parts, [*digits, ""], strict=True) for piece in pair]
+        options.append(" || ".join(p for p in pieces if p))
+    cases = " ".join(f"WHEN {k} THEN {option}" for k, option in enumerate(options))
+    return f"(CASE CAST({key} % {len(SENTENCES)} AS INTEGER) {cases} END)"
+
+
+_LOG_SQL_NUMBERS = """
+SELECT
+    region,
+    'Question ' || prompt_id || ': ' || {prompt_sentence} || ' '
+        || left(repeat('{filler}', 1 + prompt_len // {width}), prompt_len) AS prompt,
+    {answer_sentence} || ' ' || left(repeat('{filler}', 1 + answer_len // {width}), answer_len)
+        AS answer,
+    ts,
+    segment
+FROM rows_
+"""
 
 
 def generate(
@@ -104,10 +133,11 @@ def generate(
         )
         log_sql = _LOG_SQL
         if numbers:
-            log_sql = log_sql.replace("': ' || left(", f"': ' || {_sentence('prompt_id')} || left(")
-            log_sql = log_sql.replace(
-                "left(repeat(md5(CAST(i AS VARCHAR))",
-                f"{_sentence('i')} || left(repeat(md5(CAST(i AS VARCHAR))",
+            log_sql = _LOG_SQL_NUMBERS.format(
+                prompt_sentence=_sentence("prompt_id"),
+                answer_sentence=_sentence("i"),
+                filler=FILLER,
+                width=len(FILLER),
             )
         parquet = folder / "logs.parquet"
         connection.execute(
@@ -181,10 +211,11 @@ def run_ingest(study: Path, log: Path, store: Path) -> dict[str, float | int]:
     }
 
 
-def compare_redaction(folder: Path, rows: int, sample: int, repeat: int) -> None:
+def compare_redaction(folder: Path, rows: int, sample: int, repeat: int, *, numbers: bool) -> None:
     """Time the Parquet ingest with the built-in redaction on and off, alternately."""
-    print(f"generating a {rows:,}-row Parquet log with numbers and personal data ...", flush=True)
-    parquet, _jsonl, seconds = generate(folder, rows, 1, numbers=True)
+    text = "sentences full of numbers and personal data" if numbers else "the usual text"
+    print(f"generating a {rows:,}-row Parquet log with {text} ...", flush=True)
+    parquet, _jsonl, seconds = generate(folder, rows, 1, numbers=numbers)
     print(f"  generated in {seconds:.1f} s")
     studies = {
         "on": write_study(folder, sample, redaction=True, name="with"),
@@ -218,11 +249,16 @@ def main(argv: list[str] | None = None) -> None:
         "--compare-redaction", action="store_true", help="time the ingest with redaction on/off"
     )
     parser.add_argument("--repeat", type=int, default=3, help="runs of each (--compare-redaction)")
+    parser.add_argument(
+        "--pii-text",
+        action="store_true",
+        help="with --compare-redaction: a sentence of numbers and personal data in every record",
+    )
     args = parser.parse_args(argv)
     folder = Path(tempfile.mkdtemp(prefix="baton-bench-ingest-"))
     if args.compare_redaction:
         try:
-            compare_redaction(folder, args.rows, args.sample, args.repeat)
+            compare_redaction(folder, args.rows, args.sample, args.repeat, numbers=args.pii_text)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
         return

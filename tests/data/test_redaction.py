@@ -61,6 +61,16 @@ REDACTED = [
     ("secret", "AIzaSyA1b2C3d4E5f6G7h8I9j0KlMnOpQrStUvW", "[SECRET]"),
     ("secret", "OPENAI_API_KEY=wlfJcciWjOYTj142Zc9BMkcEgRnkdaru", "OPENAI_API_KEY=[SECRET]"),
     ("secret", "password: hunter2!", "password: [SECRET]"),
+    (
+        "secret",
+        "SG.abcdefghijABCDEFGHIJ12.abcdefghijABCDEFGHIJ1234567890abcdefghijABC used",
+        "[SECRET] used",
+    ),
+    (
+        "secret",
+        "jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dBjftJeZ4CVPmB92K27uh",
+        "jwt [SECRET]",
+    ),
 ]
 
 NEAR_MISSES = [

@@ -51,10 +51,32 @@ DEFAULT_PHONE_REGIONS: tuple[str, ...] = (
 """Regions whose national formats (no ``+country``) are recognised, tried in this order."""
 
 _DIGIT = re.compile(r"\d")
+_CLUSTER = re.compile(r"[\d(+][\d \u00a0().\-/+]{7,}")
+_NOT_DIGITS = str.maketrans("", "", " \u00a0().-/+")
+_CLUSTER_DIGITS = 7
+_LOOKAHEAD = 2
 
 
 def _has_digit(text: str) -> bool:
     return _DIGIT.search(text) is not None
+
+
+@lru_cache(maxsize=8)
+def _clusters(text: str) -> tuple[Span, ...]:
+    """The runs of digits, spaces and ``().-/+`` holding seven digits or more: every card,
+    SSN and phone number lies in one, so those detectors look only there (found once per
+    text)."""
+    return tuple(
+        m.span()
+        for m in _CLUSTER.finditer(text)
+        if len(m.group().translate(_NOT_DIGITS)) >= _CLUSTER_DIGITS
+    )
+
+
+def _in_clusters(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    """``pattern``'s matches within the clusters (seeing the text around them)."""
+    for start, end in _clusters(text):
+        yield from pattern.finditer(text, start, min(len(text), end + _LOOKAHEAD))
 
 
 # --- e-mail -------------------------------------------------------------------------------
@@ -83,7 +105,7 @@ def email_spans(text: str) -> list[Span]:
 
 # --- numbers with a check digit -------------------------------------------------------------
 
-_IBAN = re.compile(r"(?<![\w-])[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){11,32}(?![\w-])")
+_IBAN = re.compile(r"[A-Z](?<![\w-][A-Z])[A-Z]\d{2}(?:[ ]?[A-Z0-9]){11,32}(?![\w-])")
 
 
 def iban_spans(text: str) -> list[Span]:
@@ -104,7 +126,7 @@ def iban_spans(text: str) -> list[Span]:
     return spans
 
 
-_CARD = re.compile(r"(?<![\w.,+-])\d(?:[ .-]?\d){12,18}(?![\w]|[.,-]\d)")
+_CARD = re.compile(r"\d(?<![\w.,+-]\d)(?:[ .-]?\d){12,18}(?![\w]|[.,-]\d)")
 _CARD_GROUPS = {(4, 6, 5), (4, 6, 4)}
 
 
@@ -146,10 +168,8 @@ def card_spans(text: str) -> list[Span]:
     """Payment card numbers: 13-19 digits, bare or grouped (spaces, dots or hyphens), with
     an issuer's prefix and length (Visa, Mastercard, Amex, Diners, JCB, Discover,
     UnionPay, Maestro) and a valid Luhn check digit."""
-    if not _has_digit(text):
-        return []
     spans = []
-    for match in _CARD.finditer(text):
+    for match in _in_clusters(_CARD, text):
         candidate = match.group()
         digits = re.sub(r"\D", "", candidate)
         if _card_grouping(candidate) and _card_number(digits):
@@ -157,21 +177,21 @@ def card_spans(text: str) -> list[Span]:
     return spans
 
 
-_SSN = re.compile(r"(?<![\w.-])\d{3}([- ])\d{2}\1\d{4}(?![\w]|[.-]\d)")
+_SSN = re.compile(r"\d(?<![\w.-]\d)\d\d([- ])\d{2}\1\d{4}(?![\w]|[.-]\d)")
 
 
 def ssn_spans(text: str) -> list[Span]:
     """US Social Security numbers written ``123-45-6789`` or ``123 45 6789`` (the ranges
     never issued are left alone)."""
-    if not _has_digit(text):
-        return []
     return [
-        m.span() for m in _SSN.finditer(text) if stdnum_ssn.is_valid(m.group().replace(" ", "-"))
+        m.span()
+        for m in _in_clusters(_SSN, text)
+        if stdnum_ssn.is_valid(m.group().replace(" ", "-"))
     ]
 
 
 _NINO = re.compile(
-    r"(?<![\w])(?!BG|GB|KN|NK|NT|TN|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]"
+    r"[A-CEGHJ-PR-TW-Z](?<![\w][A-Z])[A-CEGHJ-NPR-TW-Z](?<!BG|GB|KN|NK|NT|TN|ZZ)"
     r"(?: ?\d{2}){3} ?[A-D](?![\w])"
 )
 
@@ -187,6 +207,8 @@ def nino_spans(text: str) -> list[Span]:
 
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 _IPV4 = re.compile(rf"(?<![\w.]){_OCTET}(?:\.{_OCTET}){{3}}(?![\w]|\.\d)")
+_IPV4_HINT = re.compile(r"\d\.\d{1,3}\.\d{1,3}\.\d")
+_IPV6_HINT = re.compile(r"[0-9A-Fa-f]:[0-9A-Fa-f]{1,4}:")
 _IPV6 = re.compile(
     r"(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}"
     r"(?:[0-9A-Fa-f]{1,4}|\d{1,3}(?:\.\d{1,3}){3})?(?![\w:]|\.\d)"
@@ -206,18 +228,16 @@ def _ipv6(candidate: str) -> bool:
 def ip_spans(text: str) -> list[Span]:
     """IPv4 (four octets 0-255) and IPv6 addresses (checked by ``ipaddress``)."""
     spans = []
-    if ":" in text:
+    if "::" in text or (":" in text and _IPV6_HINT.search(text) is not None):
         spans += [m.span() for m in _IPV6.finditer(text) if _ipv6(m.group())]
-    if "." in text and _has_digit(text):
+    if "." in text and _IPV4_HINT.search(text) is not None:
         spans += [m.span() for m in _IPV4.finditer(text)]
     return spans
 
 
 # --- phone numbers -------------------------------------------------------------------------
 
-_PHONE_CANDIDATE = re.compile(
-    r"(?<![\w.,/-])(?:\+|\(\+?)?\d[\d \u00a0().\-/]{5,24}\d(?![\w]|[.,-]\d)"
-)
+_PHONE_CANDIDATE = re.compile(r"\d[\d \u00a0().\-/]{5,24}\d(?![\w]|[.,-]\d)")
 _NUMBERS_APART = re.compile(r"\s+[-/]\s+|\s{2,}")
 _MIN_DIGITS, _MIN_DIGITS_PLUS = 8, 7
 _BEFORE, _AFTER = 2, 8
@@ -243,8 +263,15 @@ def _phone_candidates(text: str) -> list[_Candidate]:
     """Runs of digits and separators long enough for a phone number, split where a spaced
     hyphen or slash or a wide space parts two numbers (``030 1234567 / 0171 1234567``)."""
     found = []
-    for match in _PHONE_CANDIDATE.finditer(text):
-        for start, raw in _parts(match.start(), match.group()):
+    for match in _in_clusters(_PHONE_CANDIDATE, text):
+        first = match.start()
+        for lead in ("(+", "+", "("):
+            if text.startswith(lead, first - len(lead)):
+                first -= len(lead)
+                break
+        if first and (text[first - 1].isalnum() or text[first - 1] in "_.,/-"):
+            continue
+        for start, raw in _parts(first, text[first : match.end()]):
             international = raw.lstrip("(").startswith("+")
             digits = sum(char.isdigit() for char in raw)
             if digits >= (_MIN_DIGITS_PLUS if international else _MIN_DIGITS):
@@ -271,14 +298,20 @@ def _leniencies(international: bool) -> tuple[int, ...]:
 def _matches(text: str, candidate: _Candidate, region: str, leniency: int) -> list[Span]:
     """libphonenumber's matches overlapping ``candidate`` in a window around it."""
     lo, hi = max(0, candidate.start - _BEFORE), min(len(text), candidate.end + _AFTER)
+    found = _window_matches(text[lo:hi], region, leniency)
+    inside = (candidate.start - lo, candidate.end - lo)
+    return [(lo + a, lo + b) for a, b in found if a < inside[1] and b > inside[0]]
+
+
+@lru_cache(maxsize=8192)
+def _window_matches(window: str, region: str, leniency: int) -> tuple[Span, ...]:
+    """libphonenumber's matches in ``window`` (a number written again costs nothing)."""
     spans = []
-    for match in PhoneNumberMatcher(text[lo:hi], region, leniency=leniency):
+    for match in PhoneNumberMatcher(window, region, leniency=leniency):
         raw = match.raw_string
-        start = lo + match.start + len(raw) - len(raw.lstrip())
-        end = lo + match.end - (len(raw) - len(raw.rstrip()))
-        if start < candidate.end and end > candidate.start:
-            spans.append((start, end))
-    return spans
+        start = match.start + len(raw) - len(raw.lstrip())
+        spans.append((start, match.end - (len(raw) - len(raw.rstrip()))))
+    return tuple(spans)
 
 
 def _labelled_not_phone(text: str, start: int, raw: str) -> bool:
