@@ -51,7 +51,7 @@ DEFAULT_PHONE_REGIONS: tuple[str, ...] = (
 """Regions whose national formats (no ``+country``) are recognised, tried in this order."""
 
 _DIGIT = re.compile(r"\d")
-_CLUSTER = re.compile(r"[\d(+][\d \u00a0().\-/+]{7,}")
+_CLUSTER = re.compile(r"\b\d[\d \u00a0().\-/+]{5,}\d")
 _NOT_DIGITS = str.maketrans("", "", " \u00a0().-/+")
 _CLUSTER_DIGITS = 7
 _LOOKAHEAD = 2

@@ -113,12 +113,15 @@ def secret_spans(text: str) -> list[Span]:
     spans: list[Span] = []
     for run in _RUN.finditer(text):
         start, end = run.span()
-        if run.group().startswith(_PREFIXES):
+        found = run.group()
+        if found.islower() and not found.startswith(_PREFIXES):
+            continue  # a lower-case run (a hex digest, a long word) is neither
+        if found.startswith(_PREFIXES):
             key = _KEYS.match(text, start)
             if key is not None:
                 spans.append(key.span())
                 continue
-        if end - start >= _MIN_TOKEN and _random_token(run.group()) and _alone(text, start, end):
+        if end - start >= _MIN_TOKEN and _random_token(found) and _alone(text, start, end):
             spans.append((start, end))
     if "SG." in text:  # SendGrid's key is three short runs
         spans += [m.span() for m in _KEYS.finditer(text) if m.group().startswith("SG.")]
