@@ -1,7 +1,8 @@
 """Redaction: personal data out of the text before anything is stored or sent to a model.
 
 Built-in detectors, applied in this order, each match replaced by a placeholder (the
-detectors and the libraries that check them are in ``_detectors`` and ``_secrets``):
+detectors and the libraries that check them are in ``_detectors``, ``_phones`` and
+``_secrets``):
 
 =========  ===============  ================================================================
 detector   placeholder      what it takes
@@ -42,16 +43,15 @@ from typing import Protocol
 from stdnum import luhn
 
 from baton.data._detectors import (
-    DEFAULT_PHONE_REGIONS,
     Span,
     card_spans,
     email_spans,
     iban_spans,
     ip_spans,
     nino_spans,
-    phone_spans,
     ssn_spans,
 )
+from baton.data._phones import DEFAULT_PHONE_REGIONS, phone_spans
 from baton.data._secrets import secret_spans
 from baton.errors import InputError
 from baton.study import IngestRedaction
