@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: demo test lint typecheck unit clean bench-demo bench-calibration bench-ingest bench-replay local-llm bench-decisions bench-review bench-judges bench-simulate
+.PHONY: demo test lint typecheck unit clean bench-demo bench-calibration bench-ingest bench-redaction bench-replay local-llm bench-decisions bench-review bench-judges bench-simulate
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,9 @@ bench-judges: $(STAMP)  ## reference_match against NQ-301's human labels; the LL
 
 bench-ingest: $(STAMP)  ## time and peak memory to ingest 5.3M Parquet rows and 1M JSONL lines
 	$(BIN)/python -m benchmarks.ingest
+
+bench-redaction: $(STAMP)  ## redaction recall and false positives per type over the corpus; speed
+	$(BIN)/python -m benchmarks.redaction
 
 bench-calibration: $(STAMP)  ## calibration coverage, width, efficiency, false acceptance; speed (~80 min, 500 replications)
 	$(BIN)/python -m benchmarks.calibration --reps 500 --real-reps 24

@@ -8,6 +8,14 @@ peak RSS is the ingest's alone) with a 10,000-item stratified sample and the bui
 redaction, storing into a fresh SQLite store. Run with ``make bench-ingest``.
 
 Targets (2 cores): Parquet <= 15 s and <= 2 GB peak RSS; JSONL <= 30 s.
+
+``--compare-redaction`` instead times the Parquet ingest with the built-in redaction on and
+off (alternately, ``--repeat`` times each; the best of each counts): ``python -m
+benchmarks.ingest --compare-redaction --rows 500000``. With ``--pii-text`` every prompt and
+answer carries a sentence full of numbers and personal data (dates, prices, order and part
+numbers, phone numbers, e-mail addresses, cards, IBANs, keys; the digits differ from row to
+row) in plain words, so the redactor's slow paths run on every item. Target: redaction adds
+at most 25%.
 """
 
 from __future__ import annotations
@@ -60,7 +68,56 @@ FROM rows_
 """
 
 
-def generate(folder: Path, rows: int, jsonl_rows: int) -> tuple[Path, Path, float]:
+SENTENCES = [
+    "My order 4711-{d} from 2024-01-15 has not arrived, call me on +44 20 7946 {d}.",
+    "The invoice 2023-00{d} for $1,234.56 is due 14.02.2024, card 4111 1111 1111 1111.",
+    "Upgrade from 3.11.4 to 3.12.1 broke build 10.0.19045.{d} on port 8080.",
+    "Please write to jane.doe{d}@example.com or müller@beispiel.de about part 123-456-789.",
+    "Transfer 250.00 EUR to DE89 3704 0044 0532 0130 00 before 31 March 2025.",
+    "My key sk-proj-abcDEF{d}567890abcdefGHIJ1234 returns 401 since 10:30 today.",
+    "Ring 030 1234{d} or (415) 867-{d} between 9 and 17, ticket #4{d}.",
+    "We sold {d} units at 12.49 each in Q3 2023, up 12.5% on 2022.",
+    "Nothing here but words about the weather and a question about the refund policy.",
+    "Server 192.168.0.12 logs 2024-03-01T10:30:45Z errors with code 0x8007{d}.",
+]
+"""Sentences with numbers and personal data; each {d} becomes four digits of the row's own."""
+FILLER = (
+    "please help me understand why the monthly report shows different totals than the one "
+    "from last week and what I should change in the settings to make them agree again "
+)
+
+
+def _sentence(key: str) -> str:
+    """SQL: one of the sentences, chosen by ``key``, with the row's own digits in it."""
+    options = []
+    for k, sentence in enumerate(SENTENCES):
+        parts = [f"'{part.replace(chr(39), chr(39) * 2)}'" for part in sentence.split("{d}")]
+        digits = [
+            f"lpad(CAST(({key} * {7919 + 104729 * j} + {k}) % 10000 AS VARCHAR), 4, '0')"
+            for j in range(len(parts) - 1)
+        ]
+        pieces = [piece for pair in zip(parts, [*digits, ""], strict=True) for piece in pair]
+        options.append(" || ".join(p for p in pieces if p))
+    cases = " ".join(f"WHEN {k} THEN {option}" for k, option in enumerate(options))
+    return f"(CASE CAST({key} % {len(SENTENCES)} AS INTEGER) {cases} END)"
+
+
+_LOG_SQL_NUMBERS = """
+SELECT
+    region,
+    'Question ' || prompt_id || ': ' || {prompt_sentence} || ' '
+        || left(repeat('{filler}', 1 + prompt_len // {width}), prompt_len) AS prompt,
+    {answer_sentence} || ' ' || left(repeat('{filler}', 1 + answer_len // {width}), answer_len)
+        AS answer,
+    ts,
+    segment
+FROM rows_
+"""
+
+
+def generate(
+    folder: Path, rows: int, jsonl_rows: int, *, numbers: bool = False
+) -> tuple[Path, Path, float]:
     """Write the Parquet and JSONL logs; return their paths and the seconds it took."""
     started = time.perf_counter()
     cuts, total = [], 0.0
@@ -74,19 +131,27 @@ def generate(folder: Path, rows: int, jsonl_rows: int) -> tuple[Path, Path, floa
         connection.execute(
             "CREATE TABLE rows_ AS " + _ROWS_SQL.format(n=max(rows, jsonl_rows), **bounds)
         )
+        log_sql = _LOG_SQL
+        if numbers:
+            log_sql = _LOG_SQL_NUMBERS.format(
+                prompt_sentence=_sentence("prompt_id"),
+                answer_sentence=_sentence("i"),
+                filler=FILLER,
+                width=len(FILLER),
+            )
         parquet = folder / "logs.parquet"
         connection.execute(
-            f"COPY ({_LOG_SQL} WHERE i < {rows}) TO '{parquet}' "
+            f"COPY ({log_sql} WHERE i < {rows}) TO '{parquet}' "
             "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)"
         )
         jsonl = folder / "logs.jsonl"
-        connection.execute(f"COPY ({_LOG_SQL} WHERE i < {jsonl_rows}) TO '{jsonl}' (FORMAT json)")
+        connection.execute(f"COPY ({log_sql} WHERE i < {jsonl_rows}) TO '{jsonl}' (FORMAT json)")
     finally:
         connection.close()
     return parquet, jsonl, time.perf_counter() - started
 
 
-def write_study(folder: Path, sample: int) -> Path:
+def write_study(folder: Path, sample: int, *, redaction: bool = True, name: str = "study") -> Path:
     study = {
         "name": "bench-ingest",
         "service": {"system_prompt": "You are the support assistant."},
@@ -105,9 +170,10 @@ def write_study(folder: Path, sample: int) -> Path:
         "ingest": {
             "fields": {"timestamp": "ts", "segment": "segment", "incumbent_answer": "answer"},
             "sampling": {"size": sample, "strata": ["segment"], "seed": 7},
+            "redaction": {"builtins": redaction},
         },
     }
-    path = folder / "study.yaml"
+    path = folder / f"{name}.yaml"
     path.write_text(yaml.safe_dump(study, sort_keys=False), encoding="utf-8")
     return path
 
@@ -145,14 +211,57 @@ def run_ingest(study: Path, log: Path, store: Path) -> dict[str, float | int]:
     }
 
 
+def compare_redaction(folder: Path, rows: int, sample: int, repeat: int, *, numbers: bool) -> None:
+    """Time the Parquet ingest with the built-in redaction on and off, alternately."""
+    text = "sentences full of numbers and personal data" if numbers else "the usual text"
+    print(f"generating a {rows:,}-row Parquet log with {text} ...", flush=True)
+    parquet, _jsonl, seconds = generate(folder, rows, 1, numbers=numbers)
+    print(f"  generated in {seconds:.1f} s")
+    studies = {
+        "on": write_study(folder, sample, redaction=True, name="with"),
+        "off": write_study(folder, sample, redaction=False, name="without"),
+    }
+    best: dict[str, float] = {}
+    print(f"{'redaction':<12}{'run':>5}{'drawn':>8}{'process s':>11}{'ingest s':>10}")
+    for run in range(1, repeat + 1):
+        for label, study in studies.items():
+            store = folder / f"{label}-{run}.db"
+            result = run_ingest(study, parquet, store)
+            best[label] = min(best.get(label, float("inf")), float(result["ingest_seconds"]))
+            print(
+                f"{label:<12}{run:>5}{result['items']:>8,}{result['seconds']:>11.2f}"
+                f"{result['ingest_seconds']:>10.2f}",
+                flush=True,
+            )
+    added = best["on"] / best["off"] - 1
+    print(
+        f"best ingest: {best['on']:.2f} s with redaction, {best['off']:.2f} s without: {added:+.1%}"
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=5_300_000, help="Parquet log rows")
     parser.add_argument("--jsonl-rows", type=int, default=1_000_000, help="JSONL log lines")
     parser.add_argument("--sample", type=int, default=10_000, help="items to draw")
     parser.add_argument("--keep", action="store_true", help="keep the generated folder")
+    parser.add_argument(
+        "--compare-redaction", action="store_true", help="time the ingest with redaction on/off"
+    )
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each (--compare-redaction)")
+    parser.add_argument(
+        "--pii-text",
+        action="store_true",
+        help="with --compare-redaction: a sentence of numbers and personal data in every record",
+    )
     args = parser.parse_args(argv)
     folder = Path(tempfile.mkdtemp(prefix="baton-bench-ingest-"))
+    if args.compare_redaction:
+        try:
+            compare_redaction(folder, args.rows, args.sample, args.repeat, numbers=args.pii_text)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        return
     try:
         print(f"generating logs in {folder} ...", flush=True)
         parquet, jsonl, seconds = generate(folder, args.rows, args.jsonl_rows)

@@ -75,6 +75,25 @@ def test_bad_input_exits_2_and_stores_nothing(
     assert stored(tmp_path) == (0, 0, [])
 
 
+def test_a_key_given_twice_is_one_line_without_the_record(
+    tmp_path: Path, study_data: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    study = write_study(tmp_path, study_data)
+    log = tmp_path / "dup.jsonl"
+    log.write_bytes(
+        b'{"prompt": "a", "region": "eu"}\n'
+        b'{"prompt": "mail jane@example.com, card 4111 1111 1111 1111", "region": "eu", '
+        b'"region": "us"}\n'
+    )
+    assert main(["ingest", str(study), str(log)]) == 2
+    captured = capsys.readouterr()
+    err = " ".join(captured.err.split())
+    assert f"{log}, row 2, field 'region': the key appears twice in the record" in err
+    for text in (captured.out, captured.err):
+        assert "jane@example.com" not in text
+        assert "4111" not in text
+
+
 def test_skip_invalid_writes_the_rejects_file(
     tmp_path: Path, study_data: dict[str, Any], capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -12,6 +12,7 @@ import duckdb
 import pytest
 
 from baton.data import IngestOptions, read_logs
+from baton.data._duck import duck_errors
 from baton.errors import InputError
 from baton.study import Study
 from tests.data.conftest import write_log
@@ -64,6 +65,14 @@ TEXT_CASES: list[tuple[str, str, bytes, int | None, str | None, str]] = [
         2,
         None,
         "not UTF-8",
+    ),
+    (
+        "key given twice",
+        "a.jsonl",
+        GOOD + b'{"prompt": "x", "region": "eu", "region": "us"}\n',
+        2,
+        "region",
+        "the key appears twice in the record",
     ),
     ("empty jsonl", "a.jsonl", b"", None, None, "holds no records"),
     ("blank jsonl", "a.jsonl", b"\n  \n", None, None, "holds no records"),
@@ -268,3 +277,58 @@ def test_nothing_valid_to_draw_from_is_an_error(
     with pytest.raises(InputError, match="no valid records"):
         read_logs(study_factory(), [empty, bad], options=options)
     assert len(rejects.read_text(encoding="utf-8").splitlines()) == 2
+
+
+PERSONAL = b'{"prompt": "mail jane.doe@example.com, card 4111 1111 1111 1111", '
+SECRETS = ("jane.doe@example.com", "4111 1111 1111 1111", "4111", "jane")
+
+
+def test_a_key_given_twice_is_named_without_the_record(
+    tmp_path: Path, study_factory: StudyFactory, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = raw(tmp_path, "log.jsonl", GOOD + PERSONAL + b'"region": "eu", "region": "us"}\n')
+    with pytest.raises(InputError) as caught:
+        read_logs(study_factory(), [path])
+    message = str(caught.value)
+    assert message == f"{path}, row 2, field 'region': the key appears twice in the record"
+    captured = capsys.readouterr()
+    for text in (message, captured.out, captured.err):
+        assert not any(secret in text for secret in SECRETS)
+
+
+def test_skip_invalid_skips_a_key_given_twice(tmp_path: Path, study_factory: StudyFactory) -> None:
+    path = raw(tmp_path, "log.jsonl", GOOD + PERSONAL + b'"region": "eu", "region": "us"}\n')
+    rejects = tmp_path / "rejects.jsonl"
+    options = IngestOptions(skip_invalid=True, rejects_path=rejects)
+    result = read_logs(study_factory(), [path], options=options)
+    assert [item.prompt for item in result.items] == ["fine"]
+    written = rejects.read_text(encoding="utf-8")
+    assert json.loads(written) == {
+        "source": path,
+        "row": 2,
+        "field": "region",
+        "reason": "the key appears twice in the record",
+    }
+    assert not any(secret in written for secret in SECRETS)
+
+
+@pytest.mark.parametrize(
+    ("content", "select"),
+    [
+        (PERSONAL + b'"region": "eu", "region": "us"}\n', "*"),  # DuckDB quotes the record
+        (PERSONAL + b'"region": "eu"}\n', "CAST(prompt AS INTEGER)"),  # and a value
+    ],
+)
+def test_duckdb_errors_never_carry_the_data(tmp_path: Path, content: bytes, select: str) -> None:
+    """Even a record that reaches DuckDB unchecked: its error is scrubbed of the data."""
+    path = raw(tmp_path, "log.jsonl", content)
+    connection = duckdb.connect()
+    try:
+        with pytest.raises(InputError) as caught, duck_errors(path):
+            connection.execute(f"SELECT {select} FROM read_json('{path}')").fetchall()
+    finally:
+        connection.close()
+    message = str(caught.value)
+    assert message.startswith(f"{path}")
+    assert "\n" not in message
+    assert not any(secret in message for secret in SECRETS), message

@@ -32,6 +32,45 @@ REDACTED = [
     ("phone", "Berlin 030 12345678", "Berlin [PHONE]"),
     ("phone", "tel. 06 12 34 56 78", "tel. [PHONE]"),
     ("phone", "555.123.4567", "[PHONE]"),
+    # what the hand-written patterns missed
+    ("phone", "call +442079460958 now", "call [PHONE] now"),
+    ("phone", "Paris: +33 1 42 68 53 00.", "Paris: [PHONE]."),
+    ("phone", "ring 4155550132", "ring [PHONE]"),
+    ("phone", "Tokyo 03-3224-5000", "Tokyo [PHONE]"),
+    ("phone", "mobile 07911 123456", "mobile [PHONE]"),
+    ("email", "müller@beispiel.de", "[EMAIL]"),
+    ("email", "mail почта@пример.рф", "mail [EMAIL]"),
+    ("card", "4111.1111.1111.1111", "[CARD]"),
+    ("card", "3782 822463 10005", "[CARD]"),
+    ("iban", "IBAN DE89 3704 0044 0532 0130 00 for rent", "IBAN [IBAN] for rent"),
+    ("iban", "GB82WEST12345698765432", "[IBAN]"),
+    ("iban", "FR14 2004 1010 0505 0001 3M02 606", "[IBAN]"),
+    ("iban", "NL91ABNA0417164300.", "[IBAN]."),
+    ("ssn", "SSN 536-22-1234", "SSN [SSN]"),
+    (
+        "nino",
+        "NI QQ123456C is a specimen, AB 12 34 56 C is not",
+        "NI QQ123456C is a specimen, [NINO] is not",
+    ),
+    ("nino", "ni: JG103759A", "ni: [NINO]"),
+    ("secret", "key sk-proj-abcDEF1234567890abcdefGHIJ1234 ok", "key [SECRET] ok"),
+    ("secret", "sk-ant-api03-aB3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF3hI6kL9", "[SECRET]"),
+    ("secret", "AWS AKIAIOSFODNN7EXAMPLE", "AWS [SECRET]"),
+    ("secret", "ghp_0123456789abcdefghijABCDEFGHIJ012345", "[SECRET]"),
+    ("secret", "xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx", "[SECRET]"),
+    ("secret", "AIzaSyA1b2C3d4E5f6G7h8I9j0KlMnOpQrStUvW", "[SECRET]"),
+    ("secret", "OPENAI_API_KEY=wlfJcciWjOYTj142Zc9BMkcEgRnkdaru", "OPENAI_API_KEY=[SECRET]"),
+    ("secret", "password: hunter2!", "password: [SECRET]"),
+    (
+        "secret",
+        "SG.abcdefghijABCDEFGHIJ12.abcdefghijABCDEFGHIJ1234567890abcdefghijABC used",
+        "[SECRET] used",
+    ),
+    (
+        "secret",
+        "jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dBjftJeZ4CVPmB92K27uh",
+        "jwt [SECRET]",
+    ),
 ]
 
 NEAR_MISSES = [
@@ -56,6 +95,15 @@ NEAR_MISSES = [
     "at 3:30pm",
     "position 48.8566, 2.3522",
     "12345",
+    "part 123-456-789",
+    "order 4155550132",
+    "EAN 5901234123457",
+    "ISBN 978-3-16-148410-0",
+    "invoice 2023-000451",
+    "DE 2024 report, page 1234 5678",
+    "password: required",
+    "The class AbstractHttp2StreamFrameDecoderV8",
+    "commit 3f9a2c1d4b5e6f708192a3b4c5d6e7f809102132",
 ]
 
 
@@ -115,6 +163,21 @@ def test_user_patterns_and_function_run_after_the_builtins(user_module: str) -> 
     redacted, counts = redactor_for(spec).redact("Alice (EMP-123456, alice@corp.com)")
     assert redacted == "[NAME] ([EMPLOYEE], [EMAIL])"
     assert counts == {"email": 1, "employee": 1, f"{user_module}:redact": 1}
+
+
+def test_phone_regions_choose_the_national_formats() -> None:
+    japan = "Tokyo 03-3224-5000"
+    assert redactor_for(IngestRedaction(phone_regions=["jp"])).redact(japan)[0] == "Tokyo [PHONE]"
+    assert redactor_for(IngestRedaction(phone_regions=["DE"])).redact(japan) == (japan, {})
+    international = "+81 3-3224-5000"
+    assert redactor_for(IngestRedaction(phone_regions=["DE"])).redact(international)[1] == {
+        "phone": 1
+    }
+
+
+def test_an_unknown_phone_region_is_refused() -> None:
+    with pytest.raises(ValueError, match="not a region libphonenumber knows: XX"):
+        IngestRedaction(phone_regions=["US", "XX"])
 
 
 def test_builtins_can_be_turned_off() -> None:

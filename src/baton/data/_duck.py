@@ -24,10 +24,11 @@ from pathlib import Path
 import duckdb
 
 from baton.data._logfiles import LogFile
+from baton.data._redaction import Redactor
 from baton.errors import InputError
 from baton.study import IngestFields
 
-__all__ = ["FieldMap", "Normaliser", "connect", "duck_errors", "literal", "reader_sql"]
+__all__ = ["FieldMap", "Normaliser", "connect", "duck_errors", "literal", "reader_sql", "scrub"]
 
 SEP = "\x1f"
 """Separates the field from the reason in ``_error``."""
@@ -35,8 +36,10 @@ SEP = "\x1f"
 _JSON_SCALARS = "('VARCHAR', 'BIGINT', 'UBIGINT', 'DOUBLE', 'BOOLEAN')"
 _NUMERIC = re.compile(r"^(TINY|SMALL|BIG|HUGE|U)?(INT|INTEGER|FLOAT|DOUBLE|DECIMAL).*")
 _LINE = re.compile(r"\b[Ll]ine:? (\d+)")
-_QUOTED_DATA = re.compile(r"(\{.*\}|\[.*\])", re.DOTALL)
-_MAX_MESSAGE = 300
+_IN_FILE = re.compile(r'\s*in file "[^"]*",?|,?\s*in line \d+')
+_QUOTED_RECORD = re.compile(r"(?:Object|Array|Value|Input)?:? *[\[{].*?(?= has | is | at |$)")
+_QUOTED_VALUE = re.compile(r"'[^']*'")
+_DUPLICATE_KEY = re.compile(r'duplicate key "([^"]{1,200})"')
 _TEXT_TYPES = {"VARCHAR", "JSON"}
 _ROLES = "('system', 'user', 'assistant')"
 _FIELD_OF = {"ts": "timestamp", "answer": "incumbent_answer", "expected": "expected_behaviour"}
@@ -68,18 +71,30 @@ def connect(workdir: Path, *, threads: int | None, memory_limit: str) -> duckdb.
     return connection
 
 
+def scrub(message: str) -> str:
+    """DuckDB's message without what it quotes of the data: the first line, cut before the
+    input or line it echoes; a record it quotes (``Object {...}``) and single-quoted values
+    replaced; the file's name and the line dropped (the error names them); then redacted."""
+    first = message.strip().splitlines()[0] if message.strip() else "DuckDB failed"
+    first = first.split(" Input: ")[0].split("Original Line")[0]
+    first = _IN_FILE.sub("", first)
+    first = _QUOTED_RECORD.sub("a record", first)
+    first = _QUOTED_VALUE.sub("'…'", first)
+    redacted, _found = Redactor().redact(first)
+    return redacted.strip().rstrip(":,").strip()
+
+
 @contextmanager
 def duck_errors(source: str) -> Iterator[None]:
     """Turn DuckDB's errors into an ``InputError`` on ``source``, without the data."""
     try:
         yield
     except duckdb.Error as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        first = first.split(" Input: ")[0].split("Original Line")[0].strip()
-        first = _QUOTED_DATA.sub("(…)", first)[:_MAX_MESSAGE]
         line = _LINE.search(str(exc))
         row = int(line.group(1)) if line else None
-        raise InputError(first, source=source, row=row) from None
+        key = _DUPLICATE_KEY.search(str(exc))
+        field = key.group(1) if key else None
+        raise InputError(scrub(str(exc)), source=source, row=row, field=field) from None
 
 
 def reader_sql(log: LogFile, columns: dict[str, str] | None = None) -> str:

@@ -1,40 +1,79 @@
 """Redaction: personal data out of the text before anything is stored or sent to a model.
 
-Built-in detectors, applied in this order, each match replaced by a placeholder:
+Built-in detectors, applied in this order, each match replaced by a placeholder (the
+detectors and the libraries that check them are in ``_detectors``, ``_phones`` and
+``_secrets``):
 
-=========  ===========  ====================================================================
-detector   placeholder  what it takes
-=========  ===========  ====================================================================
-card       ``[CARD]``   13-19 digits (single spaces or hyphens between them allowed), an
-                        issuer's first digit (2-6) and a valid Luhn check digit
-email      ``[EMAIL]``  ``local@domain.tld`` with a top-level domain of two letters or more
-ip         ``[IP]``     IPv4 (four octets 0-255) and IPv6 (checked by ``ipaddress``)
-phone      ``[PHONE]``  digit groups with separators (space, hyphen, dot), an optional
-                        ``+country`` and ``(area)``; 9-15 digits (8-15 after a ``+``)
-=========  ===========  ====================================================================
+=========  ===============  ================================================================
+detector   placeholder      what it takes
+=========  ===============  ================================================================
+secret     ``[SECRET]``     API keys and tokens by provider prefix (``sk-``, ``sk-proj-``,
+                            ``sk-ant-``, ``AKIA``, ``ghp_``, ``xoxb-``, ``AIza``, …), JWTs,
+                            private key blocks, values assigned to ``password``/``api_key``/
+                            ``Bearer``, long random-looking tokens (entropy)
+email      ``[EMAIL]``      addresses, internationalised ones too (``müller@beispiel.de``)
+iban       ``[IBAN]``       IBANs of every country (format and mod-97 check)
+card       ``[CARD]``       13-19 digits, bare or grouped by spaces, dots or hyphens, issuer
+                            digit 2-6, Luhn check
+ssn        ``[SSN]``        US Social Security numbers ``123-45-6789`` in issued ranges
+nino       ``[NINO]``       UK National Insurance numbers (HMRC's prefix rules)
+ip         ``[IP]``         IPv4 and IPv6 addresses
+phone      ``[PHONE]``      numbers libphonenumber finds valid: international (``+…``) or
+                            in a national format of the phone regions; ``(NXX) NXX-XXXX``
+=========  ===============  ================================================================
 
-Deliberately left alone (near misses): Luhn-invalid card-like numbers, bare digit runs
-without separators (order numbers), dates, times, versions, prices, ``user@localhost``.
-Then come the study's own patterns (``[NAME]``) and its own function (``module:function``,
-``str -> str``; each value it changes counts once).
+Deliberately left alone (near misses): Luhn-invalid card-like numbers, digit runs that no
+numbering plan accepts or that are labelled as order, part or invoice numbers, part numbers
+such as ``123-456-789``, dates, times, versions, prices, ISBNs, ``user@localhost``, hex
+digests. Not covered: names and street addresses (no library recognises them offline
+without a language model). Then come the study's own patterns (``[NAME]``) and its own
+function (``module:function``, ``str -> str``; each value it changes counts once).
 """
 
 from __future__ import annotations
 
 import importlib
-import ipaddress
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
+from typing import Protocol
 
+from stdnum import luhn
+
+from baton.data._detectors import (
+    Span,
+    card_spans,
+    email_spans,
+    iban_spans,
+    ip_spans,
+    nino_spans,
+    ssn_spans,
+)
+from baton.data._phones import DEFAULT_PHONE_REGIONS, phone_spans
+from baton.data._secrets import secret_spans
 from baton.errors import InputError
 from baton.study import IngestRedaction
 
-__all__ = ["BUILTIN_RULES", "RedactionRule", "Redactor", "luhn_valid", "redactor_for"]
+__all__ = [
+    "BUILTIN_RULES",
+    "Detector",
+    "RedactionRule",
+    "Redactor",
+    "builtin_detectors",
+    "luhn_valid",
+    "redactor_for",
+]
 
-_MIN_CARD_DIGITS, _MAX_CARD_DIGITS = 13, 19
-_MIN_PHONE_DIGITS, _MIN_PHONE_DIGITS_PLUS, _MAX_PHONE_DIGITS = 9, 8, 15
+
+class Detector(Protocol):
+    """Finds what to redact: the spans of ``text`` to replace by ``[NAME]``."""
+
+    @property
+    def name(self) -> str: ...
+
+    def find(self, text: str) -> list[Span]: ...
 
 
 def _always(_match: str) -> bool:
@@ -49,87 +88,49 @@ class RedactionRule:
     pattern: re.Pattern[str]
     accept: Callable[[str], bool] = _always
 
-    @property
-    def placeholder(self) -> str:
-        return f"[{self.name.upper()}]"
+    def find(self, text: str) -> list[Span]:
+        return [m.span() for m in self.pattern.finditer(text) if self.accept(m.group())]
+
+
+@dataclass(frozen=True)
+class BuiltinDetector:
+    """A built-in detector: a name and the function that finds its spans."""
+
+    name: str
+    spans: Callable[[str], list[Span]]
+
+    def find(self, text: str) -> list[Span]:
+        return self.spans(text)
 
 
 def luhn_valid(digits: str) -> bool:
     """Whether a string of digits ends with a valid Luhn check digit."""
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        value = int(char)
-        if position % 2 == 1:
-            value = value * 2 - 9 if value > 4 else value * 2
-        total += value
-    return total % 10 == 0
+    return bool(luhn.is_valid(digits))
 
 
-def _digits(text: str) -> str:
-    return "".join(char for char in text if char.isdigit())
-
-
-def _card(match: str) -> bool:
-    digits = _digits(match)
+def builtin_detectors(phone_regions: Sequence[str] = DEFAULT_PHONE_REGIONS) -> tuple[Detector, ...]:
+    """The built-in detectors in the order they run (secrets first: a key holds digits
+    that could pass for other things; phone numbers last)."""
     return (
-        _MIN_CARD_DIGITS <= len(digits) <= _MAX_CARD_DIGITS
-        and digits[0] in "23456"
-        and luhn_valid(digits)
+        BuiltinDetector("secret", secret_spans),
+        BuiltinDetector("email", email_spans),
+        BuiltinDetector("iban", iban_spans),
+        BuiltinDetector("card", card_spans),
+        BuiltinDetector("ssn", ssn_spans),
+        BuiltinDetector("nino", nino_spans),
+        BuiltinDetector("ip", ip_spans),
+        BuiltinDetector("phone", partial(phone_spans, regions=tuple(phone_regions))),
     )
 
 
-def _ipv6(match: str) -> bool:
-    if not any(char not in ":." for char in match):
-        return False
-    try:
-        ipaddress.IPv6Address(match)
-    except ValueError:
-        return False
-    return True
-
-
-def _phone(match: str) -> bool:
-    count = len(_digits(match))
-    least = _MIN_PHONE_DIGITS_PLUS if match.startswith("+") else _MIN_PHONE_DIGITS
-    return least <= count <= _MAX_PHONE_DIGITS
-
-
-_OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
-
-BUILTIN_RULES: tuple[RedactionRule, ...] = (
-    RedactionRule("card", re.compile(r"(?<![\w.+-])\d(?:[ -]?\d){12,18}(?![\w-]|\.\d)"), _card),
-    RedactionRule(
-        "email",
-        re.compile(
-            r"(?<![\w.%+-])[A-Za-z0-9._%+-]+@"
-            r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}(?![\w-])"
-        ),
-    ),
-    RedactionRule(
-        "ip",
-        re.compile(
-            r"(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}"
-            r"(?:[0-9A-Fa-f]{1,4}|\d{1,3}(?:\.\d{1,3}){3})?(?![\w:]|\.\d)"
-        ),
-        _ipv6,
-    ),
-    RedactionRule("ip", re.compile(rf"(?<![\w.]){_OCTET}(?:\.{_OCTET}){{3}}(?![\w]|\.\d)")),
-    RedactionRule(
-        "phone",
-        re.compile(
-            r"(?<![\w+:/.-])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,5}\)[ .-]?)?"
-            r"\d{2,5}(?:[ .-]\d{2,8}){1,4}(?![\w:/]|[.-]\d)"
-        ),
-        _phone,
-    ),
-)
+BUILTIN_RULES: tuple[Detector, ...] = builtin_detectors()
 
 
 @dataclass(frozen=True)
 class Redactor:
     """Applies the rules, then the user's function, and counts what it replaced."""
 
-    rules: tuple[RedactionRule, ...] = BUILTIN_RULES
+    rules: tuple[Detector, ...] = BUILTIN_RULES
     function: Callable[[str], str] | None = None
     function_name: str = "function"
 
@@ -141,7 +142,10 @@ class Redactor:
         """``text`` with every match replaced, and the number of matches per rule name."""
         counts: Counter[str] = Counter()
         for rule in self.rules:
-            text = _apply(rule, text, counts)
+            spans = rule.find(text)
+            if spans:
+                text, replaced = _replace(text, spans, f"[{rule.name.upper()}]")
+                counts[rule.name] += replaced
         if self.function is not None:
             changed = self._call(text)
             if changed != text:
@@ -166,14 +170,16 @@ class Redactor:
         return result
 
 
-def _apply(rule: RedactionRule, text: str, counts: Counter[str]) -> str:
-    def replace(match: re.Match[str]) -> str:
-        if not rule.accept(match.group()):
-            return match.group()
-        counts[rule.name] += 1
-        return rule.placeholder
-
-    return rule.pattern.sub(replace, text)
+def _replace(text: str, spans: list[Span], placeholder: str) -> tuple[str, int]:
+    """``text`` with each span (the first of overlapping ones) replaced by ``placeholder``."""
+    parts, end, replaced = [], 0, 0
+    for start, stop in sorted(spans):
+        if start < end or stop <= start:
+            continue
+        parts += [text[end:start], placeholder]
+        end, replaced = stop, replaced + 1
+    parts.append(text[end:])
+    return "".join(parts), replaced
 
 
 def load_function(reference: str) -> Callable[[str], str]:
@@ -189,9 +195,13 @@ def load_function(reference: str) -> Callable[[str], str]:
     return function  # type: ignore[no-any-return]
 
 
+def _regions(spec: IngestRedaction) -> tuple[str, ...]:
+    return DEFAULT_PHONE_REGIONS if spec.phone_regions is None else tuple(spec.phone_regions)
+
+
 def redactor_for(spec: IngestRedaction) -> Redactor:
     """The redactor a study's ``ingest.redaction`` section describes."""
-    rules = BUILTIN_RULES if spec.builtins else ()
+    rules: tuple[Detector, ...] = builtin_detectors(_regions(spec)) if spec.builtins else ()
     rules += tuple(RedactionRule(p.name, re.compile(p.pattern)) for p in spec.patterns)
     if spec.function is None:
         return Redactor(rules)

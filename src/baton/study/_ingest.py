@@ -11,6 +11,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from phonenumbers import SUPPORTED_REGIONS
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 __all__ = [
@@ -170,8 +171,16 @@ class IngestRedaction(_Spec):
 
     builtins: bool = Field(
         default=True,
-        description="Built-in detectors: e-mail addresses, phone numbers, payment card "
-        "numbers (Luhn-checked) and IPv4/IPv6 addresses.",
+        description="Built-in detectors: API keys and tokens, e-mail addresses, IBANs, "
+        "payment card numbers (Luhn-checked), US Social Security and UK National Insurance "
+        "numbers, IPv4/IPv6 addresses and phone numbers.",
+    )
+    phone_regions: list[str] | None = Field(
+        default=None,
+        min_length=1,
+        description="Regions (ISO 3166 codes such as US, GB, DE) whose national phone formats "
+        "are recognised, in order; unset: US, GB, DE, FR, IN, ES, IT, NL, BR, AU, JP. "
+        "Numbers written with +country are recognised whatever this says.",
     )
     patterns: list[RedactionPattern] = Field(default_factory=list)
     function: str | None = Field(
@@ -184,6 +193,16 @@ class IngestRedaction(_Spec):
         description="Refuse to ingest with every redaction turned off when a model of the "
         "study is reached over the network.",
     )
+
+    @field_validator("phone_regions")
+    @classmethod
+    def _known_regions(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        unknown = [region for region in value if region.upper() not in SUPPORTED_REGIONS]
+        if unknown:
+            raise ValueError(f"not a region libphonenumber knows: {', '.join(unknown)}")
+        return [region.upper() for region in value]
 
     @property
     def active(self) -> bool:

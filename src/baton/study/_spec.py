@@ -416,7 +416,8 @@ def study_fingerprint(study: Study) -> str:
     """A hash of everything in the study that changes what a run produces.
 
     Rate limits, timeouts and where the API key is read from do not count; an unset base
-    URL is left out, so studies written before it existed keep their fingerprint.
+    URL or phone region list is left out, so studies written before it existed keep their
+    fingerprint.
     """
     data = study.model_dump(mode="json")
     for spec in (data["incumbent"], *data["candidates"]):
@@ -426,6 +427,8 @@ def study_fingerprint(study: Study) -> str:
             del spec["base_url"]
     if data.get("ingest") is None:
         data.pop("ingest", None)  # studies without the section keep their fingerprint
+    elif data["ingest"]["redaction"]["phone_regions"] is None:
+        del data["ingest"]["redaction"]["phone_regions"]  # nor those written before it
     _drop_judging(data)
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
