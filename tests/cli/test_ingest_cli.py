@@ -88,7 +88,7 @@ def test_a_key_given_twice_is_one_line_without_the_record(
     assert main(["ingest", str(study), str(log)]) == 2
     captured = capsys.readouterr()
     err = " ".join(captured.err.split())
-    assert f"{log}, row 2, field 'region': the key appears twice in the record" in err
+    assert f"{log}, row 2, field 'region': a key appears twice in one object" in err
     for text in (captured.out, captured.err):
         assert "jane@example.com" not in text
         assert "4111" not in text

@@ -72,7 +72,7 @@ TEXT_CASES: list[tuple[str, str, bytes, int | None, str | None, str]] = [
         GOOD + b'{"prompt": "x", "region": "eu", "region": "us"}\n',
         2,
         "region",
-        "the key appears twice in the record",
+        "a key appears twice in one object",
     ),
     ("empty jsonl", "a.jsonl", b"", None, None, "holds no records"),
     ("blank jsonl", "a.jsonl", b"\n  \n", None, None, "holds no records"),
@@ -290,7 +290,7 @@ def test_a_key_given_twice_is_named_without_the_record(
     with pytest.raises(InputError) as caught:
         read_logs(study_factory(), [path])
     message = str(caught.value)
-    assert message == f"{path}, row 2, field 'region': the key appears twice in the record"
+    assert message == f"{path}, row 2, field 'region': a key appears twice in one object"
     captured = capsys.readouterr()
     for text in (message, captured.out, captured.err):
         assert not any(secret in text for secret in SECRETS)
@@ -307,7 +307,7 @@ def test_skip_invalid_skips_a_key_given_twice(tmp_path: Path, study_factory: Stu
         "source": path,
         "row": 2,
         "field": "region",
-        "reason": "the key appears twice in the record",
+        "reason": "a key appears twice in one object",
     }
     assert not any(secret in written for secret in SECRETS)
 
