@@ -67,7 +67,10 @@ class Response:
     """One model's answer to one item. ``error`` is set (and ``text`` is None) on failure,
     as ``"<cause>: <message>"``. ``finish_reason`` is the provider's reason for stopping
     (``stop``, ``length``, ...) when it says one. ``source`` says whether the answer was
-    replayed by Baton or taken from the production logs (the incumbent's logged answer)."""
+    replayed by Baton or taken from the production logs (the incumbent's logged answer).
+    ``request_key`` is the content address of the request that produced it (the replay
+    cache's key: provider, base URL, model, parameters, messages), None for a logged answer
+    or one stored before Baton kept it; a study whose request differs makes it stale."""
 
     item_id: str
     model: str
@@ -79,6 +82,7 @@ class Response:
     error: str | None = None
     finish_reason: str | None = None
     source: ResponseSource = "replayed"
+    request_key: str | None = None
 
 
 @dataclass(frozen=True)

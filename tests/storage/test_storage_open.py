@@ -29,6 +29,7 @@ def test_public_api() -> None:
         "SlotCounts",
         "SlotRequest",
         "Store",
+        "StudyVersion",
         "default_store_url",
         "open_store",
     ]

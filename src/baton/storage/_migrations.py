@@ -282,3 +282,25 @@ def m006_decision_looks(connection: Connection) -> None:
     """The label loop's looks at each region and dimension, and the calls made at them
     (frozen once made), so every decision is made at its look's interim threshold."""
     _v6.create_all(connection, checkfirst=False)
+
+
+# The study versions as first released. A snapshot: never change it.
+_v7 = MetaData()
+Table(
+    "study_versions",
+    _v7,
+    Column("digest", KEY, primary_key=True),
+    Column("fingerprint", String, nullable=False),
+    Column("study", Text, nullable=False),
+    Column("first_seen", UtcDateTime(), nullable=False),
+    Column("last_seen", UtcDateTime(), nullable=False),
+)
+
+
+@_migration
+def m007_study_versions(connection: Connection) -> None:
+    """Every version of the study the store has seen (its JSON, when first and last seen),
+    and the request each response answered (``request_key``), so an edited study redoes
+    only what it changed."""
+    _v7.create_all(connection, checkfirst=False)
+    connection.execute(text("ALTER TABLE responses ADD COLUMN request_key VARCHAR"))

@@ -42,6 +42,7 @@ __all__ = [
     "review_slots",
     "runs",
     "schema_migrations",
+    "study_versions",
     "verdicts",
 ]
 
@@ -109,6 +110,7 @@ responses = Table(
     Column("error", Text, nullable=True),
     Column("finish_reason", String, nullable=True),
     Column("source", String, nullable=False, server_default=text("'replayed'")),
+    Column("request_key", String, nullable=True),
 )
 
 replay_cache = Table(
@@ -230,4 +232,14 @@ decision_calls = Table(
     Column("threshold", Float, nullable=False),
     Column("information", Float, nullable=False),
     Column("called_at", UtcDateTime(), nullable=False),
+)
+
+study_versions = Table(
+    "study_versions",
+    metadata,
+    Column("digest", KEY, primary_key=True),
+    Column("fingerprint", String, nullable=False),
+    Column("study", Text, nullable=False),
+    Column("first_seen", UtcDateTime(), nullable=False),
+    Column("last_seen", UtcDateTime(), nullable=False),
 )
