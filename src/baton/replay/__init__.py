@@ -9,7 +9,8 @@ repeating a completed call. ``plan_replay`` is the dry run.
 from __future__ import annotations
 
 from baton.replay._batches import BatchOptions, run_in_batches
-from baton.replay._calls import Caller, CallOutcome, error_text
+from baton.replay._batching import Pending, pending_pairs
+from baton.replay._calls import DOWN_AFTER, Caller, CallOutcome, EndpointHealth, error_text
 from baton.replay._engine import replay_responses
 from baton.replay._limits import RateLimiter
 from baton.replay._options import ReplayOptions, ReplayProgress, ReplaySummary, RetryPolicy
@@ -23,10 +24,13 @@ from baton.replay._requests import (
 )
 
 __all__ = [
+    "DOWN_AFTER",
     "BatchOptions",
     "CallOutcome",
     "Caller",
+    "EndpointHealth",
     "ModelPlan",
+    "Pending",
     "RateLimiter",
     "ReplayOptions",
     "ReplayPlan",
@@ -38,6 +42,7 @@ __all__ = [
     "completion_cost",
     "error_text",
     "estimated_tokens",
+    "pending_pairs",
     "plan_replay",
     "replay_responses",
     "run_in_batches",
