@@ -10,7 +10,15 @@ from dataclasses import dataclass
 
 from baton.errors import ProviderError
 from baton.providers import Completion, CompletionRequest, Provider
-from baton.replay import Caller, RateLimiter, RetryPolicy, cache_key, error_text, token_cost
+from baton.replay import (
+    Caller,
+    EndpointHealth,
+    RateLimiter,
+    RetryPolicy,
+    cache_key,
+    error_text,
+    token_cost,
+)
 from baton.storage import CacheEntry, Store
 from baton.study import ModelSpec
 
@@ -45,7 +53,10 @@ class JudgeClient:
     New answers wait in ``drain()`` to be stored with the verdicts they produced, in the same
     transaction. Identical requests in flight at once share one call (two models that gave
     the same answer to an item, judged on style, ask one question). A request that fails
-    after its retries raises its ``ProviderError``.
+    after its retries raises its ``ProviderError``; after five connection failures in a row
+    the model is declared down and every request fails at once (cause ``down``). With
+    ``refresh`` the cache is not read (answers are still kept): to judge again what was
+    judged, e.g. an abstention.
     """
 
     def __init__(
@@ -56,10 +67,12 @@ class JudgeClient:
         *,
         retry: RetryPolicy | None = None,
         seed: int | None = None,
+        refresh: bool = False,
     ) -> None:
         self.spec = spec
         self.spend = JudgeSpend()
         self._store = store
+        self._refresh = refresh
         limiter = RateLimiter(rpm=spec.rpm, tpm=spec.tpm)
         self._caller = Caller(
             provider,
@@ -67,6 +80,7 @@ class JudgeClient:
             timeout_s=spec.timeout_s,
             retry=retry or RetryPolicy(),
             rng=random.Random(seed),
+            health=EndpointHealth(f"judge model {spec.name!r}"),
         )
         self._fresh: dict[str, CacheEntry] = {}
         self._in_flight: dict[str, asyncio.Future[JudgeReply]] = {}
@@ -134,7 +148,7 @@ class JudgeClient:
         return fresh
 
     def _cached(self, key: str) -> CacheEntry | None:
-        if self._store is None:
+        if self._store is None or self._refresh:
             return None
         return self._store.cached([key]).get(key)
 
