@@ -13,7 +13,8 @@ and an exit code (see ``baton.cli.main``)::
     ├── StorageError               the store cannot be read or written
     │   └── StudyMismatchError         the store belongs to another version of the study
     ├── InsufficientLabelsError    too few human labels for the requested estimate
-    └── NotReadyError              an earlier step has not run yet (nothing to replay, judge)
+    ├── NotReadyError              an earlier step has not run yet (nothing to replay, judge)
+    └── StepInterruptedError       a step was interrupted (Ctrl-C): how far it got, how to resume
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ __all__ = [
     "ProviderError",
     "ProviderFatalError",
     "ProviderRetryableError",
+    "StepInterruptedError",
     "StorageError",
     "StudyError",
     "StudyMismatchError",
@@ -115,3 +117,18 @@ class InsufficientLabelsError(BatonError):
 
 class NotReadyError(BatonError):
     """A step found nothing to work on: the step before it has not run yet."""
+
+
+class StepInterruptedError(BatonError):
+    """A step was interrupted (Ctrl-C) after storing ``done`` of ``pending``; ``resume`` is
+    the command that goes on from there."""
+
+    def __init__(self, step: str, *, done: int, pending: int, resume: str) -> None:
+        self.step = step
+        self.done = done
+        self.pending = pending
+        self.resume = resume
+        super().__init__(
+            f"{step} interrupted: {done:,} of {pending:,} stored, {pending - done:,} left; "
+            f"run {resume} to resume"
+        )

@@ -21,9 +21,10 @@ from baton.cli import (  # noqa: F401  (registers the commands)
     report,
     review,
     schema,
+    status,
 )
 from baton.cli._app import EXIT_CODES, app, err_console
-from baton.errors import BatonError, InputError, StudyError
+from baton.errors import BatonError, InputError, StepInterruptedError, StudyError
 
 __all__ = ["main", "run"]
 
@@ -44,13 +45,21 @@ def main(argv: list[str] | None = None) -> int:
     except typer.Abort:
         err_console.print("aborted")
         return 130
-    except (StudyError, InputError) as exc:
-        err_console.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
-        return EXIT_CODES["usage"]
     except (BatonError, OSError) as exc:
-        err_console.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
-        return EXIT_CODES["runtime"]
+        label = (
+            "[yellow]interrupted:[/]" if isinstance(exc, StepInterruptedError) else "[red]error:[/]"
+        )
+        err_console.print(f"{label} {escape(str(exc))}", soft_wrap=True)
+        return _exit_code(exc)
     return code if isinstance(code, int) else 0
+
+
+def _exit_code(error: BaseException) -> int:
+    if isinstance(error, StepInterruptedError):
+        return 130
+    if isinstance(error, StudyError | InputError):
+        return EXIT_CODES["usage"]
+    return EXIT_CODES["runtime"]
 
 
 def run() -> None:
