@@ -126,7 +126,7 @@ def test_store_of_another_study_version_records_it_and_says_what_changed(
     store = open_store(f"sqlite:///{tmp_path / 'baton.db'}")
     try:
         changes = record_version(store, other.study)
-        assert [(c.path, c.after, c.scope) for c in changes.changes][0] == (
+        assert next((c.path, c.after, c.scope) for c in changes.changes) == (
             "name",
             "renamed",
             "nothing",
