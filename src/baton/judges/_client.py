@@ -80,7 +80,7 @@ class JudgeClient:
             timeout_s=spec.timeout_s,
             retry=retry or RetryPolicy(),
             rng=random.Random(seed),
-            health=EndpointHealth(f"judge model {spec.name!r}"),
+            health=EndpointHealth(_endpoint(spec)),
         )
         self._fresh: dict[str, CacheEntry] = {}
         self._in_flight: dict[str, asyncio.Future[JudgeReply]] = {}
@@ -154,3 +154,8 @@ class JudgeClient:
 
     def _cost(self, completion: Completion) -> float:
         return token_cost(self.spec, completion.input_tokens, completion.output_tokens)
+
+
+def _endpoint(spec: ModelSpec) -> str:
+    where = f" at {spec.base_url}" if spec.base_url else ""
+    return f"{spec.provider}{where} (model {spec.name})"

@@ -152,7 +152,7 @@ def _flatten(data: Any, prefix: str = "") -> dict[str, Any]:
         flat: dict[str, Any] = {}
         for key, value in data.items():
             flat.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
-        return flat or {prefix: {}}
+        return flat
     named = (
         isinstance(data, list) and data and all(isinstance(x, dict) and "name" in x for x in data)
     )
