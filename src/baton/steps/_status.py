@@ -44,13 +44,15 @@ class ModelStatus:
 @dataclass(frozen=True)
 class JudgeStatus:
     """One judge on one dimension: its current ``verdicts``, ``abstentions`` among them
-    with their top reasons, and the responses ``pending`` (no current verdict; None when
-    the judges could not be built to tell)."""
+    with their top reasons (``model_abstentions`` those of a judge model asked, which
+    ``--rejudge abstained`` may turn into verdicts; the rest abstain by design), and the
+    responses ``pending`` (no current verdict; None when the judges could not be built)."""
 
     dimension: str
     judge: str
     verdicts: int
     abstentions: int
+    model_abstentions: int
     top_reasons: dict[str, int]
     pending: int | None
 
@@ -172,6 +174,9 @@ def _judge_status(
         judge,
         verdicts=len(own),
         abstentions=sum(reasons.values()),
+        model_abstentions=sum(
+            v.abstention is not None and v.input_tokens + v.output_tokens > 0 for v in own
+        ),
         top_reasons=dict(reasons.most_common(_TOP_REASONS)),
         pending=None if pending is None else pending[(dimension, judge)],
     )
@@ -206,9 +211,9 @@ def _todo(
         if j.pending:
             what = f"{j.dimension}/{j.judge}: responses without a current verdict"
             todo.append(StaleWork(what, j.pending, "baton judge"))
-        if j.abstentions:
-            what = f"{j.dimension}/{j.judge}: abstentions"
-            todo.append(StaleWork(what, j.abstentions, "baton judge --rejudge abstained"))
+        if j.model_abstentions:
+            what = f"{j.dimension}/{j.judge}: the judge model's abstentions"
+            todo.append(StaleWork(what, j.model_abstentions, "baton judge --rejudge abstained"))
     if any(c.scope == "decisions" for c in changes.changes):
         todo.append(
             StaleWork("decisions (margins, budget or confidence changed)", 0, "baton decide")
