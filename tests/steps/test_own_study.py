@@ -126,6 +126,12 @@ def test_an_edited_study_redoes_only_what_the_edit_invalidated(
         "command": "baton replay",
     } in state["todo"]
 
+    capsys.readouterr()
+    assert main(["replay", str(study), "--dry-run"]) == 0
+    captured = capsys.readouterr()
+    assert f"dry run: {N} calls, {N} of them re-asked for the edited study" in captured.out
+    assert "candidates[fast].parameters.max_tokens: 128 -> 64 (fast's responses" in captured.err
+
     assert replay(study) == {"old": 0, "fast": N, "smart": 0}
     items, after, verdicts, cached = stored(study)
     assert (items, len(after)) == (N, 3 * N)
