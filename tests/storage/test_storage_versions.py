@@ -60,6 +60,8 @@ def test_a_failure_replacing_a_stale_answer_keeps_the_answer_in_the_cache(store:
     assert store.add_responses([failed]) == 1
     assert store.responses() == [failed]
     assert store.response_keys("cand") == {}
+    assert store.failed("cand") == {"i1"}
+    assert store.failed("other") == set()
     assert store.cached(["k-old"]) == {"k-old": entry}
 
 

@@ -63,7 +63,7 @@ def pending_pairs(
     identical requests to several models fall close together), each item once; with
     ``failed_only``, only those whose stored response failed."""
     held = {spec.name: store.response_keys(spec.name) for spec in study.models}
-    failed = {spec.name: _failed(store, spec.name) for spec in study.models}
+    failed = {spec.name: store.failed(spec.name) for spec in study.models}
     makers = {spec.name: keyed_requests(study, spec) for spec in study.models}
     pending = Pending([])
     seen: set[str] = set()
@@ -78,10 +78,6 @@ def pending_pairs(
             getattr(pending, why)[spec.name] += 1
             pending.pairs.append((item, spec))
     return pending
-
-
-def _failed(store: Store, model: str) -> set[str]:
-    return {r.item_id for r in store.responses(model=model) if r.error is not None}
 
 
 def _why_pending(

@@ -95,6 +95,10 @@ class Store(Protocol):
         """The ids of the items ``model`` has a successful response to."""
         ...
 
+    def failed(self, model: str) -> set[str]:
+        """The ids of the items ``model`` has a failed response to."""
+        ...
+
     def response_keys(self, model: str) -> dict[str, str | None]:
         """``model``'s successful responses: the request key each answered, by item id."""
         ...

@@ -117,6 +117,12 @@ class SqlStore:
         )
         return {row.item_id for row in self._read("reading responses", query)}
 
+    def failed(self, model: str) -> set[str]:
+        query = select(t.responses.c.item_id).where(
+            t.responses.c.model == model, t.responses.c.error.is_not(None)
+        )
+        return {row.item_id for row in self._read("reading responses", query)}
+
     def response_keys(self, model: str) -> dict[str, str | None]:
         r = t.responses
         query = select(r.c.item_id, r.c.request_key).where(r.c.model == model, r.c.error.is_(None))
