@@ -94,7 +94,9 @@ class Verdict:
     never turned into a score. ``outcome`` is a finer reading where the judge gives one
     (the refusal judge: ``appropriate_answer``, ``over_refusal``, ``under_refusal``,
     ``appropriate_refusal``, ``partial_refusal``); tokens and ``cost_usd`` are what judging
-    this response cost (zero for deterministic checks and cached calls).
+    this response cost (zero for deterministic checks and cached calls). ``case_key`` hashes
+    what was judged (the answer, and the incumbent's it was read against): a verdict whose
+    answers have since changed is stale (None: stored before Baton kept it).
     """
 
     item_id: str
@@ -109,6 +111,7 @@ class Verdict:
     input_tokens: int = 0
     output_tokens: int = 0
     cost_usd: float = 0.0
+    case_key: str | None = None
 
     def __post_init__(self) -> None:
         if (self.category is None) == (self.abstention is None):

@@ -61,7 +61,8 @@ def save(path: Path, document: dict[str, Any]) -> None:
 
 
 def echo(request: CompletionRequest) -> Completion:
-    text = f"{request.model} says: try the reset link"
+    system = request.messages[0].content
+    text = f"{request.model} says, in {len(system.split())} words of prompt: try the link"
     return Completion(text, 10, len(text.split()), finish_reason="stop")
 
 
@@ -162,3 +163,35 @@ def test_an_edited_study_redoes_only_what_the_edit_invalidated(
     assert stored(study)[1] == responses
     with study_store(study) as opened:
         assert len(opened.store.study_versions()) == 4
+
+
+def test_a_new_incumbent_answer_redoes_the_verdicts_read_against_it(tmp_path: Path) -> None:
+    study = tmp_path / "study.yaml"
+    document = study_document()
+    document["judge_model"] = {"name": "judge", "provider": "fake", "model": "judge-1"}
+    document["dimensions"][0]["judge"] = {"name": "correctness"}
+    save(study, document)
+    baton.ingest(study, [str(write_log(tmp_path))])
+    replay(study)
+
+    def judge_model() -> FakeProvider:
+        verdict = '{"verdict": "pass", "rationale": "agrees"}'
+        return FakeProvider(reply_function=lambda _: Completion(verdict, 5, 5))
+
+    first = judge_model()
+    baton.judge(study, providers={"judge": first})
+    assert len(first.requests) == 3 * N
+
+    document["incumbent"]["system_prompt"] = "You answer support questions kindly."
+    save(study, document)
+    assert replay(study) == {"old": N, "fast": 0, "smart": 0}
+    again = judge_model()
+    run = baton.judge(study, providers={"judge": again})
+    # The incumbent's answers were asked again: their verdicts went with them, and the
+    # candidates' (judged against the incumbent's answer as the reference) are stale.
+    assert (run.summary.pending, run.summary.stale) == (3 * N, 2 * N)
+    assert len(again.requests) == 3 * N
+    with study_store(study) as opened:
+        verdicts = opened.store.verdicts()
+    assert len(verdicts) == 3 * N
+    assert baton.judge(study, providers={"judge": judge_model()}).summary.pending == 0

@@ -73,3 +73,17 @@ def test_an_abstention_is_replaced_by_a_verdict_of_the_same_version(store: Store
     assert store.verdicts() == [judged]
     assert store.add_verdicts([Verdict("i1", "m", "quality", "j", "v1", 0, "again")]) == 0
     assert store.verdicts() == [judged]
+
+
+def test_a_verdict_on_other_answers_replaces_the_stored_one(store: Store) -> None:
+    old = Verdict("i1", "m", "quality", "j", "v1", 1, "", case_key="answers-a")
+    store.add_verdicts([old])
+    assert (
+        store.add_verdicts([Verdict("i1", "m", "quality", "j", "v1", 0, "", case_key="answers-a")])
+        == 0
+    )
+    assert store.add_verdicts([Verdict("i1", "m", "quality", "j", "v1", 0, "")]) == 0
+    assert store.verdicts() == [old]
+    new = Verdict("i1", "m", "quality", "j", "v1", 0, "worse now", case_key="answers-b")
+    assert store.add_verdicts([new]) == 1
+    assert store.verdicts() == [new]

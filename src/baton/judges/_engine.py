@@ -1,8 +1,11 @@
 """Judging: run every judge of every dimension on every response it has no current verdict for.
 
-A verdict is current when its judge's version is today's: after a rubric, template, model
-or option of one judge changes, that judge's verdicts are redone (and replace the old ones)
-while every other judge's stand. Each batch of verdicts is stored in one transaction with
+A verdict is current when its judge's version is today's and it judged the answers stored
+now: after a rubric, template, model or option of one judge changes, that judge's verdicts
+are redone (and replace the old ones) while every other judge's stand; after a response is
+asked again (an edited model), its verdicts are redone, and so are those read against it
+(a candidate's, against a new incumbent answer; the judge cache answers unchanged
+questions). Each batch of verdicts is stored in one transaction with
 the judge-model answers that produced them (the cache), so a killed run resumes where it
 stopped and asks nothing twice. A judge that could not be asked at all (its provider failed
 after retries) leaves no verdict, to be asked again on the next run. An abstention is a
@@ -11,11 +14,13 @@ current verdict (it is not asked again) unless ``rejudge_abstained`` asks for it
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from baton.domain import Item, Verdict
+from baton.domain import Item, Response, Verdict
 from baton.errors import ProviderError
 from baton.judges._base import Judge, JudgeCase
 from baton.replay import BatchOptions, run_in_batches
@@ -83,11 +88,12 @@ async def judge_responses(
     async def work(task: _Task) -> Verdict | None:
         case, judge = task
         try:
-            return await judge.judge(case)
+            verdict = await judge.judge(case)
         except ProviderError as error:
             causes[error.cause] += 1
             examples.setdefault(error.cause, str(error))
             return None
+        return replace(verdict, case_key=answers_key(case.response, case.incumbent))
 
     def commit(results: list[Verdict | None]) -> int:
         verdicts = [v for v in results if v is not None]
@@ -149,21 +155,34 @@ def pending_cases(
             for response in responses:
                 key = (response.item_id, response.model, dimension.name, judge.name)
                 held = stored.get(key)
-                if not _wanted(held, judge.version, abstained=abstained):
-                    continue
-                stale += held is not None and held.judge_version != judge.version
                 baseline = None if response.model == study.incumbent.name else incumbent
-                item = by_id[response.item_id]
-                case = JudgeCase(
-                    study, dimension, item, response, (baseline or {}).get(item.item_id)
-                )
+                against = (baseline or {}).get(response.item_id)
+                current = _current(held, judge.version, answers_key(response, against))
+                if not _wanted(held, current, abstained=abstained):
+                    continue
+                stale += held is not None and not current
+                case = JudgeCase(study, dimension, by_id[response.item_id], response, against)
                 tasks.append((case, judge))
     return tasks, stale
 
 
-def _wanted(held: Verdict | None, version: str, *, abstained: bool) -> bool:
+def answers_key(response: Response, incumbent: Response | None) -> str:
+    """A hash of what a verdict judges: the answer, and the incumbent's it is read against."""
+    shown = [response.text, None if incumbent is None else incumbent.text]
+    return hashlib.sha256(json.dumps(shown).encode()).hexdigest()[:16]
+
+
+def _current(held: Verdict | None, version: str, case_key: str) -> bool:
+    """A verdict of the judge's version on the same answers (or one stored before verdicts
+    kept what they judged)."""
+    if held is None or held.judge_version != version:
+        return False
+    return held.case_key is None or held.case_key == case_key
+
+
+def _wanted(held: Verdict | None, current: bool, *, abstained: bool) -> bool:
     """Whether a pair with verdict ``held`` is judged: without a current verdict, or with
     ``abstained`` with a current abstention."""
-    if held is None or held.judge_version != version:
+    if not current:
         return not abstained
-    return abstained and held.abstention is not None
+    return abstained and held is not None and held.abstention is not None

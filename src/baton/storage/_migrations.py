@@ -300,7 +300,8 @@ Table(
 @_migration
 def m007_study_versions(connection: Connection) -> None:
     """Every version of the study the store has seen (its JSON, when first and last seen),
-    and the request each response answered (``request_key``), so an edited study redoes
-    only what it changed."""
+    the request each response answered (``request_key``) and the answers each verdict
+    judged (``case_key``), so an edited study redoes only what it changed."""
     _v7.create_all(connection, checkfirst=False)
     connection.execute(text("ALTER TABLE responses ADD COLUMN request_key VARCHAR"))
+    connection.execute(text("ALTER TABLE verdicts ADD COLUMN case_key VARCHAR"))

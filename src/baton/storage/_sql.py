@@ -23,7 +23,6 @@ from sqlalchemy import (
     Table,
     delete,
     insert,
-    or_,
     select,
     tuple_,
     update,
@@ -338,23 +337,29 @@ def _chunks(rows: Rows) -> Iterator[Rows]:
 
 def _delete_superseded_verdicts(connection: Connection, rows: Rows) -> None:
     """Delete the stored verdicts that ``rows`` supersede: same key, and another judge
-    version or an abstention (judged again)."""
+    version, an abstention (judged again), or other answers judged (both ``case_key`` set).
+
+    Looks the rows up by item id first (the key's index), as responses are."""
     v = t.verdicts
-    for version, keys in _keys_by_version(rows).items():
-        connection.execute(
-            delete(v).where(
-                tuple_(v.c.item_id, v.c.model, v.c.dimension, v.c.judge).in_(keys),
-                or_(v.c.judge_version != version, v.c.abstention.is_not(None)),
-            )
-        )
-
-
-def _keys_by_version(rows: Rows) -> dict[str, list[tuple[Any, ...]]]:
-    grouped: dict[str, list[tuple[Any, ...]]] = {}
-    for row in rows:
-        key = (row["item_id"], row["model"], row["dimension"], row["judge"])
-        grouped.setdefault(str(row["judge_version"]), []).append(key)
-    return grouped
+    new = {(r["item_id"], r["model"], r["dimension"], r["judge"]): r for r in rows}
+    found = connection.execute(
+        select(
+            v.c.item_id, v.c.model, v.c.dimension, v.c.judge,
+            v.c.judge_version, v.c.abstention, v.c.case_key,
+        ).where(v.c.item_id.in_({key[0] for key in new}))
+    )  # fmt: skip
+    superseded = []
+    for item_id, model, dimension, judge, version, abstention, case_key in found:
+        key = (item_id, model, dimension, judge)
+        row = new.get(key)
+        if row is None:
+            continue
+        other_case = case_key is not None and row.get("case_key") not in (None, case_key)
+        if version != row["judge_version"] or abstention is not None or other_case:
+            superseded.append(key)
+    if superseded:
+        columns = tuple_(v.c.item_id, v.c.model, v.c.dimension, v.c.judge)
+        connection.execute(delete(v).where(columns.in_(superseded)))
 
 
 def _insert_new(connection: Connection, table: Table, rows: Rows) -> int:

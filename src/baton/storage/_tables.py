@@ -142,6 +142,7 @@ verdicts = Table(
     Column("input_tokens", Integer, nullable=False, server_default=text("0")),
     Column("output_tokens", Integer, nullable=False, server_default=text("0")),
     Column("cost_usd", Float, nullable=False, server_default=text("0")),
+    Column("case_key", String, nullable=True),
 )
 
 labels = Table(
