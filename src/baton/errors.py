@@ -11,7 +11,7 @@ and an exit code (see ``baton.cli.main``)::
     │   └── ProviderFatalError         not worth retrying (auth, bad request)
     ├── JudgeOutputError           a judge's output could not be parsed into a verdict
     ├── StorageError               the store cannot be read or written
-    │   └── StudyMismatchError         the store belongs to another version of the study
+    │   └── StudyMismatchError         (no longer raised: a store keeps every study version)
     ├── InsufficientLabelsError    too few human labels for the requested estimate
     ├── NotReadyError              an earlier step has not run yet (nothing to replay, judge)
     └── StepInterruptedError       a step was interrupted (Ctrl-C): how far it got, how to resume
@@ -108,7 +108,8 @@ class StorageError(BatonError):
 
 
 class StudyMismatchError(StorageError):
-    """The store was written for a different version of the study."""
+    """Kept for code that catches it; no longer raised: a store keeps every version of its
+    study, and an edit redoes only what it invalidated."""
 
 
 class InsufficientLabelsError(BatonError):

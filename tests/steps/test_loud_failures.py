@@ -173,6 +173,8 @@ def test_status_names_what_to_redo_and_the_command(
     tmp_path: Path, study_data: dict[str, Any], capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = write_study(tmp_path, study_data)
+    assert main(["status", str(path)]) == 0
+    assert "to do: no items yet: a sample of the logs -> baton ingest" in capsys.readouterr().out
     add_items(path, 4)
     assert main(["status", str(path)]) == 0
     out = capsys.readouterr().out

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from baton.domain import Item, Verdict
-from baton.errors import BatonError
+from baton.errors import BatonError, ProviderFatalError
 from baton.judges import build_judges, pending_cases
+from baton.providers import Completion, CompletionRequest
 from baton.replay import pending_pairs
 from baton.steps._open import StudyStore, study_store
 from baton.steps._versions import StudyChanges, study_changes
@@ -127,14 +128,28 @@ def _models(opened: StudyStore, items: list[Item]) -> tuple[ModelStatus, ...]:
     return tuple(out)
 
 
+class _Uncalled:
+    """The judge models' provider while judges are built only to read their versions."""
+
+    name = "uncalled"
+
+    async def complete(self, request: CompletionRequest) -> Completion:
+        raise ProviderFatalError("baton status calls no model", cause="rejected")
+
+
 def _pending_judgments(
     opened: StudyStore, items: list[Item], base_dir: Path, source: str
 ) -> tuple[Counter[tuple[str, str]] | None, set[tuple[str, str]], str]:
     """Pending judgments by (dimension, judge), the judges' current versions, and a note
     when the judges could not be built (a template missing, a provider not installed)."""
     study = opened.study
+    unused = _Uncalled()
+    models = [study.judge_model, *(j.model for d in study.dimensions for j in d.judges)]
+    providers = {model.name: unused for model in models if model is not None}
     try:
-        judges = build_judges(study, base_dir=base_dir, store=None, source=source)
+        judges = build_judges(
+            study, base_dir=base_dir, store=None, providers=providers, source=source
+        )
     except BatonError as error:
         return None, set(), f"pending verdicts unknown: {error}"
     tasks, _ = pending_cases(study, items, judges.by_dimension, opened.store)
@@ -195,9 +210,15 @@ def _labels(opened: StudyStore, items: list[Item]) -> tuple[StratumLabels, ...]:
 
 
 def _todo(
-    models: tuple[ModelStatus, ...], judges: tuple[JudgeStatus, ...], changes: StudyChanges
+    models: tuple[ModelStatus, ...],
+    judges: tuple[JudgeStatus, ...],
+    changes: StudyChanges,
+    *,
+    items: int,
 ) -> tuple[StaleWork, ...]:
     todo = []
+    if not items:
+        todo.append(StaleWork("no items yet: a sample of the logs", 0, "baton ingest"))
     for m in models:
         if m.stale:
             what = f"{m.model}: responses to what the study asked before"
@@ -243,7 +264,7 @@ def status_study(opened: StudyStore, *, base_dir: Path, source: str) -> StudySta
             Decision(c.candidate, c.dimension, c.region, c.outcome, c.p_noninferior, c.threshold)
             for c in calls
         ),
-        todo=_todo(models, judges, changes),
+        todo=_todo(models, judges, changes, items=len(items)),
         judges_note=note,
     )
 
