@@ -149,7 +149,7 @@ def test_replay_failures_within_the_threshold_exit_0(
 
 
 def test_an_ingest_after_the_mapping_changed_says_what_happens_to_the_items(
-    tmp_path: Path, study_data: dict[str, Any]
+    tmp_path: Path, study_data: dict[str, Any], capsys: pytest.CaptureFixture[str]
 ) -> None:
     log = tmp_path / "log.jsonl"
     log.write_text(
@@ -158,15 +158,21 @@ def test_an_ingest_after_the_mapping_changed_says_what_happens_to_the_items(
     )
     path = write_study(tmp_path, study_data, ingest={"fields": {"prompt": "q"}})
     said: list[str] = []
-    baton.steps.ingest(path, [str(log)], progress=said.append)
+    baton.steps.ingest(path, [str(log)], on_change=said.append)
     assert not any("changed" in line for line in said)
     path = write_study(tmp_path, study_data, ingest={"fields": {"prompt": "p"}})
     said.clear()
-    report = baton.steps.ingest(path, [str(log)], progress=said.append)
+    report = baton.steps.ingest(path, [str(log)], on_change=said.append)
     assert report.items_written == 6
     text = " ".join(said)
     assert 'ingest.fields.prompt: "q" -> "p"' in text
     assert "adds a new sample beside the 6 items stored, which stay" in text
+    path = write_study(tmp_path, study_data, ingest={"fields": {"prompt": "q"}})
+    capsys.readouterr()
+    assert main(["ingest", str(path), str(log)]) == 0
+    err = " ".join(capsys.readouterr().err.split())
+    assert 'ingest.fields.prompt: "p" -> "q" (the sample of items, and so everything' in err
+    assert "adds a new sample beside the 12 items stored" in err
 
 
 def test_status_names_what_to_redo_and_the_command(

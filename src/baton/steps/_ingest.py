@@ -26,10 +26,13 @@ def ingest(
     where: str | None = None,
     seed: int | None = None,
     progress: Callable[[str], None] | None = None,
+    on_change: Callable[[str], None] | None = None,
 ) -> IngestReport:
     """``baton ingest``: draw a stratified, deduplicated, redacted sample of ``logs`` (files
     or globs) into the study's store, whole or not at all. With ``skip_invalid``, invalid
-    records are left out and written to ``rejects`` (default: beside the study file)."""
+    records are left out and written to ``rejects`` (default: beside the study file).
+    ``on_change`` is told, a line at a time, what changed in the study since the store last
+    saw it (and what that means for the items stored)."""
     path = Path(study)
     options = IngestOptions(
         skip_invalid=skip_invalid,
@@ -40,9 +43,9 @@ def ingest(
     )
     with study_store(path, store=store) as opened:
         changes = record_version(opened.store, opened.study)
-        if progress is not None:
+        if on_change is not None:
             for line in _change_notes(changes, len(opened.store.items())):
-                progress(line)
+                on_change(line)
         return ingest_logs(opened.study, logs, opened.store, options=options, progress=progress)
 
 
