@@ -79,7 +79,8 @@ def judge(
     summary = run.summary
     console.print(
         f"judge: {summary.written:,} verdicts stored of {summary.pending:,} pending "
-        f"({summary.stale:,} redone for an edited judge), {summary.abstentions:,} abstentions, "
+        f"({summary.stale:,} redone for an edited judge or a new answer), "
+        f"{summary.abstentions:,} abstentions, "
         f"{summary.failed:,} not judged; ${summary.cost_usd:,.4f} of judge calls",
         soft_wrap=True,
     )
