@@ -31,6 +31,7 @@ def test_public_names_are_exactly_these() -> None:
         "report_estimate",
         "run_demo",
         "simulate_study",
+        "status",
         "study_json_schema",
     ]
     for name in baton.__all__:

@@ -3,7 +3,7 @@
 The public surface is what ``__all__`` names; everything else is private. Every CLI verb
 ``baton X`` has its Python verb ``baton.steps.X``, in the order of the workflow: ``init``,
 ``check``, ``ingest``, ``replay``, ``judge``, ``next_units``, ``plan``, ``decide``,
-``report``; ``estimate`` on a plain table; ``run_demo`` on the embedded study. The verbs
+``report``, ``status``; ``estimate`` on a plain table; ``run_demo`` on the embedded study. The verbs
 whose names are not also a stage's package (``baton.replay``, ``baton.report`` and
 ``baton.judges`` are packages) are here too: ``baton.decide`` is ``baton.steps.decide``.
 """
@@ -30,6 +30,7 @@ from baton.steps import (
     replay_dry_run,
     report_estimate,
     run_demo,
+    status,
 )
 from baton.study import Study, load_study, study_json_schema
 
@@ -55,5 +56,6 @@ __all__ = [
     "report_estimate",
     "run_demo",
     "simulate_study",
+    "status",
     "study_json_schema",
 ]

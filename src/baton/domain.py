@@ -67,7 +67,10 @@ class Response:
     """One model's answer to one item. ``error`` is set (and ``text`` is None) on failure,
     as ``"<cause>: <message>"``. ``finish_reason`` is the provider's reason for stopping
     (``stop``, ``length``, ...) when it says one. ``source`` says whether the answer was
-    replayed by Baton or taken from the production logs (the incumbent's logged answer)."""
+    replayed by Baton or taken from the production logs (the incumbent's logged answer).
+    ``request_key`` is the content address of the request that produced it (the replay
+    cache's key: provider, base URL, model, parameters, messages), None for a logged answer
+    or one stored before Baton kept it; a study whose request differs makes it stale."""
 
     item_id: str
     model: str
@@ -79,6 +82,7 @@ class Response:
     error: str | None = None
     finish_reason: str | None = None
     source: ResponseSource = "replayed"
+    request_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -90,7 +94,9 @@ class Verdict:
     never turned into a score. ``outcome`` is a finer reading where the judge gives one
     (the refusal judge: ``appropriate_answer``, ``over_refusal``, ``under_refusal``,
     ``appropriate_refusal``, ``partial_refusal``); tokens and ``cost_usd`` are what judging
-    this response cost (zero for deterministic checks and cached calls).
+    this response cost (zero for deterministic checks and cached calls). ``case_key`` hashes
+    what was judged (the answer, and the incumbent's it was read against): a verdict whose
+    answers have since changed is stale (None: stored before Baton kept it).
     """
 
     item_id: str
@@ -105,6 +111,7 @@ class Verdict:
     input_tokens: int = 0
     output_tokens: int = 0
     cost_usd: float = 0.0
+    case_key: str | None = None
 
     def __post_init__(self) -> None:
         if (self.category is None) == (self.abstention is None):

@@ -12,10 +12,11 @@ and an exit code (see ``baton.cli.main``)::
     ├── JudgeOutputError           a judge's output could not be parsed into a verdict
     ├── StorageError               the store cannot be read or written
     │   ├── StoreUrlError              the store URL is malformed or names another database
-    │   ├── StudyMismatchError         the store belongs to another version of the study
+    │   ├── StudyMismatchError         (no longer raised: a store keeps every study version)
     │   └── StepBusyError              another process is running this step on the store
     ├── InsufficientLabelsError    too few human labels for the requested estimate
-    └── NotReadyError              an earlier step has not run yet (nothing to replay, judge)
+    ├── NotReadyError              an earlier step has not run yet (nothing to replay, judge)
+    └── StepInterruptedError       a step was interrupted (Ctrl-C): how far it got, how to resume
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ __all__ = [
     "ProviderFatalError",
     "ProviderRetryableError",
     "StepBusyError",
+    "StepInterruptedError",
     "StorageError",
     "StoreUrlError",
     "StudyError",
@@ -115,7 +117,8 @@ class StoreUrlError(StorageError):
 
 
 class StudyMismatchError(StorageError):
-    """The store was written for a different version of the study."""
+    """Kept for code that catches it; no longer raised: a store keeps every version of its
+    study, and an edit redoes only what it invalidated."""
 
 
 class StepBusyError(StorageError):
@@ -128,3 +131,18 @@ class InsufficientLabelsError(BatonError):
 
 class NotReadyError(BatonError):
     """A step found nothing to work on: the step before it has not run yet."""
+
+
+class StepInterruptedError(BatonError):
+    """A step was interrupted (Ctrl-C) after storing ``done`` of ``pending``; ``resume`` is
+    the command that goes on from there."""
+
+    def __init__(self, step: str, *, done: int, pending: int, resume: str) -> None:
+        self.step = step
+        self.done = done
+        self.pending = pending
+        self.resume = resume
+        super().__init__(
+            f"{step} interrupted: {done:,} of {pending:,} stored, {pending - done:,} left; "
+            f"run {resume} to resume"
+        )

@@ -40,11 +40,16 @@ def test_judge_stores_a_verdict_per_response_and_judge_then_nothing(
 ) -> None:
     path = judged_study_file(tmp_path, study_data)
     capsys.readouterr()
-    assert main(["judge", str(path)]) == 0
-    out = capsys.readouterr().out
-    # The fake judge model echoes its prompt: never JSON, so the LLM judge abstains (asked twice).
+    # The fake judge model echoes its prompt: never JSON, so the LLM judge abstains (asked
+    # twice): 6 of 12 judgments, above --max-failures, so the step fails loudly.
+    assert main(["judge", str(path)]) == 4
+    captured = capsys.readouterr()
+    out, err = captured.out, " ".join(captured.err.split())
     assert "12 verdicts stored of 12 pending" in out
     assert "6 abstentions" in out
+    assert "judge: 6 of 12 failed or abstained (50.0%, above --max-failures 0.05)" in err
+    assert "6 unparseable twice, e.g. unparseable twice: not a JSON object" in err
+    assert "baton judge --rejudge abstained" in err
     store = open_store(default_store_url(path))
     verdicts = store.verdicts()
     store.add_labels([Label(f"q{i}", "old", "correctness", "ann", 1) for i in range(3)])
@@ -100,7 +105,20 @@ def test_a_dry_run_prints_the_judge_calls_and_cost_and_calls_nothing(
     store = open_store(default_store_url(path))
     assert store.verdicts() == []
     store.close()
-    assert main(["judge", str(path)]) == 0
+    assert main(["judge", str(path), "--max-failures", "0.5"]) == 0
     capsys.readouterr()
     assert main(["judge", str(path), "--dry-run"]) == 0
     assert "dry run: 0 judge calls" in capsys.readouterr().out
+
+
+def test_rejudge_abstained_asks_the_judge_model_again_past_the_cache(
+    tmp_path: Path, study_data: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = judged_study_file(tmp_path, study_data)
+    assert main(["judge", str(path)]) == 4
+    capsys.readouterr()
+    assert main(["judge", str(path), "--rejudge", "abstained"]) == 4
+    out = " ".join(capsys.readouterr().out.split())
+    assert "6 verdicts stored of 6 pending" in out
+    assert "│ judge │ 12 │ 0 │" in out  # 12 calls (each asked twice), none from the cache
+    assert main(["judge", str(path), "--rejudge", "everything"]) == 2

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -116,9 +119,58 @@ def test_failed_responses_exit_4_and_say_how_to_retry(
         add_items(path, 3)
         server.plan = {"question number 1": ["400"]}
         assert main(["replay", str(path)]) == 4
-        captured = capsys.readouterr()
-        assert "1 responses failed (1 bad_request)" in captured.err
-        assert main(["replay", str(path)]) == 0
+        err = " ".join(capsys.readouterr().err.split())
+        assert "replay: 1 of 6 failed or abstained (16.7%, above --max-failures 0.05)" in err
+        assert "1 bad_request, e.g. bad_request: HTTP 400" in err
+        assert "baton replay --retry-failed" in err
+        assert main(["replay", str(path), "--retry-failed"]) == 0
         assert "1 responses stored of 1 pending" in capsys.readouterr().out
     finally:
         server.stop()
+
+
+def test_ctrl_c_says_how_far_replay_got_and_how_to_resume(
+    tmp_path: Path,
+    study_data: dict[str, Any],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    server = FaultServer(hang_s=30.0)
+    server.start()
+    try:
+        monkeypatch.setenv("BATON_CLI_KEY", "sk-cli")
+        study_data["incumbent"].update(
+            provider="openai", base_url=server.base_url, api_key_env="BATON_CLI_KEY"
+        )
+        path = write_study(tmp_path, study_data)
+        add_items(path, 3)
+        server.plan = {"question number 2": ["hang"]}
+
+        def interrupt_once_it_hangs() -> None:
+            while "question number 2" not in server.prompts():
+                threading.Event().wait(0.01)
+            os.kill(
+                os.getpid(), signal.SIGINT
+            )  # to the process, as Ctrl-C is: the main thread wakes
+
+        presser = threading.Thread(target=interrupt_once_it_hangs, daemon=True)
+        presser.start()
+        assert main(["replay", str(path), "--concurrency", "1"]) == 130
+        presser.join()
+        err = " ".join(capsys.readouterr().err.split())
+        assert "replay interrupted:" in err
+        assert "of 6 stored" in err
+        assert f"run baton replay {path} to resume" in err
+        server.plan = {}
+        assert main(["replay", str(path)]) == 0
+        assert len(stored_responses(path)) == 6
+    finally:
+        server.stop()
+
+
+def stored_responses(path: Path) -> list[Any]:
+    store = stored(path)
+    try:
+        return list(store.responses())
+    finally:
+        store.close()

@@ -160,8 +160,10 @@ def test_judges_through_a_real_local_model(
     store.add_items([Item(f"q{i}", "eu", q) for i, q in enumerate(questions)])
     store.close()
     assert main(["replay", str(path)]) == 0
-    assert main(["judge", str(path), "--concurrency", "2"]) == 0
-    assert main(["judge", str(path)]) == 0
+    # A 135M model's answers are often unparseable: the abstentions are what is checked.
+    everything = ["--max-failures", "1"]
+    assert main(["judge", str(path), "--concurrency", "2", *everything]) == 0
+    assert main(["judge", str(path), *everything]) == 0
 
     store = open_store(f"sqlite:///{tmp_path / 'baton.db'}")
     verdicts = store.verdicts()

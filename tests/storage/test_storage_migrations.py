@@ -139,3 +139,30 @@ def test_concurrent_first_opens_migrate_once(opener: Callable[[], Store]) -> Non
     finally:
         for store in opened:
             store.close()
+
+
+def test_a_store_from_before_study_versions_keeps_its_responses(
+    opener: Callable[[], Store], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    names = [name for name, _ in MIGRATIONS]
+    before = MIGRATIONS[: names.index("m007_study_versions")]
+    monkeypatch.setattr(_migrations, "MIGRATIONS", before)
+    old = opener()
+    with engine_of(old).begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO responses (item_id, model, text, input_tokens, output_tokens, "
+                "latency_s, cost_usd) VALUES ('q1', 'new', 'an answer', 1, 2, 0.5, 0.0)"
+            )
+        )
+    old.close()
+    monkeypatch.setattr(_migrations, "MIGRATIONS", MIGRATIONS)
+    store = opener()
+    try:
+        assert "m007_study_versions" in recorded(store)
+        assert store.study_versions() == []
+        [response] = store.responses()
+        assert (response.text, response.request_key) == ("an answer", None)
+        assert store.response_keys("new") == {"q1": None}
+    finally:
+        store.close()

@@ -30,6 +30,7 @@ def test_public_api() -> None:
         "SlotCounts",
         "SlotRequest",
         "Store",
+        "StudyVersion",
         "default_store_url",
         "open_store",
         "parse_store_url",

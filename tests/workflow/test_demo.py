@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from baton.errors import StudyMismatchError
 from baton.providers import Completion, CompletionRequest, Provider
 from baton.simulate import demo_scenario, simulate_study
-from baton.steps import DemoOptions, DemoRun, check_fingerprint, run_demo
+from baton.steps import DemoOptions, DemoRun, record_version, run_demo
 from baton.storage import open_store
 
 
@@ -119,12 +118,20 @@ def test_interrupted_run_resumes_without_duplicates(tmp_path: Path) -> None:
     assert resumed.summaries["replay"]["written"] == 3 * 6 * 40 - len(partial)
 
 
-def test_store_of_another_study_version_is_refused(tmp_path: Path) -> None:
+def test_store_of_another_study_version_records_it_and_says_what_changed(
+    tmp_path: Path,
+) -> None:
     run_demo(tmp_path, options=small())
     other = simulate_study(demo_scenario(items_per_region=200), seed=7, name="renamed")
     store = open_store(f"sqlite:///{tmp_path / 'baton.db'}")
     try:
-        with pytest.raises(StudyMismatchError, match="another version"):
-            check_fingerprint(store, other.study)
+        changes = record_version(store, other.study)
+        assert next((c.path, c.after, c.scope) for c in changes.changes) == (
+            "name",
+            "renamed",
+            "nothing",
+        )
+        assert changes.new_version
+        assert store.study_versions()[-1].digest == changes.digest
     finally:
         store.close()

@@ -25,11 +25,14 @@ from baton.analysis import StudyResult
 from baton.calibration import ALL_REGIONS
 from baton.cli._app import console
 from baton.replay import ReplayPlan
+from baton.steps import Failures, StudyChanges
 
 __all__ = [
     "RichProgress",
+    "change_lines",
     "cost_table",
     "decisions_table",
+    "failure_lines",
     "progress_bar",
     "verdict_table",
     "write_atomically",
@@ -153,3 +156,24 @@ def write_atomically(path: Path, text: str) -> None:
     finally:
         if os.path.exists(temp):
             os.unlink(temp)
+
+
+def change_lines(changes: StudyChanges) -> list[str]:
+    """What changed in the study since the store last saw it, a line a field (none: [])."""
+    if not changes.changes:
+        return []
+    return ["the study changed since this store last saw it:", *changes.lines()]
+
+
+def failure_lines(failures: Failures, step: str) -> list[str]:
+    """A step's failures against its threshold, and each top reason with one example."""
+    if not failures.failed and not failures.reasons:
+        return []
+    verdict = "above" if failures.exceeded else "within"
+    lines = [
+        f"{step}: {failures.failed:,} of {failures.total:,} failed or abstained "
+        f"({failures.share:.1%}, {verdict} --max-failures {failures.max_share:g})"
+    ]
+    for reason in failures.reasons[:5]:
+        lines.append(f"  {reason.count:,} {reason.reason}, e.g. {reason.example}")
+    return lines

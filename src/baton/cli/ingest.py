@@ -9,7 +9,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from baton.cli._app import app, console
+from baton.cli._app import app, console, err_console
 from baton.steps import DEFAULT_REJECTS
 from baton.steps import ingest as ingest_step
 
@@ -95,6 +95,7 @@ def ingest(
             where=where,
             seed=seed,
             progress=status.update,
+            on_change=lambda line: err_console.print(line, soft_wrap=True, markup=False),
         )
     if as_json:
         print(json.dumps(report.summary, indent=2, ensure_ascii=False))

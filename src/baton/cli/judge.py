@@ -9,9 +9,16 @@ import typer
 from rich.table import Table
 
 from baton.cli._app import EXIT_CODES, app, console, err_console
-from baton.cli._render import cost_table
+from baton.cli._render import change_lines, cost_table, failure_lines
 from baton.replay import BatchOptions
-from baton.steps import JudgeAgreement, JudgeRun, judge_dry_run, write_templates
+from baton.steps import (
+    DEFAULT_MAX_FAILURES,
+    JudgeAgreement,
+    JudgeRun,
+    Rejudge,
+    judge_dry_run,
+    write_templates,
+)
 from baton.steps import judge as judge_step
 from baton.steps import judges as judges_step
 
@@ -24,13 +31,31 @@ def judge(
         False, "--dry-run", help="Print the judge calls a run would make and their estimated cost."
     ),
     store: str | None = typer.Option(None, help="Store URL (default: the study's)."),
+    rejudge: str | None = typer.Option(
+        None,
+        "--rejudge",
+        help="Judge again, without the cache: 'abstained' (the current abstentions).",
+    ),
+    max_failures: float = typer.Option(
+        DEFAULT_MAX_FAILURES,
+        "--max-failures",
+        min=0.0,
+        max=1.0,
+        help="Exit 4 when more than this share of the judgments failed or the judge "
+        "model abstained.",
+    ),
 ) -> int:
     """Run every dimension's judge and checks on every response without a current verdict.
 
     Resumable and cached: a re-run judges only what is new, or what a judge whose rubric,
-    template, model or options changed has not judged in its new version. Exits 4 if a
-    judge model could not be asked (those responses are judged on the next run).
+    template, model or options changed has not judged in its new version, or a response
+    asked again. Abstentions are kept (and cached): --rejudge abstained judges them again.
+    Exits 4 if more than --max-failures of the judgments failed (the judge model could not
+    be asked: judged on the next run) or abstained, 130 if interrupted.
     """
+    if rejudge not in (None, "abstained"):
+        raise typer.BadParameter("--rejudge takes 'abstained'")
+    chosen: Rejudge | None = "abstained" if rejudge else None
     if dry_run:
         plan = judge_dry_run(path, store=store)
         console.print(cost_table(plan, title="Dry run: what judging would do now"))
@@ -41,20 +66,31 @@ def judge(
         )
         return 0
     with console.status("judging"):
-        run = judge_step(path, store=store, options=BatchOptions(concurrency=concurrency))
+        run = judge_step(
+            path,
+            store=store,
+            options=BatchOptions(concurrency=concurrency),
+            rejudge=chosen,
+            max_failures=max_failures,
+        )
+    for line in change_lines(run.changes):
+        err_console.print(line, soft_wrap=True, markup=False)
     console.print(_run_table(run))
     summary = run.summary
     console.print(
         f"judge: {summary.written:,} verdicts stored of {summary.pending:,} pending "
-        f"({summary.stale:,} redone for an edited judge), {summary.abstentions:,} abstentions, "
+        f"({summary.stale:,} redone for an edited judge or a new answer), "
+        f"{summary.abstentions:,} abstentions, "
         f"{summary.failed:,} not judged; ${summary.cost_usd:,.4f} of judge calls",
         soft_wrap=True,
     )
-    if summary.failed:
-        causes = ", ".join(f"{n} {cause}" for cause, n in summary.errors_by_cause.items())
+    for line in failure_lines(run.failures, "judge"):
+        err_console.print(line, soft_wrap=True, markup=False)
+    if run.failures.exceeded:
         err_console.print(
-            f"[red]error:[/] {summary.failed} judgments failed ({causes}); "
-            "run baton judge again to retry them"
+            "[red]error:[/] too many judgments failed or abstained; fix the cause, then run "
+            "baton judge (failures) or baton judge --rejudge abstained (abstentions)",
+            soft_wrap=True,
         )
         return EXIT_CODES["runtime"]
     return 0

@@ -33,9 +33,10 @@ from baton.cli import (  # noqa: F401  (registers the commands)
     report,
     review,
     schema,
+    status,
 )
 from baton.cli._app import EXIT_CODES, app, err_console
-from baton.errors import BatonError, InputError, StoreUrlError, StudyError
+from baton.errors import BatonError, InputError, StepInterruptedError, StoreUrlError, StudyError
 from baton.providers import key_redactor
 
 __all__ = ["DEBUG_FLAG", "DEBUG_VARIABLE", "main", "run"]
@@ -71,6 +72,9 @@ def _failed(exc: Exception, args: list[str], *, debug: bool) -> int:
     if isinstance(exc, typer.TyperException):
         _usage_error(exc)
         return EXIT_CODES["usage"]
+    if isinstance(exc, StepInterruptedError):  # Ctrl-C in a step: how far, how to resume
+        err_console.print(f"[yellow]interrupted:[/] {escape(_one_line(str(exc)))}")
+        return 130
     if debug:
         traceback.print_exception(exc)
     if isinstance(exc, (BatonError, OSError)):

@@ -10,11 +10,17 @@ import typer
 from rich.table import Table
 
 from baton.cli._app import EXIT_CODES, app, console, err_console
-from baton.cli._render import RichProgress, cost_table, progress_bar
+from baton.cli._render import (
+    RichProgress,
+    change_lines,
+    cost_table,
+    failure_lines,
+    progress_bar,
+)
 from baton.domain import Response
 from baton.replay import ReplayOptions, ReplaySummary
+from baton.steps import DEFAULT_MAX_FAILURES, replay_dry_run
 from baton.steps import replay as replay_step
-from baton.steps import replay_dry_run
 from baton.study import Study
 
 
@@ -47,8 +53,9 @@ def _percentiles(latencies: list[float]) -> str:
 
 
 def summary_line(summary: ReplaySummary) -> str:
+    stale = f" ({summary.stale:,} stale)" if summary.stale else ""
     return (
-        f"replay: {summary.written:,} responses stored of {summary.pending:,} pending "
+        f"replay: {summary.written:,} responses stored of {summary.pending:,} pending{stale} "
         f"({summary.called:,} called, {summary.cached:,} from the cache, "
         f"{summary.attempts - summary.called - summary.errors:,} retries), "
         f"{summary.errors:,} failed, in {summary.elapsed_s:.1f} s; "
@@ -70,33 +77,61 @@ def replay(
     ),
     concurrency: int = typer.Option(32, min=1, help="Calls in flight at most."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Neither read nor write the cache."),
+    retry_failed: bool = typer.Option(
+        False, "--retry-failed", help="Ask again only the pairs whose stored response failed."
+    ),
+    max_failures: float = typer.Option(
+        DEFAULT_MAX_FAILURES,
+        "--max-failures",
+        min=0.0,
+        max=1.0,
+        help="Exit 4 when more than this share of the pairs asked failed.",
+    ),
 ) -> int:
     """Send every item to the incumbent and each candidate; store each response once.
 
-    Resumable: a re-run asks only what has no successful response (failed ones are
-    retried), and answers identical requests from the cache. Exits 4 if any response failed.
+    Resumable: a re-run asks only what has no current successful response (failed ones are
+    retried; after an edit of a model's parameters, base URL or prompt, its responses are
+    asked again) and answers requests asked before from the cache. An endpoint that fails
+    5 connections in a row is declared down and its calls fail at once. Exits 4 if more
+    than --max-failures of the pairs asked failed, 130 if interrupted.
     """
     if dry_run:
-        plan = replay_dry_run(path, store=store, limit=limit, cache=not no_cache)
+        dry = replay_dry_run(path, store=store, limit=limit, cache=not no_cache)
+        for line in change_lines(dry.changes):
+            err_console.print(line, soft_wrap=True, markup=False)
+        plan = dry.plan
         console.print(cost_table(plan))
+        stale = f", {plan.stale:,} of them re-asked for the edited study" if plan.stale else ""
         console.print(
-            f"dry run: {plan.calls:,} calls, estimated cost at most ${plan.cost_usd:,.4f} "
-            "(input ≈ 4 characters a token; output at most max_tokens, else 256)"
+            f"dry run: {plan.calls:,} calls{stale}, estimated cost at most "
+            f"${plan.cost_usd:,.4f} (input ≈ 4 characters a token; output at most "
+            "max_tokens, else 256)"
         )
         return 0
-    options = ReplayOptions(concurrency=concurrency, cache=not no_cache)
+    options = ReplayOptions(concurrency=concurrency, cache=not no_cache, failed_only=retry_failed)
     with progress_bar() as bar:
         run = replay_step(
-            path, store=store, limit=limit, options=options, progress=RichProgress(bar)
+            path,
+            store=store,
+            limit=limit,
+            options=options,
+            progress=RichProgress(bar),
+            max_failures=max_failures,
+            on_down=lambda line: err_console.print(f"[red]down:[/] {line}", soft_wrap=True),
         )
     summary = run.summary
+    for line in change_lines(run.changes):
+        err_console.print(line, soft_wrap=True, markup=False)
     console.print(usage_table(run.study, run.responses))
     console.print(summary_line(summary))
-    if summary.errors:
-        causes = ", ".join(f"{n} {cause}" for cause, n in summary.errors_by_cause.items())
+    for line in failure_lines(run.failures, "replay"):
+        err_console.print(line, soft_wrap=True, markup=False)
+    if run.failures.exceeded:
         err_console.print(
-            f"[red]error:[/] {summary.errors} responses failed ({causes}); "
-            "run baton replay again to retry them"
+            "[red]error:[/] too many responses failed; fix the cause, then run "
+            "baton replay --retry-failed",
+            soft_wrap=True,
         )
         return EXIT_CODES["runtime"]
     return 0

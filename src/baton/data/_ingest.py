@@ -27,7 +27,7 @@ from baton.data._duck import FieldMap, connect
 from baton.data._logfiles import RejectLog, discover, scan_text
 from baton.data._redaction import Redactor, redactor_for
 from baton.domain import ExpectedBehaviour, Item, Message, Response, Role
-from baton.errors import InputError, StudyError, StudyMismatchError
+from baton.errors import InputError, StudyError
 from baton.storage import Store
 from baton.study import IngestFields, IngestSpec, ModelSpec, Study, study_fingerprint
 
@@ -186,12 +186,6 @@ def ingest_logs(
 ) -> IngestReport:
     """Read ``logs`` and store the sample, its logged answers and the run, all at once."""
     fingerprint = study_fingerprint(study)
-    other = {run.fingerprint for run in store.runs()} - {fingerprint}
-    if other:
-        raise StudyMismatchError(
-            f"{store.url} holds runs of another version of study {study.name!r} "
-            f"(fingerprint {sorted(other)[0]}, now {fingerprint}); use a new store"
-        )
     result = read_logs(study, logs, options=options, progress=progress)
     if progress is not None:
         progress(f"storing {len(result.items):,} items")

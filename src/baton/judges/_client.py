@@ -12,6 +12,7 @@ from baton.errors import ProviderError
 from baton.providers import Completion, CompletionRequest, Provider, key_redactor
 from baton.replay import (
     Caller,
+    EndpointHealth,
     RateLimiter,
     RetryPolicy,
     cache_key,
@@ -50,11 +51,14 @@ class JudgeSpend:
 class JudgeClient:
     """Asks one judge model, answering from the cache where it can.
 
-    New answers wait in ``drain()`` to be stored with the verdicts they produced, in the
-    same transaction. Answers and errors come with every API key redacted
-    (``key_redactor``), as the replay engine stores them. Identical requests in flight at
-    once share one call (two models that gave the same answer to an item, judged on style,
-    ask one question). A request that fails after its retries raises its ``ProviderError``.
+    New answers wait in ``drain()`` to be stored with the verdicts they produced, in the same
+    transaction. Answers and errors come with every API key redacted (``key_redactor``), as
+    the replay engine stores them. Identical requests in flight at once share one call (two
+    models that gave the same answer to an item, judged on style, ask one question). A
+    request that fails after its retries raises its ``ProviderError``; after five connection
+    failures in a row the model is declared down and every request fails at once (cause ``down``). With
+    ``refresh`` the cache is not read (answers are still kept): to judge again what was
+    judged, e.g. an abstention.
     """
 
     def __init__(
@@ -65,10 +69,12 @@ class JudgeClient:
         *,
         retry: RetryPolicy | None = None,
         seed: int | None = None,
+        refresh: bool = False,
     ) -> None:
         self.spec = spec
         self.spend = JudgeSpend()
         self._store = store
+        self._refresh = refresh
         limiter = RateLimiter(rpm=spec.rpm, tpm=spec.tpm)
         self._caller = Caller(
             provider,
@@ -79,6 +85,7 @@ class JudgeClient:
             redact=key_redactor([spec]),
             max_stored_chars=max_stored_chars(spec),
             refuse_empty=False,  # an empty judgment is unparseable: retried, then abstained
+            health=EndpointHealth(_endpoint(spec)),
         )
         self._fresh: dict[str, CacheEntry] = {}
         self._in_flight: dict[str, asyncio.Future[JudgeReply]] = {}
@@ -146,9 +153,14 @@ class JudgeClient:
         return fresh
 
     def _cached(self, key: str) -> CacheEntry | None:
-        if self._store is None:
+        if self._store is None or self._refresh:
             return None
         return self._store.cached([key]).get(key)
 
     def _cost(self, completion: Completion) -> float:
         return token_cost(self.spec, completion.input_tokens, completion.output_tokens)
+
+
+def _endpoint(spec: ModelSpec) -> str:
+    where = f" at {spec.base_url}" if spec.base_url else ""
+    return f"{spec.provider}{where} (model {spec.name})"

@@ -80,6 +80,7 @@ class JudgeClients:
     store: Store | None
     providers: Mapping[str, Provider]
     retry: RetryPolicy | None = None
+    refresh: bool = False
     made: dict[str, JudgeClient] = field(default_factory=dict)
     owned: dict[str, Provider] = field(default_factory=dict)
 
@@ -88,7 +89,9 @@ class JudgeClients:
             provider = self.providers.get(model.name)
             if provider is None:
                 provider = self.owned[model.name] = create_provider(model)
-            self.made[model.name] = JudgeClient(model, provider, self.store, retry=self.retry)
+            self.made[model.name] = JudgeClient(
+                model, provider, self.store, retry=self.retry, refresh=self.refresh
+            )
         return self.made[model.name]
 
 
@@ -129,11 +132,13 @@ def build_judges(
     providers: Mapping[str, Provider] | None = None,
     source: str = "study.yaml",
     retry: RetryPolicy | None = None,
+    refresh: bool = False,
 ) -> JudgeSet:
     """Every judge the study names, built by its registered factory. ``providers`` gives a
     judge model's provider by model name (the rest are created from the study); a judge the
-    study cannot build is a ``StudyError`` naming its field."""
-    clients = JudgeClients(store, providers or {}, retry)
+    study cannot build is a ``StudyError`` naming its field. With ``refresh`` the judge
+    models' cache is not read."""
+    clients = JudgeClients(store, providers or {}, retry, refresh)
     points = _entry_points()
     by_dimension: dict[str, list[Judge]] = {}
     for index, dimension in enumerate(study.dimensions):

@@ -9,10 +9,13 @@ repeating a completed call. ``plan_replay`` is the dry run.
 from __future__ import annotations
 
 from baton.replay._batches import BatchOptions, run_in_batches
+from baton.replay._batching import Pending, pending_pairs
 from baton.replay._calls import (
+    DOWN_AFTER,
     TRUNCATION_MARK,
     Caller,
     CallOutcome,
+    EndpointHealth,
     error_text,
     is_truncated,
     stored_completion,
@@ -36,11 +39,14 @@ from baton.replay._requests import (
 __all__ = [
     "BATON_PARAMETERS",
     "DEFAULT_MAX_STORED_CHARS",
+    "DOWN_AFTER",
     "TRUNCATION_MARK",
     "BatchOptions",
     "CallOutcome",
     "Caller",
+    "EndpointHealth",
     "ModelPlan",
+    "Pending",
     "RateLimiter",
     "ReplayOptions",
     "ReplayPlan",
@@ -54,6 +60,7 @@ __all__ = [
     "estimated_tokens",
     "is_truncated",
     "max_stored_chars",
+    "pending_pairs",
     "plan_replay",
     "replay_responses",
     "request_parameters",

@@ -1,6 +1,6 @@
 """Replay: send each item to every model under study and store the responses.
 
-A producer plans the (item, model) pairs still unanswered a ``lookahead`` at a time: pairs
+A producer plans the (item, model) pairs without a current answer a ``lookahead`` at a time: pairs
 asking the same thing share one call, and calls the cache can answer are stored at once.
 The rest go through a bounded queue to ``concurrency`` workers, each of which calls (under
 the endpoint's rate limits, with retries and a timeout) and hands the answer to the store
@@ -15,7 +15,7 @@ import asyncio
 import random
 import time
 from collections import Counter
-from collections.abc import Coroutine, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from typing import Any
 
 from baton.domain import Item, Response
@@ -31,7 +31,7 @@ from baton.replay._batching import (
     pending_pairs,
     responses_for,
 )
-from baton.replay._calls import Caller, CallOutcome
+from baton.replay._calls import Caller, CallOutcome, EndpointHealth
 from baton.replay._limits import RateLimiter
 from baton.replay._options import ReplayOptions, ReplayProgress, ReplaySummary
 from baton.replay._requests import max_stored_chars, token_cost
@@ -53,12 +53,17 @@ class _Tally:
         self.input_tokens = self.output_tokens = 0
         self.cost_usd = self.spent_usd = 0.0
         self.causes: Counter[str] = Counter()
+        self.examples: dict[str, str] = {}
+        self.down: list[str] = []
 
     def committed(self, responses: Sequence[Response], written: int) -> None:
         errors = [r.error for r in responses if r.error is not None]
         self.written += written
         self.errors += len(errors)
-        self.causes.update(error.split(":", 1)[0] for error in errors)
+        for error in errors:
+            cause = error.split(":", 1)[0]
+            self.causes[cause] += 1
+            self.examples.setdefault(cause, error)
         for response in responses:
             self.input_tokens += response.input_tokens
             self.output_tokens += response.output_tokens
@@ -75,9 +80,12 @@ class _Tally:
             tokens = (completion.input_tokens, completion.output_tokens)
             self.spent_usd += token_cost(call.spec, *tokens)
 
-    def summary(self, pending: int, elapsed_s: float) -> ReplaySummary:
+    def summary(self, pending: int, stale: int, elapsed_s: float) -> ReplaySummary:
         return ReplaySummary(
             pending=pending,
+            stale=stale,
+            error_examples=dict(sorted(self.examples.items())),
+            down=tuple(self.down),
             written=self.written,
             errors=self.errors,
             cached=self.cached,
@@ -100,20 +108,31 @@ async def replay_responses(
     *,
     options: ReplayOptions = _DEFAULTS,
     progress: ReplayProgress | None = None,
+    on_down: Callable[[str], None] | None = None,
 ) -> ReplaySummary:
-    """Ask every model in ``study`` every item that has no successful response yet.
+    """Ask every model in ``study`` every item that has no current successful response.
 
     ``providers`` maps each model's name to its provider. A failed call is stored as a
-    response with its cause and counted; a re-run retries it and skips everything answered.
-    An exception that is not a provider's failure stops the run, after storing every
-    answer already received.
+    response with its cause and counted; a re-run retries it and skips everything answered
+    with what the study asks now (a response to another request, from an older version of
+    the study, is asked again: the cache answers what was asked before). An endpoint
+    declared down is reported to ``on_down`` once; its calls then fail at once (cause
+    ``down``) while the other models' go on. An exception that is not a provider's failure
+    stops the run, after storing every answer already received.
     """
     started = time.perf_counter()
-    pairs = pending_pairs(study, items, store)
+    pending = pending_pairs(study, items, store, failed_only=options.failed_only)
+    pairs = pending.pairs
     tally = _Tally(progress)
     if progress is not None:
         progress.start(len(pairs))
-    callers = _callers(study, providers, options)
+
+    def down(message: str) -> None:
+        tally.down.append(message)
+        if on_down is not None:
+            on_down(message)
+
+    callers = _callers(study, providers, options, down)
     async with StoreWriter(store, tally.committed) as writer:
         queue: asyncio.Queue[Call | None] = asyncio.Queue(maxsize=options.concurrency)
         workers = [_work(queue, callers, writer, tally) for _ in range(options.concurrency)]
@@ -121,7 +140,8 @@ async def replay_responses(
             study, pairs, store=store, queue=queue, writer=writer, options=options, tally=tally
         )
         await _first_error([producer, *workers])
-    return tally.summary(len(pairs), time.perf_counter() - started)
+    stale = sum(pending.stale.values())
+    return tally.summary(len(pairs), stale, time.perf_counter() - started)
 
 
 async def _produce(
@@ -183,9 +203,13 @@ async def _first_error(coroutines: Sequence[Coroutine[Any, Any, None]]) -> None:
 
 
 def _callers(
-    study: Study, providers: Mapping[str, Provider], options: ReplayOptions
+    study: Study,
+    providers: Mapping[str, Provider],
+    options: ReplayOptions,
+    on_down: Callable[[str], None],
 ) -> dict[str, Caller]:
-    """A caller per model; models on the same endpoint share its (tightest) rate limits."""
+    """A caller per model; models on the same endpoint share its (tightest) rate limits
+    and whether it is up."""
     rng = random.Random(options.seed)
     redact = key_redactor(study.models)
     endpoints: dict[tuple[str, str | None, str], list[ModelSpec]] = {}
@@ -195,6 +219,9 @@ def _callers(
     for specs in endpoints.values():
         limiter = RateLimiter(
             rpm=_tightest([s.rpm for s in specs]), tpm=_tightest([s.tpm for s in specs])
+        )
+        health = EndpointHealth(
+            _endpoint_name(specs), down_after=options.down_after, on_down=on_down
         )
         for spec in specs:
             provider = providers.get(spec.name)
@@ -208,8 +235,16 @@ def _callers(
                 rng=rng,
                 redact=redact,
                 max_stored_chars=max_stored_chars(spec, study.service.parameters),
+                health=health,
             )
     return callers
+
+
+def _endpoint_name(specs: Sequence[ModelSpec]) -> str:
+    first = specs[0]
+    where = f" at {first.base_url}" if first.base_url else ""
+    names = ", ".join(spec.name for spec in specs)
+    return f"{first.provider}{where} (model {names})"
 
 
 def _tightest(limits: list[float | None]) -> float | None:

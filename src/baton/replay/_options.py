@@ -44,7 +44,9 @@ class ReplayOptions:
     ``concurrency`` calls are in flight at most (a call is in flight until its response is
     stored, so a crash loses at most that many completed calls); ``cache`` off neither reads
     nor writes the replay cache; ``lookahead`` is how many (item, model) pairs are planned
-    (cache look-up) at once; ``seed`` fixes the retry jitter.
+    (cache look-up) at once; ``seed`` fixes the retry jitter. ``failed_only`` asks only the
+    pairs whose stored response failed (``baton replay --retry-failed``); ``down_after``
+    connection failures in a row declare an endpoint down (None: never).
     """
 
     concurrency: int = 32
@@ -52,10 +54,14 @@ class ReplayOptions:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     lookahead: int = 2000
     seed: int | None = None
+    failed_only: bool = False
+    down_after: int | None = 5
 
     def __post_init__(self) -> None:
         if self.concurrency < 1 or self.lookahead < 1:
             raise ValueError("concurrency and lookahead must be at least 1")
+        if self.down_after is not None and self.down_after < 1:
+            raise ValueError("down_after must be at least 1")
 
 
 class ReplayProgress(Protocol):
@@ -75,7 +81,9 @@ class ReplaySummary:
     cause in ``errors_by_cause``; ``cached``: answered from the cache (or from an identical
     request in the same run); ``called``: answered by calling a provider; ``attempts``: calls
     made, retries included. Tokens and ``cost_usd`` are those of the responses stored (at the
-    study's prices); ``spent_usd`` is what this run's calls cost.
+    study's prices); ``spent_usd`` is what this run's calls cost. ``stale``: pending pairs
+    whose stored response answered what the study asked before; ``error_examples``: one
+    failure's text per cause; ``down``: a line per endpoint declared down.
     """
 
     pending: int
@@ -90,3 +98,6 @@ class ReplaySummary:
     spent_usd: float = 0.0
     elapsed_s: float = 0.0
     errors_by_cause: dict[str, int] = field(default_factory=dict)
+    stale: int = 0
+    error_examples: dict[str, str] = field(default_factory=dict)
+    down: tuple[str, ...] = ()

@@ -20,7 +20,8 @@ _LOOKAHEAD = 2000
 class ModelPlan:
     """One model's share of a replay: ``pending`` pairs, of which ``cached`` need no call
     (the cache, or an identical request to another model, answers them), and the
-    ``calls`` left, with their estimated tokens and cost (output at most ``max_tokens``)."""
+    ``calls`` left, with their estimated tokens and cost (output at most ``max_tokens``);
+    ``stale`` of the pending pairs hold a response to what the study asked before."""
 
     model: str
     pending: int
@@ -29,6 +30,7 @@ class ModelPlan:
     input_tokens: int
     output_tokens: int
     cost_usd: float
+    stale: int = 0
 
 
 @dataclass(frozen=True)
@@ -45,13 +47,18 @@ class ReplayPlan:
     def cost_usd(self) -> float:
         return sum(m.cost_usd for m in self.models)
 
+    @property
+    def stale(self) -> int:
+        return sum(m.stale for m in self.models)
+
 
 def plan_replay(
     study: Study, items: Sequence[Item], store: Store, *, cache: bool = True
 ) -> ReplayPlan:
     """The calls a replay of ``items`` would make now, per model, with estimated cost."""
     rows = {spec.name: [0, 0, 0, 0, 0] for spec in study.models}  # pending, cached, calls, in, out
-    for chunk in chunks(pending_pairs(study, items, store), _LOOKAHEAD):
+    pending = pending_pairs(study, items, store)
+    for chunk in chunks(pending.pairs, _LOOKAHEAD):
         calls = calls_for(study, chunk, share=cache)
         hits = store.cached(list(calls)) if cache else {}
         for key, call in calls.items():
@@ -68,7 +75,18 @@ def plan_replay(
             row[4] += tokens_out
     plans = []
     for spec in study.models:
-        pending, cached, calls_left, tokens_in, tokens_out = rows[spec.name]
+        asked, cached, calls_left, tokens_in, tokens_out = rows[spec.name]
         cost = token_cost(spec, tokens_in, tokens_out)
-        plans.append(ModelPlan(spec.name, pending, cached, calls_left, tokens_in, tokens_out, cost))
+        plans.append(
+            ModelPlan(
+                spec.name,
+                asked,
+                cached,
+                calls_left,
+                tokens_in,
+                tokens_out,
+                cost,
+                stale=pending.stale[spec.name],
+            )
+        )
     return ReplayPlan(tuple(plans))

@@ -27,7 +27,8 @@ from baton.providers import Provider, close_providers, create_providers
 from baton.replay import BatchOptions, ReplayOptions, ReplaySummary, replay_responses
 from baton.report import ReportPaths, write_report
 from baton.simulate import SimulatedStudy, demo_scenario, paired_label_requests, simulate_study
-from baton.steps._open import check_fingerprint, recorded_step
+from baton.steps._open import recorded_step
+from baton.steps._versions import record_version
 from baton.storage import Store, open_store
 from baton.study import ModelSpec, Study
 
@@ -110,7 +111,7 @@ def _demo_steps(
     providers: Mapping[str, Provider] | None,
     progress: Progress,
 ) -> dict[str, dict[str, Any]]:
-    fingerprint = check_fingerprint(store, study)
+    fingerprint = record_version(store, study).fingerprint
     rng = np.random.default_rng(options.seed)
     sample = stratified_sample(
         world.items, options.sample_per_region, study.traffic_shares, rng=rng

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from baton.data import IngestOptions, IngestReport, ingest_logs
 from baton.steps._open import study_store
+from baton.steps._versions import StudyChanges, record_version
 
 __all__ = ["DEFAULT_REJECTS", "ingest"]
 
@@ -25,10 +26,13 @@ def ingest(
     where: str | None = None,
     seed: int | None = None,
     progress: Callable[[str], None] | None = None,
+    on_change: Callable[[str], None] | None = None,
 ) -> IngestReport:
     """``baton ingest``: draw a stratified, deduplicated, redacted sample of ``logs`` (files
     or globs) into the study's store, whole or not at all. With ``skip_invalid``, invalid
-    records are left out and written to ``rejects`` (default: beside the study file)."""
+    records are left out and written to ``rejects`` (default: beside the study file).
+    ``on_change`` is told, a line at a time, what changed in the study since the store last
+    saw it (and what that means for the items stored)."""
     path = Path(study)
     options = IngestOptions(
         skip_invalid=skip_invalid,
@@ -38,4 +42,23 @@ def ingest(
         study_source=str(path),
     )
     with study_store(path, store=store) as opened:
+        changes = record_version(opened.store, opened.study)
+        if on_change is not None:
+            for line in _change_notes(changes, len(opened.store.items())):
+                on_change(line)
         return ingest_logs(opened.study, logs, opened.store, options=options, progress=progress)
+
+
+def _change_notes(changes: StudyChanges, stored: int) -> list[str]:
+    """What an edit of the study since the last step means for this ingest, in words."""
+    if not changes.changes:
+        return []
+    notes = ["the study changed since this store last saw it:", *changes.lines()]
+    if stored and any(change.scope == "items" for change in changes.changes):
+        notes.append(
+            f"the ingest section changed: this ingest adds a new sample beside the {stored:,} "
+            "items stored, which stay (with their responses and verdicts) and are still "
+            "replayed, judged and analysed; an item drawn again under the same id keeps its "
+            "stored text. To study the new sample alone, ingest into a new store (--store)"
+        )
+    return notes

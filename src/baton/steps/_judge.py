@@ -8,10 +8,11 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Literal
 
 from baton.analysis import human_by_response
 from baton.domain import Label, Verdict
-from baton.errors import NotReadyError
+from baton.errors import NotReadyError, StepInterruptedError
 from baton.judges import (
     BUILTIN_TEMPLATES,
     JudgeSpend,
@@ -32,7 +33,9 @@ from baton.replay import (
     estimated_tokens,
     token_cost,
 )
-from baton.steps._open import StudyStore, check_fingerprint, recorded_step, study_store
+from baton.steps._failures import DEFAULT_MAX_FAILURES, Failures, judge_failures
+from baton.steps._open import StudyStore, recorded_step, study_store
+from baton.steps._versions import StudyChanges, record_version
 from baton.study import Study
 
 __all__ = [
@@ -50,10 +53,18 @@ __all__ = [
 
 @dataclass(frozen=True)
 class JudgeRun:
-    """What ``judge_study`` did: the verdicts' summary and each judge model's calls."""
+    """What ``judge_study`` did: the verdicts' summary, each judge model's calls, what
+    changed in the study since the store last saw it, and the failures and abstentions
+    against the threshold."""
 
     summary: JudgeSummary
     spend: dict[str, JudgeSpend]
+    changes: StudyChanges
+    failures: Failures
+
+
+Rejudge = Literal["abstained"]
+"""What ``baton judge --rejudge`` judges again, bypassing the cache."""
 
 
 def judge_study(
@@ -65,14 +76,31 @@ def judge_study(
     options: BatchOptions = BatchOptions(),
     retry: RetryPolicy | None = None,
     on_batch: Callable[[int], None] | None = None,
+    rejudge: Rejudge | None = None,
+    max_failures: float = DEFAULT_MAX_FAILURES,
+    resume: str = "baton judge",
 ) -> JudgeRun:
     """Run every judge the study configures on every response without a current verdict,
-    recorded as a ``judge`` run. ``providers`` replaces judge models' providers by name."""
+    recorded as a ``judge`` run. ``providers`` replaces judge models' providers by name.
+    ``rejudge="abstained"`` judges only the current abstentions again, without the cache.
+    Interrupted (Ctrl-C), it raises ``StepInterruptedError`` naming ``resume``."""
     study, store = opened.study, opened.store
-    fingerprint = check_fingerprint(store, study)
+    changes = record_version(store, study)
     judges = build_judges(
-        study, base_dir=base_dir, store=store, providers=providers, source=source, retry=retry
+        study,
+        base_dir=base_dir,
+        store=store,
+        providers=providers,
+        source=source,
+        retry=retry,
+        refresh=rejudge == "abstained",
     )
+    done = [0, 0]
+
+    def counted(batch: int) -> None:
+        done[0] += batch
+        if on_batch is not None:
+            on_batch(batch)
 
     async def run() -> JudgeSummary:
         try:
@@ -83,15 +111,22 @@ def judge_study(
                 store,
                 options=options,
                 cache=judges.drain,
-                on_batch=on_batch,
+                on_batch=counted,
+                rejudge_abstained=rejudge == "abstained",
             )
         finally:
             await judges.aclose()
 
-    with recorded_step(store, "judge", fingerprint, {}, exclusive=True) as recorded:
-        summary = asyncio.run(run())
-        recorded.update(asdict(summary))
-    return JudgeRun(summary, judges.spend)
+    try:
+        with recorded_step(store, "judge", changes.fingerprint, {}, exclusive=True) as recorded:
+            summary = asyncio.run(run())
+            recorded.update(asdict(summary))
+    except KeyboardInterrupt:
+        pending = len(pending_cases(study, store.items(), judges.by_dimension, store)[0])
+        raise StepInterruptedError(
+            "judge", done=done[0], pending=done[0] + pending, resume=resume
+        ) from None
+    return JudgeRun(summary, judges.spend, changes, judge_failures(summary, max_failures))
 
 
 def plan_judging(
@@ -209,10 +244,14 @@ def judge(
     options: BatchOptions = BatchOptions(),
     providers: Mapping[str, Provider] | None = None,
     on_batch: Callable[[int], None] | None = None,
+    rejudge: Rejudge | None = None,
+    max_failures: float = DEFAULT_MAX_FAILURES,
 ) -> JudgeRun:
     """``baton judge``: every configured judge on every response without a current verdict
-    (rubric templates named in the study are found beside it)."""
+    (rubric templates named in the study are found beside it); ``rejudge="abstained"``
+    judges the abstentions again instead, without the cache."""
     path = Path(study)
+    where = f" --store {store}" if store else ""
     with study_store(path, store=store) as opened:
         _require_responses(opened)
         return judge_study(
@@ -222,6 +261,9 @@ def judge(
             providers=providers,
             options=options,
             on_batch=on_batch,
+            rejudge=rejudge,
+            max_failures=max_failures,
+            resume=f"baton judge {path}{where}",
         )
 
 

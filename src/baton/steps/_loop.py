@@ -36,6 +36,7 @@ from baton.decision import (
 )
 from baton.errors import InsufficientLabelsError
 from baton.steps._open import StudyStore, study_store
+from baton.steps._versions import record_version
 
 __all__ = [
     "choose_units",
@@ -86,7 +87,9 @@ def decide_study(opened: StudyStore, *, seed: int = 0) -> StudyResult:
     look is recorded in the store, every call is made at its look's interim threshold
     (alpha spending over the share of the label budget spent) and frozen once made. A look
     with every label of the budget in, and none before it, is the plain rule at the study's
-    confidence. Deciding again on the same labels records nothing new."""
+    confidence. Deciding again on the same labels records nothing new. The study's version
+    is recorded too (an edited margin or confidence is in use from now on)."""
+    record_version(opened.store, opened.study)
     result, outcome = _look(opened, seed=seed)
     if outcome.looks or outcome.calls:
         opened.store.add_look(outcome.looks, outcome.calls)

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from baton.errors import BatonError, StudyMismatchError
+from baton.errors import BatonError
 from baton.storage import RUN_LEASE_S, Store, default_store_url, open_store
-from baton.study import Study, load_study, study_fingerprint
+from baton.study import Study, load_study
 
-__all__ = ["StudyStore", "check_fingerprint", "open_study", "recorded_step", "study_store"]
+__all__ = ["StudyStore", "open_study", "recorded_step", "study_store"]
 
 
 @dataclass(frozen=True)
@@ -39,18 +39,6 @@ def study_store(path: str | Path, *, store: str | None = None) -> Iterator[Study
         yield opened
     finally:
         opened.store.close()
-
-
-def check_fingerprint(store: Store, study: Study) -> str:
-    """The study's fingerprint, after checking the store holds no run of another version."""
-    fingerprint = study_fingerprint(study)
-    other = {run.fingerprint for run in store.runs()} - {fingerprint}
-    if other:
-        raise StudyMismatchError(
-            f"{store.url} holds runs of another version of study {study.name!r} "
-            f"(fingerprint {sorted(other)[0]}, now {fingerprint}); use a new store"
-        )
-    return fingerprint
 
 
 @contextmanager

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from baton.storage._base import CacheEntry, RunRecord, RunStatus, Store
+from baton.storage._base import CacheEntry, RunRecord, RunStatus, Store, StudyVersion
 from baton.storage._engine import create_store_engine, parse_store_url
 from baton.storage._review_base import (
     Claim,
@@ -42,6 +42,7 @@ __all__ = [
     "SlotCounts",
     "SlotRequest",
     "Store",
+    "StudyVersion",
     "default_store_url",
     "open_store",
     "parse_store_url",

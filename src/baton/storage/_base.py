@@ -10,7 +10,7 @@ from typing import Any, Literal, Protocol
 from baton.domain import Item, Label, Look, LookCall, Response, Verdict
 from baton.storage._review_base import ReviewStore
 
-__all__ = ["CacheEntry", "RunRecord", "RunStatus", "Store"]
+__all__ = ["CacheEntry", "RunRecord", "RunStatus", "Store", "StudyVersion"]
 
 RunStatus = Literal["running", "done", "failed", "interrupted"]
 """``interrupted``: the run's process died (was killed) before it could record an end."""
@@ -29,6 +29,18 @@ class RunRecord:
     finished_at: datetime | None
     summary: dict[str, Any]
     owner: str | None = None
+
+
+@dataclass(frozen=True)
+class StudyVersion:
+    """One version of the study the store has seen: ``digest`` hashes its JSON (``study``,
+    the specification as a mapping), ``fingerprint`` is what its runs are recorded under."""
+
+    digest: str
+    fingerprint: str
+    study: dict[str, Any]
+    first_seen: datetime
+    last_seen: datetime
 
 
 @dataclass(frozen=True)
@@ -54,7 +66,10 @@ class Store(Protocol):
 
     ``add_*`` methods are idempotent: a row whose key is already stored is skipped (a
     response stored with an error is replaced by a new one), and the number of rows
-    actually written is returned. Keys: item ``item_id``; response ``(item_id, model)``;
+    actually written is returned. A response replaces a stored failed one, and a stored one
+    that answered another request (both ``request_key`` set and different), whose verdicts
+    go with it; a verdict replaces an abstention. Keys: item ``item_id``; response
+    ``(item_id, model)``;
     verdict ``(item_id, model, dimension, judge)``; label ``(item_id, model, dimension,
     rater)``.
     """
@@ -83,6 +98,14 @@ class Store(Protocol):
         """The ids of the items ``model`` has a successful response to."""
         ...
 
+    def failed(self, model: str) -> set[str]:
+        """The ids of the items ``model`` has a failed response to."""
+        ...
+
+    def response_keys(self, model: str) -> dict[str, str | None]:
+        """``model``'s successful responses: the request key each answered, by item id."""
+        ...
+
     def cached(self, keys: Collection[str]) -> dict[str, CacheEntry]:
         """The replay cache's entries for those of ``keys`` it holds, by key."""
         ...
@@ -90,7 +113,8 @@ class Store(Protocol):
     def add_verdicts(self, verdicts: Sequence[Verdict], *, cache: Sequence[CacheEntry] = ()) -> int:
         """Add verdicts and, in the same transaction, the cache entries of the judge calls
         that produced them. A verdict replaces a stored one of the same key from another
-        version of its judge (a rubric was edited); one of the same version is skipped."""
+        version of its judge (a rubric was edited) or an abstention; one of the same version
+        is skipped."""
         ...
 
     def verdicts(self, *, dimension: str | None = None) -> list[Verdict]: ...
@@ -128,6 +152,15 @@ class Store(Protocol):
     def secret(self, name: str) -> bytes:
         """The store's random 32-byte secret called ``name``: created on first use, the same
         for every process that opens the store ever after."""
+        ...
+
+    def add_study_version(self, digest: str, fingerprint: str, study: dict[str, Any]) -> bool:
+        """Record that the study in version ``digest`` was used now: a new version is
+        added (True), a known one has its ``last_seen`` moved to now (False)."""
+        ...
+
+    def study_versions(self) -> list[StudyVersion]:
+        """Every version seen, the one seen longest ago first, the latest last."""
         ...
 
     def add_ingested(

@@ -293,6 +293,17 @@ Table(
     Column("value", String, nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
 )
+# The study versions as first released. A snapshot: never change it.
+_v8 = MetaData()
+Table(
+    "study_versions",
+    _v8,
+    Column("digest", KEY, primary_key=True),
+    Column("fingerprint", String, nullable=False),
+    Column("study", Text, nullable=False),
+    Column("first_seen", UtcDateTime(), nullable=False),
+    Column("last_seen", UtcDateTime(), nullable=False),
+)
 
 
 @_migration
@@ -309,3 +320,13 @@ def m007_run_owners(connection: Connection) -> None:
     ):
         connection.execute(text(statement))
     _v7.create_all(connection, checkfirst=False)
+
+
+@_migration
+def m008_study_versions(connection: Connection) -> None:
+    """Every version of the study the store has seen (its JSON, when first and last seen),
+    the request each response answered (``request_key``) and the answers each verdict
+    judged (``case_key``), so an edited study redoes only what it changed."""
+    _v8.create_all(connection, checkfirst=False)
+    connection.execute(text("ALTER TABLE responses ADD COLUMN request_key VARCHAR"))
+    connection.execute(text("ALTER TABLE verdicts ADD COLUMN case_key VARCHAR"))

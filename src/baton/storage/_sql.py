@@ -45,7 +45,7 @@ from baton.domain import (
 )
 from baton.errors import StorageError
 from baton.storage import _tables as t
-from baton.storage._base import CacheEntry, RunRecord, RunStatus
+from baton.storage._base import CacheEntry, RunRecord, RunStatus, StudyVersion
 from baton.storage._engine import WRITE, describe, storage_error
 from baton.storage._migrations import migrate
 from baton.storage._review import SqlReviewStore
@@ -101,7 +101,7 @@ class SqlStore:
         written = 0
         with self._transaction("adding responses", write=True) as connection:
             for chunk in _chunks(rows):
-                _delete_failed_responses(connection, chunk)
+                _delete_replaced_responses(connection, chunk)
                 written += _insert_new(connection, t.responses, chunk)
             for chunk in _chunks(_cache_rows(cache)):
                 _insert_new(connection, t.replay_cache, chunk)
@@ -118,6 +118,17 @@ class SqlStore:
             t.responses.c.model == model, t.responses.c.error.is_(None)
         )
         return {row.item_id for row in self._read("reading responses", query)}
+
+    def failed(self, model: str) -> set[str]:
+        query = select(t.responses.c.item_id).where(
+            t.responses.c.model == model, t.responses.c.error.is_not(None)
+        )
+        return {row.item_id for row in self._read("reading responses", query)}
+
+    def response_keys(self, model: str) -> dict[str, str | None]:
+        r = t.responses
+        query = select(r.c.item_id, r.c.request_key).where(r.c.model == model, r.c.error.is_(None))
+        return {row.item_id: row.request_key for row in self._read("reading responses", query)}
 
     def cached(self, keys: Collection[str]) -> dict[str, CacheEntry]:
         found: dict[str, CacheEntry] = {}
@@ -236,6 +247,32 @@ class SqlStore:
             _insert_new(connection, t.store_secrets, [fresh])
             return bytes.fromhex(connection.execute(query).scalar_one())
 
+    def add_study_version(self, digest: str, fingerprint: str, study: dict[str, Any]) -> bool:
+        v = t.study_versions
+        now = datetime.now(UTC)
+        row = {
+            "digest": digest,
+            "fingerprint": fingerprint,
+            "study": json.dumps(study, ensure_ascii=False, sort_keys=True),
+            "first_seen": now,
+            "last_seen": now,
+        }
+        with self._transaction("recording the study version", write=True) as connection:
+            if _insert_new(connection, v, [row]):
+                return True
+            connection.execute(update(v).where(v.c.digest == digest).values(last_seen=now))
+        return False
+
+    def study_versions(self) -> list[StudyVersion]:
+        v = t.study_versions
+        query = select(v).order_by(v.c.last_seen, v.c.first_seen, v.c.digest)
+        return [
+            StudyVersion(
+                row.digest, row.fingerprint, json.loads(row.study), row.first_seen, row.last_seen
+            )
+            for row in self._read("reading study versions", query)
+        ]
+
     def add_ingested(
         self,
         items: Sequence[Item],
@@ -252,7 +289,7 @@ class SqlStore:
             for chunk in _chunks(item_rows):
                 written_items += _insert_new(connection, t.items, chunk)
             for chunk in _chunks(response_rows):
-                _delete_failed_responses(connection, chunk)
+                _delete_replaced_responses(connection, chunk)
                 written_responses += _insert_new(connection, t.responses, chunk)
             now = datetime.now(UTC)
             recorded = {
@@ -310,23 +347,30 @@ def _chunks(rows: Rows) -> Iterator[Rows]:
 
 
 def _delete_superseded_verdicts(connection: Connection, rows: Rows) -> None:
-    """Delete the stored verdicts that ``rows`` supersede: same key, another judge version."""
+    """Delete the stored verdicts that ``rows`` supersede: same key, and another judge
+    version, an abstention (judged again), or other answers judged (both ``case_key`` set).
+
+    Looks the rows up by item id first (the key's index), as responses are."""
     v = t.verdicts
-    for version, keys in _keys_by_version(rows).items():
-        connection.execute(
-            delete(v).where(
-                tuple_(v.c.item_id, v.c.model, v.c.dimension, v.c.judge).in_(keys),
-                v.c.judge_version != version,
-            )
-        )
-
-
-def _keys_by_version(rows: Rows) -> dict[str, list[tuple[Any, ...]]]:
-    grouped: dict[str, list[tuple[Any, ...]]] = {}
-    for row in rows:
-        key = (row["item_id"], row["model"], row["dimension"], row["judge"])
-        grouped.setdefault(str(row["judge_version"]), []).append(key)
-    return grouped
+    new = {(r["item_id"], r["model"], r["dimension"], r["judge"]): r for r in rows}
+    found = connection.execute(
+        select(
+            v.c.item_id, v.c.model, v.c.dimension, v.c.judge,
+            v.c.judge_version, v.c.abstention, v.c.case_key,
+        ).where(v.c.item_id.in_({key[0] for key in new}))
+    )  # fmt: skip
+    superseded = []
+    for item_id, model, dimension, judge, version, abstention, case_key in found:
+        key = (item_id, model, dimension, judge)
+        row = new.get(key)
+        if row is None:
+            continue
+        other_case = case_key is not None and row.get("case_key") not in (None, case_key)
+        if version != row["judge_version"] or abstention is not None or other_case:
+            superseded.append(key)
+    if superseded:
+        columns = tuple_(v.c.item_id, v.c.model, v.c.dimension, v.c.judge)
+        connection.execute(delete(v).where(columns.in_(superseded)))
 
 
 def _insert_new(connection: Connection, table: Table, rows: Rows) -> int:
@@ -361,27 +405,35 @@ def _cache_rows(entries: Sequence[CacheEntry]) -> Rows:
     return list(rows.values())
 
 
-def _delete_failed_responses(connection: Connection, rows: Rows) -> None:
-    """Delete the stored failed responses that ``rows`` will replace.
+def _delete_replaced_responses(connection: Connection, rows: Rows) -> None:
+    """Delete the stored responses that ``rows`` replace: failed ones, and those that
+    answered another request than the new one (with their verdicts: they judged an answer
+    no longer stored; the replay cache keeps it).
 
-    Looks the failures up by item id first (the key's index), so the common case, none,
-    costs one small query and no DELETE.
+    Looks the rows up by item id first (the key's index), so the common case, none, costs
+    one small query and no DELETE.
     """
-    keys = {(row["item_id"], row["model"]) for row in rows}
+    r = t.responses
+    new = {(row["item_id"], row["model"]): row.get("request_key") for row in rows}
     found = connection.execute(
-        select(t.responses.c.item_id, t.responses.c.model).where(
-            t.responses.c.error.is_not(None),
-            t.responses.c.item_id.in_({item_id for item_id, _ in keys}),
+        select(r.c.item_id, r.c.model, r.c.error, r.c.request_key).where(
+            r.c.item_id.in_({item_id for item_id, _ in new})
         )
     )
-    failed = [(item_id, model) for item_id, model in found if (item_id, model) in keys]
-    if failed:
-        connection.execute(
-            delete(t.responses).where(
-                t.responses.c.error.is_not(None),
-                tuple_(t.responses.c.item_id, t.responses.c.model).in_(failed),
-            )
-        )
+    failed, stale = [], []
+    for item_id, model, error, stored_key in found:
+        key = (item_id, model)
+        if key not in new:
+            continue
+        if error is not None:
+            failed.append(key)
+        elif stored_key is not None and new[key] is not None and stored_key != new[key]:
+            stale.append(key)
+    if failed or stale:
+        connection.execute(delete(r).where(tuple_(r.c.item_id, r.c.model).in_(failed + stale)))
+    if stale:
+        v = t.verdicts
+        connection.execute(delete(v).where(tuple_(v.c.item_id, v.c.model).in_(stale)))
 
 
 def _item_row(item: Item) -> dict[str, Any]:

@@ -43,6 +43,7 @@ __all__ = [
     "runs",
     "schema_migrations",
     "store_secrets",
+    "study_versions",
     "verdicts",
 ]
 
@@ -110,6 +111,7 @@ responses = Table(
     Column("error", Text, nullable=True),
     Column("finish_reason", String, nullable=True),
     Column("source", String, nullable=False, server_default=text("'replayed'")),
+    Column("request_key", String, nullable=True),
 )
 
 replay_cache = Table(
@@ -141,6 +143,7 @@ verdicts = Table(
     Column("input_tokens", Integer, nullable=False, server_default=text("0")),
     Column("output_tokens", Integer, nullable=False, server_default=text("0")),
     Column("cost_usd", Float, nullable=False, server_default=text("0")),
+    Column("case_key", String, nullable=True),
 )
 
 labels = Table(
@@ -242,4 +245,14 @@ decision_calls = Table(
     Column("threshold", Float, nullable=False),
     Column("information", Float, nullable=False),
     Column("called_at", UtcDateTime(), nullable=False),
+)
+
+study_versions = Table(
+    "study_versions",
+    metadata,
+    Column("digest", KEY, primary_key=True),
+    Column("fingerprint", String, nullable=False),
+    Column("study", Text, nullable=False),
+    Column("first_seen", UtcDateTime(), nullable=False),
+    Column("last_seen", UtcDateTime(), nullable=False),
 )
