@@ -56,9 +56,9 @@ class JudgeClient:
     the replay engine stores them. Identical requests in flight at once share one call (two
     models that gave the same answer to an item, judged on style, ask one question). A
     request that fails after its retries raises its ``ProviderError``; after five connection
-    failures in a row the model is declared down and every request fails at once (cause ``down``). With
-    ``refresh`` the cache is not read (answers are still kept): to judge again what was
-    judged, e.g. an abstention.
+    failures in a row the model is declared down and every request fails at once (cause
+    ``down``). With ``refresh`` the cache is not read (answers are still kept): to judge
+    again what was judged, e.g. an abstention.
     """
 
     def __init__(
