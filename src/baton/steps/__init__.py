@@ -1,7 +1,8 @@
 """Steps: each stage run over a study's store, and the Python verb of every CLI verb.
 
 A notebook can do what the CLI does: ``init``, ``check``, ``ingest``, ``replay``
-(``replay_dry_run``), ``judge`` (``judge_dry_run``, ``judges``), ``next_units``, ``plan``,
+(``replay_dry_run``), ``judge`` (``judge_dry_run``, ``judges``), ``next_units``,
+``labels_export``, ``labels_import``, ``plan``,
 ``decide``, ``report`` (``report_estimate``), ``estimate`` and ``run_demo``. Each takes the
 study file's path (and ``store=`` for another store than the study's); the ``*_study``
 forms take an open ``StudyStore``. Only ``decide`` records a look of the label loop.
@@ -23,6 +24,13 @@ from baton.steps._judge import (
     plan_judging,
     write_templates,
 )
+from baton.steps._labels import (
+    LabelFormat,
+    LabelImport,
+    SheetExport,
+    labels_export,
+    labels_import,
+)
 from baton.steps._loop import (
     choose_units,
     decide,
@@ -41,17 +49,25 @@ from baton.steps._open import (
 )
 from baton.steps._replay import ReplayRun, replay, replay_dry_run, replay_study
 from baton.steps._report import ReportRun, load_estimate, report, report_estimate
+from baton.steps._sheets import EXPORT_FORMATS, ExportFormat, LabelSheet, SheetRow
 from baton.steps._study import StudyCheck, check, init
 
 __all__ = [
     "DEFAULT_REJECTS",
+    "EXPORT_FORMATS",
     "DemoOptions",
     "DemoRun",
+    "ExportFormat",
     "JudgeAgreement",
     "JudgeRun",
+    "LabelFormat",
+    "LabelImport",
+    "LabelSheet",
     "LiveModel",
     "ReplayRun",
     "ReportRun",
+    "SheetExport",
+    "SheetRow",
     "StudyCheck",
     "StudyStore",
     "check",
@@ -67,6 +83,8 @@ __all__ = [
     "judge_dry_run",
     "judge_study",
     "judges",
+    "labels_export",
+    "labels_import",
     "live_study",
     "load_estimate",
     "next_units",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from baton.storage._base import CacheEntry, RunRecord, RunStatus, Store
+from baton.storage._base import CacheEntry, RunRecord, RunStatus, SheetUnit, Store
 from baton.storage._engine import create_store_engine, parse_store_url
 from baton.storage._review_base import (
     Claim,
@@ -34,6 +34,7 @@ __all__ = [
     "ReviewStore",
     "RunRecord",
     "RunStatus",
+    "SheetUnit",
     "Skip",
     "Slot",
     "SlotCounts",

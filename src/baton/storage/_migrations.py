@@ -282,3 +282,25 @@ def m006_decision_looks(connection: Connection) -> None:
     """The label loop's looks at each region and dimension, and the calls made at them
     (frozen once made), so every decision is made at its look's interim threshold."""
     _v6.create_all(connection, checkfirst=False)
+
+
+_v7 = MetaData()
+Table(
+    "label_sheet_units",
+    _v7,
+    Column("unit", KEY, primary_key=True),
+    Column("item_id", KEY, nullable=False),
+    Column("dimension", KEY, nullable=False),
+    Column("region", String, nullable=False),
+    Column("inclusion_prob", Float, nullable=False),
+    Column("models", Text, nullable=False),
+    Column("issued_at", UtcDateTime(), nullable=False),
+)
+
+
+@_migration
+def m007_label_sheets(connection: Connection) -> None:
+    """The units handed out on labelling sheets (``baton next -o``, ``baton labels
+    export``): each unit's item, dimension, inclusion probability and the models in the
+    order their answers were shown (A, B, ...), so an import can unblind the labels."""
+    _v7.create_all(connection, checkfirst=False)
