@@ -55,7 +55,7 @@ def test_unknown_command_is_a_usage_error() -> None:
 def test_demo_exits_with_the_documented_code(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["demo", "--out", str(tmp_path)]) == 0
+    assert main(["demo", "--out-dir", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "cand-a" in out
     assert "NO-GO" in out

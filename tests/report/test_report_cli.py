@@ -63,7 +63,7 @@ def test_report_of_an_unjudged_study_is_a_runtime_error(
     simulated: SimulatedReport, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     study = _write_study(simulated, tmp_path, with_evidence=False)
-    assert main(["report", str(study), "-o", str(tmp_path / "out")]) == 4
+    assert main(["report", str(study), "--out-dir", str(tmp_path / "out")]) == 4
     err = capsys.readouterr().err
     assert "nothing is judged yet" in err
     assert "Traceback" not in err

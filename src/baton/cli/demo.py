@@ -12,7 +12,7 @@ import typer
 
 from baton.analysis import overall_outcome
 from baton.cli._app import EXIT_CODES, app, console
-from baton.cli._render import verdict_table
+from baton.cli._render import print_verdict
 from baton.errors import ProviderError
 from baton.steps import DemoOptions, LiveModel, run_demo
 
@@ -45,7 +45,9 @@ def live_line(replay: dict[str, Any], base_url: str) -> str:
 
 @app.command()
 def demo(
-    out: Path = typer.Option(Path("demo-out"), "--out", "-o", help="Folder for the reports."),
+    out: Path = typer.Option(
+        Path("demo-out"), "--out-dir", help="Folder for the study, its store and the reports."
+    ),
     seed: int = typer.Option(7, help="Seed of the simulated study."),
     store: str | None = typer.Option(
         None, help="Store URL (default: a SQLite file in the output folder)."
@@ -78,7 +80,7 @@ def demo(
         run = run_demo(out, options=options, progress=status.update)
     if live:
         console.print(live_line(run.summaries["replay"], base_url))
-    console.print(verdict_table(run.result))
+    print_verdict(run.result)
     for path in (run.paths.html, run.paths.markdown, run.paths.json):
         console.print(f"wrote {path}")
     return EXIT_CODES[overall_outcome(run.result.verdicts)]

@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Sequence
+from dataclasses import asdict
 from pathlib import Path
 
 import typer
 from rich.table import Table
 
-from baton.cli._app import EXIT_CODES, app, console, err_console
-from baton.cli._render import RichProgress, cost_table, progress_bar
+from baton.cli._app import (
+    EXIT_CODES,
+    JSON_OPTION,
+    STORE_OPTION,
+    STUDY_ARGUMENT,
+    app,
+    console,
+    err_console,
+)
+from baton.cli._render import RichProgress, cost_table, new_table, print_json, progress_bar
 from baton.domain import Response
 from baton.replay import ReplayOptions, ReplaySummary
 from baton.steps import replay as replay_step
@@ -19,11 +28,8 @@ from baton.study import Study
 
 
 def usage_table(study: Study, responses: Sequence[Response]) -> Table:
-    table = Table(title="Responses in the store", title_justify="left")
-    table.add_column("model")
-    for name in ("responses", "errors", "input tokens", "output tokens", "cost (USD)"):
-        table.add_column(name, justify="right")
-    table.add_column("latency p50 / p95 (s)", justify="right")
+    numbers = ("responses", "errors", "input tokens", "output tokens", "cost (USD)", "p50 / p95 s")
+    table = new_table("Responses in the store", "model", *numbers, right=numbers)
     for spec in study.models:
         own = [r for r in responses if r.model == spec.name]
         latencies = sorted(r.latency_s for r in own if r.error is None)
@@ -58,18 +64,17 @@ def summary_line(summary: ReplaySummary) -> str:
 
 @app.command()
 def replay(
-    path: Path = typer.Argument(Path("study.yaml"), help="The study file."),
+    path: Path = STUDY_ARGUMENT,
     limit: int | None = typer.Option(
         None, "--limit", min=1, help="Replay only the first N items (in item-id order)."
     ),
     dry_run: bool = typer.Option(
         False, "--dry-run", help="Print the calls a replay would make and their estimated cost."
     ),
-    store: str | None = typer.Option(
-        None, help="Store URL (default: the study's, else baton.db next to the study file)."
-    ),
+    store: str | None = STORE_OPTION,
     concurrency: int = typer.Option(32, min=1, help="Calls in flight at most."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Neither read nor write the cache."),
+    as_json: bool = JSON_OPTION,
 ) -> int:
     """Send every item to the incumbent and each candidate; store each response once.
 
@@ -78,6 +83,9 @@ def replay(
     """
     if dry_run:
         plan = replay_dry_run(path, store=store, limit=limit, cache=not no_cache)
+        if as_json:
+            print_json({**asdict(plan), "calls": plan.calls, "cost_usd": plan.cost_usd})
+            return 0
         console.print(cost_table(plan))
         console.print(
             f"dry run: {plan.calls:,} calls, estimated cost at most ${plan.cost_usd:,.4f} "
@@ -85,6 +93,10 @@ def replay(
         )
         return 0
     options = ReplayOptions(concurrency=concurrency, cache=not no_cache)
+    if as_json:
+        summary = replay_step(path, store=store, limit=limit, options=options).summary
+        print_json(asdict(summary))
+        return EXIT_CODES["runtime"] if summary.errors else 0
     with progress_bar() as bar:
         run = replay_step(
             path, store=store, limit=limit, options=options, progress=RichProgress(bar)
