@@ -252,9 +252,9 @@ def _argilla(sheet: LabelSheet) -> list[dict[str, Any]]:
     records = []
     for row in sheet.rows:
         data = _task_data(row, sheet.width)
-        metadata = {k: data.pop(k) for k in ("item_id", "region", "dimension", "inclusion_prob")}
-        unit = data.pop("unit")
-        records.append({"id": unit, "fields": data, "metadata": metadata})
+        keys = ("unit", "item_id", "region", "dimension", "inclusion_prob")
+        metadata = {k: data.pop(k) for k in keys}
+        records.append({"id": metadata["unit"], "fields": data, "metadata": metadata})
     return records
 
 
