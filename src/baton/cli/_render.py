@@ -67,12 +67,20 @@ def delta_pp(mean: float, lower: float | None = None, upper: float | None = None
     return text
 
 
-def new_table(title: str, *columns: str, right: tuple[str, ...] = ()) -> Table:
-    """A table that fits 80 columns: light rules, and a cell too long for its column wraps
-    (at spaces, else within the word) rather than being cut with an ellipsis."""
+def new_table(
+    title: str, *columns: str, right: tuple[str, ...] = (), wrap: tuple[str, ...] = ()
+) -> Table:
+    """A table laid out to fit 80 columns: light rules, no outer padding. Columns named in
+    ``wrap`` (names and free text) wrap at spaces, and fold a word only if it alone is
+    wider than the screen; the others (numbers, calls) are never wrapped or cut."""
     table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     for column in columns:
-        table.add_column(column, justify="right" if column in right else "left", overflow="fold")
+        table.add_column(
+            column,
+            justify="right" if column in right else "left",
+            overflow="fold",
+            no_wrap=column not in wrap,
+        )
     return table
 
 
@@ -86,7 +94,14 @@ def verdict_table(result: StudyResult) -> Table:
     interval; the reasons follow in ``verdict_reasons``. One row per candidate and
     dimension, so it fits 80 columns whatever the number of dimensions."""
     dimensions = sorted({c.dimension for c in result.comparisons})
-    table = new_table("Migration verdict", "candidate", "verdict", "dimension", "Δ all regions")
+    table = new_table(
+        "Migration verdict",
+        "candidate",
+        "verdict",
+        "dimension",
+        "Δ all regions",
+        wrap=("candidate", "dimension"),
+    )
     for verdict in result.verdicts:
         for index, dimension in enumerate(dimensions):
             comp = next(
@@ -131,10 +146,11 @@ def decisions_table(result: StudyResult) -> Table:
         "dimension",
         "region",
         "call",
-        "P(non-inf.)",
+        "P(Δ>−m)",
         "needed",
-        "labels needed",
-        right=("P(non-inf.)", "needed", "labels needed"),
+        "+labels",
+        right=("P(Δ>−m)", "needed", "+labels"),
+        wrap=("candidate", "dimension", "region"),
     )
     for d in result.decisions:
         p = "—" if math.isnan(d.p_noninferior) else f"{d.p_noninferior:.3f}"
@@ -144,8 +160,12 @@ def decisions_table(result: StudyResult) -> Table:
         table.add_row(
             d.candidate, d.dimension, region, outcome_text(d.outcome), p, threshold, needed
         )
+    table.caption = (
+        "P(Δ>−m): P(non-inferior within the margin); needed: the P a call needs at this "
+        "look; +labels: more labels an open call needs"
+    )
     if any(not d.blocking and d.region != ALL_REGIONS for d in result.decisions):
-        table.caption = "* below the traffic threshold: does not block a go"
+        table.caption += "; * below the traffic threshold: does not block a go"
         table.caption_justify = "left"
     return table
 
@@ -190,8 +210,8 @@ def progress_bar() -> Progress:
 
 
 def cost_table(plan: ReplayPlan, *, title: str = "Dry run: what a replay would do now") -> Table:
-    numbers = ("pending", "cached", "calls", "input tokens ≈", "output tokens ≤", "cost ≤ (USD)")
-    table = new_table(title, "model", *numbers, right=numbers)
+    numbers = ("pending", "cached", "calls", "in tokens ≈", "out tokens ≤", "cost ≤ (USD)")
+    table = new_table(title, "model", *numbers, right=numbers, wrap=("model",))
     for m in plan.models:
         cells = (m.pending, m.cached, m.calls, m.input_tokens, m.output_tokens)
         table.add_row(m.model, *(f"{c:,}" for c in cells), f"{m.cost_usd:,.4f}")

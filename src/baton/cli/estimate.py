@@ -24,8 +24,9 @@ def estimates_table(result: Estimates) -> Table:
         "estimate",
         "interval",
         "labels",
-        "judge only",
+        "judge",
         right=("labels",),
+        wrap=("dimension", "model", "region"),
     )
     for e in result.estimates:
         s = e.stratum
@@ -44,8 +45,9 @@ def comparisons_table(result: Estimates) -> Table:
         "dimension",
         "candidate",
         "region",
-        "Δ (pp)",
+        "Δ",
         "P(Δ > −margin)",
+        wrap=("dimension", "candidate", "region"),
     )
     for c in result.comparisons:
         if c.calibrated:

@@ -7,6 +7,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from baton.cli._app import (
@@ -77,8 +78,8 @@ def judge(
 
 
 def _run_table(run: JudgeRun) -> Table:
-    numbers = ("calls", "from cache", "attempts", "input tokens", "output tokens", "spent (USD)")
-    table = new_table("Judge models", "model", *numbers, right=numbers)
+    numbers = ("calls", "cached", "attempts", "tokens in", "tokens out", "spent (USD)")
+    table = new_table("Judge models", "model", *numbers, right=numbers, wrap=("model",))
     for model, spend in run.spend.items():
         cells = (spend.calls, spend.cached, spend.attempts, spend.input_tokens, spend.output_tokens)
         table.add_row(model, *(f"{c:,}" for c in cells), f"{spend.spent_usd:,.4f}")
@@ -109,33 +110,29 @@ def judges(
     if as_json:
         print_json([asdict(row) for row in rows])
         return 0
-    console.print(_agreement_table(rows))
+    for table in _agreement_tables(rows):
+        console.print(table)
+    console.print("agree: share agreeing with the humans; Se: sensitivity; Sp: specificity")
     return 0
 
 
-def _agreement_table(rows: list[JudgeAgreement]) -> Table:
+def _agreement_tables(rows: list[JudgeAgreement]) -> list[Table]:
+    """One table per dimension and judge, a row per model (fits 80 columns)."""
     numbers = ("verdicts", "abstained", "labelled", "agree", "Se", "Sp")
-    table = new_table(
-        "Judges against the human labels so far",
-        "dimension",
-        "judge",
-        "model",
-        *numbers,
-        right=numbers,
-    )
-    table.caption = "agree: share agreeing with the humans; Se: sensitivity; Sp: specificity"
-    table.caption_justify = "left"
+    tables: dict[tuple[str, str], Table] = {}
     for row in rows:
-        table.add_row(
-            row.dimension,
-            row.judge,
-            row.model,
+        key = (row.dimension, row.judge)
+        if key not in tables:
+            title = f"{row.dimension}: judge {row.judge} against the human labels so far"
+            tables[key] = new_table(title, "model", *numbers, right=numbers, wrap=("model",))
+        tables[key].add_row(
+            escape(row.model),
             f"{row.verdicts:,}",
             f"{row.abstentions:,}",
             f"{row.labelled:,}",
             *(_share(v) for v in (row.agreement, row.sensitivity, row.specificity)),
         )
-    return table
+    return list(tables.values())
 
 
 def _share(value: float | None) -> str:

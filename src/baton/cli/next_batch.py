@@ -67,6 +67,7 @@ def next_command(
         "region",
         "inclusion_prob",
         right=("inclusion_prob",),
+        wrap=("item_id", "dimension", "region"),
     )
     for _unit, item_id, dimension, region, prob, _answers in rows:
         table.add_row(escape(item_id), dimension, escape(region), f"{prob:.4f}")

@@ -60,7 +60,15 @@ def plan(
             }
         )
         return 0
-    table = new_table("Labels to decide", "dimension", "region", "80%", "95%", "decided in")
+    table = new_table(
+        "Labels to decide",
+        "dimension",
+        "region",
+        "80%",
+        "95%",
+        "decided in",
+        wrap=("dimension", "region"),
+    )
     for s in result.strata:
         table.add_row(
             s.dimension,

@@ -28,8 +28,8 @@ from baton.study import Study
 
 
 def usage_table(study: Study, responses: Sequence[Response]) -> Table:
-    numbers = ("responses", "errors", "input tokens", "output tokens", "cost (USD)", "p50 / p95 s")
-    table = new_table("Responses in the store", "model", *numbers, right=numbers)
+    numbers = ("responses", "errors", "tokens in", "tokens out", "cost (USD)", "p50 / p95 s")
+    table = new_table("Responses in the store", "model", *numbers, right=numbers, wrap=("model",))
     for spec in study.models:
         own = [r for r in responses if r.model == spec.name]
         latencies = sorted(r.latency_s for r in own if r.error is None)

@@ -38,8 +38,9 @@ def report(
 ) -> int:
     """Write report.html, report.md and result.json; exit 0 go, 1 no-go, 3 inconclusive.
 
-    The three files go into one folder (--out-dir). From the study's store: calibrates the judges against the labels so far and shows the
-    calls `baton decide` would make now (a read: no look is recorded).
+    The three files go into one folder (--out-dir). From the study's store: calibrates
+    the judges against the labels so far and shows the calls `baton decide` would make
+    now (a read: no look is recorded).
     With --from-estimate: from the pass rates and comparisons of a `baton estimate` result
     (no costs, refusals or examples: the estimate has none).
     """
