@@ -92,7 +92,7 @@ EXIT_CODES = {"go": 0, "no_go": 1, "usage": 2, "inconclusive": 3, "runtime": 4}
 """Documented exit codes: 0 go, 1 no-go, 2 usage error, 3 inconclusive, 4 runtime error."""
 
 STUDY_ARGUMENT = typer.Argument(
-    Path("study.yaml"), metavar="[STUDY]", help="The study file (default: study.yaml)."
+    Path("study.yaml"), metavar="STUDY", help="The study file (default: study.yaml)."
 )
 STORE_OPTION = typer.Option(
     None, "--store", help="Store URL (default: the study's, else baton.db beside it)."

@@ -110,6 +110,7 @@ def judges(
     if as_json:
         print_json([asdict(row) for row in rows])
         return 0
+    console.print("Judges against the human labels so far", style="bold")
     for table in _agreement_tables(rows):
         console.print(table)
     console.print("agree: share agreeing with the humans; Se: sensitivity; Sp: specificity")
@@ -123,7 +124,7 @@ def _agreement_tables(rows: list[JudgeAgreement]) -> list[Table]:
     for row in rows:
         key = (row.dimension, row.judge)
         if key not in tables:
-            title = f"{row.dimension}: judge {row.judge} against the human labels so far"
+            title = f"{row.dimension}, judge {row.judge}"
             tables[key] = new_table(title, "model", *numbers, right=numbers, wrap=("model",))
         tables[key].add_row(
             escape(row.model),
