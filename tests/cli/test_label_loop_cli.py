@@ -162,7 +162,8 @@ def test_labels_export_writes_each_format(study_path: Path, tmp_path: Path, fmt:
     args = ["labels", "export", "--format", fmt, "-o", str(out), "--n", "6"]
     assert main([*args, "--study", str(study / "study.yaml")]) == 0
     text = out.read_text(encoding="utf-8")
-    assert "answer_A" in text and "unit" in text
+    assert "answer_A" in text
+    assert "unit" in text
 
 
 @pytest.mark.parametrize(
@@ -200,4 +201,5 @@ def test_tables_fit_80_columns_without_cutting_a_word(
     if command[0] == "decide":
         assert "INCONCLUSIVE" in out or "NO-GO" in out or "GO" in out
         assert "no_go" not in out
-        assert " pp" in out and "%" not in out.split("Migration verdict")[1]
+        assert " pp" in out
+        assert "%" not in out.split("Migration verdict")[1]

@@ -130,7 +130,9 @@ def _estimate_result(p_noninferior: float) -> dict[str, Any]:
 def test_report_from_an_estimate_exits_with_the_call(tmp_path: Path, p: float, code: int) -> None:
     path = tmp_path / "estimate.json"
     path.write_text(json.dumps(_estimate_result(p)), encoding="utf-8")
-    assert main(["report", "--from-estimate", str(path), "--out-dir", str(tmp_path / "out")]) == code
+    assert (
+        main(["report", "--from-estimate", str(path), "--out-dir", str(tmp_path / "out")]) == code
+    )
     data = json.loads((tmp_path / "out" / "result.json").read_text(encoding="utf-8"))
     assert data["decisions"][0]["p_noninferior"] == p
     assert data["confidence_curves"]["source"] == "normal approximation"

@@ -48,17 +48,20 @@ def test_each_screen_shows_what_its_dimension_is_judged_by(client: TestClient, a
             "Be &lt;b&gt;brief&lt;/b&gt; &amp; &lt;script&gt;window.__g = 1&lt;/script&gt;" in page
         )
         assert "<script>window.__g" not in page
-        assert 'id="expected-behaviour"' not in page and 'id="reference"' not in page
+        assert 'id="expected-behaviour"' not in page
+        assert 'id="reference"' not in page
     for page in pages["refusal"]:
         assert 'id="expected-behaviour"' in page
         assert re.search(r"(refuse|answer): the assistant should", page)
-        assert 'id="style-guide"' not in page and 'id="reference"' not in page
+        assert 'id="style-guide"' not in page
+        assert 'id="reference"' not in page
     shown = [
         ("Reference answer" in page, 'id="reference"' in page) for page in pages["correctness"]
     ]
     assert any(has for has, _ in shown)  # half of the items have a reference
     for page in pages["correctness"]:
-        assert 'id="style-guide"' not in page and 'id="expected-behaviour"' not in page
+        assert 'id="style-guide"' not in page
+        assert 'id="expected-behaviour"' not in page
 
 
 @pytest.mark.parametrize("app", [StudySize(items_per_region=4)], indirect=True)

@@ -15,7 +15,7 @@ import math
 import random
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
@@ -105,7 +105,7 @@ class Screen:
     answers: tuple[Answer, ...]
     labels_done: int
     quota: int
-    guidance: RaterGuidance = RaterGuidance()
+    guidance: RaterGuidance = field(default_factory=RaterGuidance)
 
 
 @dataclass(frozen=True)
