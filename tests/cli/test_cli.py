@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 import yaml
 
+from baton import __version__
 from baton.cli.main import main
 from baton.study import load_study
 
@@ -60,3 +62,26 @@ def test_demo_exits_with_the_documented_code(
     assert "cand-a" in out
     assert "NO-GO" in out
     assert (tmp_path / "report.html").exists()
+
+
+def test_version_and_commands_in_workflow_order(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"baton {__version__}"
+    main(["--help"])
+    out = capsys.readouterr().out
+    order = ["init", "check", "ingest", "replay", "judge", "judges", "next", "labels"]
+    order += ["review", "decide", "plan", "report", "estimate", "demo", "schema"]
+    listed = [m.group(1) for m in re.finditer(r"^│ (\w+) ", out, flags=re.MULTILINE)]
+    assert listed == order
+
+
+def test_check_json_is_the_study_in_brief(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["init"]) == 0  # study.yaml by default, for init and check alike
+    capsys.readouterr()
+    assert main(["check", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["path"] == "study.yaml"
+    assert len(summary["candidates"]) == 2

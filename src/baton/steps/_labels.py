@@ -227,7 +227,8 @@ def _records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
         try:
             connection = duckdb.connect(":memory:")
             try:
-                cursor = connection.execute(f"SELECT * FROM read_parquet('{path}')")
+                quoted = str(path).replace("'", "''")
+                cursor = connection.execute(f"SELECT * FROM read_parquet('{quoted}')")
                 columns = [d[0] for d in cursor.description or []]
                 rows = cursor.fetchall()
             finally:

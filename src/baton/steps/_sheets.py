@@ -223,12 +223,16 @@ def _write_parquet(path: Path, records: list[dict[str, Any]]) -> None:
         connection = duckdb.connect(":memory:")
         try:
             connection.execute(
-                f"COPY (SELECT * FROM read_json('{staged}', format = 'newline_delimited', "
-                f"columns = {{{spec}}})) TO '{target}' (FORMAT parquet)"
+                f"COPY (SELECT * FROM read_json({_literal(staged)}, format = "
+                f"'newline_delimited', columns = {{{spec}}})) TO {_literal(target)} (FORMAT parquet)"
             )
         finally:
             connection.close()
         shutil.move(target, path)
+
+
+def _literal(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
 
 
 def _write_text(path: Path, text: str) -> None:
