@@ -224,7 +224,8 @@ def _write_parquet(path: Path, records: list[dict[str, Any]]) -> None:
         try:
             connection.execute(
                 f"COPY (SELECT * FROM read_json({_literal(staged)}, format = "
-                f"'newline_delimited', columns = {{{spec}}})) TO {_literal(target)} (FORMAT parquet)"
+                f"'newline_delimited', columns = {{{spec}}})) "
+                f"TO {_literal(target)} (FORMAT parquet)"
             )
         finally:
             connection.close()
