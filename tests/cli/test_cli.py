@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from baton import __version__
+from baton.cli._app import console
 from baton.cli.main import main
 from baton.study import load_study
 
@@ -55,10 +56,14 @@ def test_unknown_command_is_a_usage_error() -> None:
 
 
 def test_demo_exits_with_the_documented_code(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(console, "_width", 80)  # as COLUMNS=80 does
     assert main(["demo", "--out-dir", str(tmp_path)]) == 0
     out = capsys.readouterr().out
+    assert "…" not in out
+    assert max(len(line) for line in out.splitlines()) <= 80
+    assert "+12.4 pp [+9.5, +15.3]" in out  # Δ in percentage points
     assert "cand-a" in out
     assert "NO-GO" in out
     assert (tmp_path / "report.html").exists()

@@ -30,6 +30,7 @@ from baton.steps._sheets import (
     ExportFormat,
     LabelSheet,
     build_sheet,
+    check_sheet_path,
     position_of,
     write_export,
     write_sheet,
@@ -123,6 +124,8 @@ def labels_export(
     """``baton next -o`` / ``baton labels export``: choose the next ``n_labels`` labels (as
     ``next_units``), record the sheet's units in the store and write the sheet: by
     ``output``'s suffix (CSV, JSONL, Parquet) without ``fmt``, else as ``fmt``."""
+    if fmt is None:
+        check_sheet_path(output)
     with study_store(study, store=store) as opened:
         units = choose_units(opened, n_labels, seed=seed)
         sheet = build_sheet(opened.study, opened.store, units)
@@ -201,42 +204,55 @@ def _read(path: Path, kind: LabelFormat, rater: str | None) -> Iterator[_Entry]:
 
 def _records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     """A sheet's records with their row: the line (CSV, JSONL) or record (Parquet)."""
-    source, suffix = str(path), path.suffix.lower()
-    if suffix == ".csv":
-        with path.open(encoding="utf-8", newline="") as handle:
-            reader = csv.DictReader(handle)
-            for record in reader:
-                if None in record:
-                    raise InputError(
-                        "more fields than the header", source=source, row=reader.line_num
-                    )
-                yield reader.line_num, dict(record)
-    elif suffix == ".jsonl":
-        with path.open(encoding="utf-8") as handle:
-            for line_no, line in enumerate(handle, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    record = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise InputError(f"not JSON ({exc.msg})", source=source, row=line_no) from None
-                if not isinstance(record, dict):
-                    raise InputError("not a JSON object", source=source, row=line_no)
-                yield line_no, record
-    else:
-        try:
-            connection = duckdb.connect(":memory:")
+    readers = {".csv": _csv_records, ".jsonl": _jsonl_records, ".parquet": _parquet_records}
+    reader = readers.get(path.suffix.lower())
+    if reader is None:
+        raise InputError(
+            f"a sheet is read from {', '.join(SHEET_SUFFIXES)}; got {path.suffix or 'no suffix'}",
+            source=str(path),
+        )
+    return reader(path)
+
+
+def _csv_records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        for record in reader:
+            if None in record:
+                raise InputError(
+                    "more fields than the header", source=str(path), row=reader.line_num
+                )
+            yield reader.line_num, dict(record)
+
+
+def _jsonl_records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    with path.open(encoding="utf-8") as handle:
+        for line_no, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
             try:
-                quoted = str(path).replace("'", "''")
-                cursor = connection.execute(f"SELECT * FROM read_parquet('{quoted}')")
-                columns = [d[0] for d in cursor.description or []]
-                rows = cursor.fetchall()
-            finally:
-                connection.close()
-        except duckdb.Error as exc:
-            raise InputError(f"not a readable Parquet file ({exc})", source=source) from None
-        for index, values in enumerate(rows, start=1):
-            yield index, dict(zip(columns, values, strict=True))
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise InputError(f"not JSON ({exc.msg})", source=str(path), row=line_no) from None
+            if not isinstance(record, dict):
+                raise InputError("not a JSON object", source=str(path), row=line_no)
+            yield line_no, record
+
+
+def _parquet_records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    try:
+        connection = duckdb.connect(":memory:")
+        try:
+            quoted = str(path).replace("'", "''")
+            cursor = connection.execute(f"SELECT * FROM read_parquet('{quoted}')")
+            columns = [d[0] for d in cursor.description or []]
+            rows = cursor.fetchall()
+        finally:
+            connection.close()
+    except duckdb.Error as exc:
+        raise InputError(f"not a readable Parquet file ({exc})", source=str(path)) from None
+    for index, values in enumerate(rows, start=1):
+        yield index, dict(zip(columns, values, strict=True))
 
 
 def _sheet(path: Path, rater: str | None) -> Iterator[_Entry]:

@@ -37,6 +37,7 @@ __all__ = [
     "LabelSheet",
     "SheetRow",
     "build_sheet",
+    "check_sheet_path",
     "letter",
     "position_of",
     "write_export",
@@ -181,14 +182,19 @@ def build_sheet(
     return LabelSheet(tuple(rows), tuple(recorded))
 
 
-def write_sheet(sheet: LabelSheet, path: Path) -> None:
-    """Write the sheet as CSV, JSONL or Parquet, by ``path``'s suffix."""
-    suffix = path.suffix.lower()
-    if suffix not in SHEET_SUFFIXES:
+def check_sheet_path(path: Path) -> None:
+    """Refuse a sheet path whose suffix is not .csv, .jsonl or .parquet."""
+    if path.suffix.lower() not in SHEET_SUFFIXES:
         raise InputError(
             f"a sheet is written as {', '.join(SHEET_SUFFIXES)}; got {path.suffix or 'no suffix'}",
             source=str(path),
         )
+
+
+def write_sheet(sheet: LabelSheet, path: Path) -> None:
+    """Write the sheet as CSV, JSONL or Parquet, by ``path``'s suffix."""
+    check_sheet_path(path)
+    suffix = path.suffix.lower()
     records = sheet.records()
     if suffix == ".csv":
         _write_text(path, _csv(records))
