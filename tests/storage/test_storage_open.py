@@ -24,6 +24,7 @@ def test_public_api() -> None:
         "ReviewStore",
         "RunRecord",
         "RunStatus",
+        "SheetUnit",
         "Skip",
         "Slot",
         "SlotCounts",
