@@ -372,3 +372,22 @@ def test_argilla_export_round_trip(study: Path, tmp_path: Path) -> None:
     path.write_text(json.dumps(exported), encoding="utf-8")
     with pytest.raises(InputError, match=r"row 2, field 'label_Q': unknown position"):
         labels_import(study, path)
+
+
+@pytest.mark.parametrize(
+    ("document", "expected"),
+    [
+        ([{"data": {"unit": "x"}, "annotations": {"id": 1}}], r"row 1, field 'annotations'"),
+        ([{"id": "x", "responses": {"label_A": "pass"}}], r"row 1, field 'label_A'"),
+        ({"tasks": []}, "expected a JSON list"),
+        ([{"something": 1}], "name it with --format"),
+    ],
+)
+def test_a_malformed_export_is_one_line(
+    study: Path, tmp_path: Path, document: object, expected: str
+) -> None:
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    with pytest.raises(InputError, match=expected) as raised:
+        labels_import(study, path)
+    assert "\n" not in str(raised.value)

@@ -275,24 +275,35 @@ def _json_list(path: Path) -> list[Any]:
     return data
 
 
+def _objects(value: Any, path: Path, row: int, name: str) -> list[dict[str, Any]]:
+    """``value`` as a list of JSON objects (absent: none), else an error naming it."""
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise InputError("expected a list of objects", source=str(path), row=row, field=name)
+    return value
+
+
 def _label_studio(path: Path, rater: str | None) -> Iterator[_Entry]:
     """Label Studio's JSON export: tasks ``{data: {unit, ...}, annotations: [{completed_by,
     was_cancelled, result: [{from_name: label_A, type: choices, value: {choices: [pass]}}]}]}``."""
-    for row, task in enumerate(_json_list(path), start=1):
-        data = task.get("data") if isinstance(task, dict) else None
+    for row, task in enumerate(_objects(_json_list(path), path, 1, "tasks"), start=1):
+        data = task.get("data")
         if not isinstance(data, dict):
             raise InputError("a task needs a data object", source=str(path), row=row, field="data")
         unit = _text(data.get("unit"))
-        for annotation in task.get("annotations") or []:
+        for annotation in _objects(task.get("annotations"), path, row, "annotations"):
             if annotation.get("was_cancelled"):
                 continue
             who = rater or _label_studio_user(annotation.get("completed_by"))
-            for result in annotation.get("result") or []:
+            for result in _objects(annotation.get("result"), path, row, "result"):
                 name = str(result.get("from_name", ""))
                 if not name.startswith("label_"):
                     continue
-                choices = (result.get("value") or {}).get("choices") or [None]
-                yield _Entry(row, name, unit, name.removeprefix("label_"), choices[0], who)
+                value = result.get("value")
+                choices = value.get("choices") if isinstance(value, dict) else None
+                choice = choices[0] if isinstance(choices, list) and choices else None
+                yield _Entry(row, name, unit, name.removeprefix("label_"), choice, who)
 
 
 def _label_studio_user(user: Any) -> str | None:
@@ -304,16 +315,18 @@ def _label_studio_user(user: Any) -> str | None:
 def _argilla(path: Path, rater: str | None) -> Iterator[_Entry]:
     """Argilla v2's JSON export (``dataset.records.to_json``): records ``{id: unit, fields,
     metadata, responses: {label_A: [{value: pass, user_id, status}]}}``."""
-    for row, record in enumerate(_json_list(path), start=1):
-        if not isinstance(record, dict):
-            raise InputError("a record must be a JSON object", source=str(path), row=row)
-        metadata = record.get("metadata") or {}
-        unit = _text(record.get("id")) or _text(metadata.get("unit"))
+    for row, record in enumerate(_objects(_json_list(path), path, 1, "records"), start=1):
+        metadata = record.get("metadata")
+        unit = _text(record.get("id")) or (
+            _text(metadata.get("unit")) if isinstance(metadata, dict) else ""
+        )
         responses = record.get("responses") or {}
+        if not isinstance(responses, dict):
+            raise InputError("expected an object", source=str(path), row=row, field="responses")
         for name, answers in responses.items():
             if not str(name).startswith("label_"):
                 continue
-            for answer in answers or []:
+            for answer in _objects(answers, path, row, str(name)):
                 if answer.get("status") in _SKIPPED_STATUS:
                     continue
                 user = answer.get("user_id")
