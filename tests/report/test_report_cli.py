@@ -185,3 +185,13 @@ def test_an_estimate_of_the_simulated_study_reports_the_same_calls(
     }
     assert len(result.curves) == len(simulated.result.curves)
     assert {b.contenders for b in result.best} == {("sage", "swift")}
+
+
+def test_report_json_prints_result_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "estimate.json"
+    path.write_text(json.dumps(_estimate_result(0.99)), encoding="utf-8")
+    out = tmp_path / "out"
+    capsys.readouterr()
+    main(["report", "--from-estimate", str(path), "--out-dir", str(out), "--json"])
+    printed = json.loads(capsys.readouterr().out)
+    assert printed == json.loads((out / "result.json").read_text(encoding="utf-8"))

@@ -11,7 +11,7 @@ from typing import Any
 import typer
 
 from baton.analysis import overall_outcome
-from baton.cli._app import EXIT_CODES, app, console
+from baton.cli._app import EXIT_CODES, JSON_OPTION, app, console
 from baton.cli._render import print_verdict
 from baton.errors import ProviderError
 from baton.steps import DemoOptions, LiveModel, run_demo
@@ -61,6 +61,7 @@ def demo(
     items_per_region: int = typer.Option(
         2, min=1, help="With --live: items sampled per region (each model answers each)."
     ),
+    as_json: bool = JSON_OPTION,
 ) -> int:
     """Run Baton end to end on a simulated study: no network, no API key.
 
@@ -78,6 +79,9 @@ def demo(
         )
     with console.status("running the demo") as status:
         run = run_demo(out, options=options, progress=status.update)
+    if as_json:  # result.json, as written
+        print(run.paths.json.read_text(encoding="utf-8"), end="")
+        return EXIT_CODES[overall_outcome(run.result.verdicts)]
     if live:
         console.print(live_line(run.summaries["replay"], base_url))
     print_verdict(run.result)

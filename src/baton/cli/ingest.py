@@ -88,7 +88,7 @@ def _split(paths: list[str], study: Path | None) -> tuple[Path, list[str]]:
 def ingest(
     paths: list[str] = typer.Argument(
         ...,
-        metavar="[STUDY] LOGS...",
+        metavar="[STUDY] LOGS",
         help="Log files or globs: JSONL, CSV or Parquet, plain or .gz; a first argument "
         "ending in .yaml or .yml is the study.",
     ),

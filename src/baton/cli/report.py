@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from baton.analysis import overall_outcome
-from baton.cli._app import EXIT_CODES, STORE_OPTION, STUDY_ARGUMENT, app, console
+from baton.cli._app import EXIT_CODES, JSON_OPTION, STORE_OPTION, STUDY_ARGUMENT, app, console
 from baton.cli._render import print_verdict
 from baton.steps import report as report_step
 from baton.steps import report_estimate
@@ -35,6 +35,7 @@ def report(
     min_traffic_share: float = typer.Option(
         0.05, help="With --from-estimate: regions below this share of traffic do not block."
     ),
+    as_json: bool = JSON_OPTION,
 ) -> int:
     """Write report.html, report.md and result.json; exit 0 go, 1 no-go, 3 inconclusive.
 
@@ -50,6 +51,9 @@ def report(
         )
     else:
         run = report_step(study, out=out, store=store, seed=seed)
+    if as_json:  # result.json, as written
+        print(run.paths.json.read_text(encoding="utf-8"), end="")
+        return EXIT_CODES[overall_outcome(run.result.verdicts)]
     print_verdict(run.result)
     for path in (run.paths.html, run.paths.markdown, run.paths.json):
         console.print(f"wrote {path}")
