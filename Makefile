@@ -20,7 +20,7 @@ $(TEST_STAMP): pyproject.toml | $(BIN)/python
 	touch $@ $(STAMP)
 
 demo: $(STAMP)  ## set up and run the end-to-end demo on a simulated study (no network, no keys)
-	$(BIN)/baton demo --out demo-out
+	$(BIN)/baton demo --out-dir demo-out
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -24,6 +24,8 @@ def test_public_names_are_exactly_these() -> None:
         "init",
         "judge",
         "judge_dry_run",
+        "labels_export",
+        "labels_import",
         "load_study",
         "next_units",
         "plan",

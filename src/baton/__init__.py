@@ -2,8 +2,9 @@
 
 The public surface is what ``__all__`` names; everything else is private. Every CLI verb
 ``baton X`` has its Python verb ``baton.steps.X``, in the order of the workflow: ``init``,
-``check``, ``ingest``, ``replay``, ``judge``, ``next_units``, ``plan``, ``decide``,
-``report``, ``status``; ``estimate`` on a plain table; ``run_demo`` on the embedded study. The verbs
+``check``, ``ingest``, ``replay``, ``judge``, ``next_units``, ``labels_export``,
+``labels_import``, ``plan``, ``decide``, ``report``, ``status``; ``estimate`` on a plain
+table; ``run_demo`` on the embedded study. The verbs
 whose names are not also a stage's package (``baton.replay``, ``baton.report`` and
 ``baton.judges`` are packages) are here too: ``baton.decide`` is ``baton.steps.decide``.
 """
@@ -25,6 +26,8 @@ from baton.steps import (
     init,
     judge,
     judge_dry_run,
+    labels_export,
+    labels_import,
     next_units,
     plan,
     replay_dry_run,
@@ -49,6 +52,8 @@ __all__ = [
     "init",
     "judge",
     "judge_dry_run",
+    "labels_export",
+    "labels_import",
     "load_study",
     "next_units",
     "plan",

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 import yaml
 
+from baton import __version__
+from baton.cli._app import console
 from baton.cli.main import main
 from baton.study import load_study
 
@@ -53,10 +56,37 @@ def test_unknown_command_is_a_usage_error() -> None:
 
 
 def test_demo_exits_with_the_documented_code(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert main(["demo", "--out", str(tmp_path)]) == 0
+    monkeypatch.setattr(console, "_width", 80)  # as COLUMNS=80 does
+    assert main(["demo", "--out-dir", str(tmp_path)]) == 0
     out = capsys.readouterr().out
+    assert "…" not in out
+    assert max(len(line) for line in out.splitlines()) <= 80
+    assert "+12.4 pp [+9.5, +15.3]" in out  # Δ in percentage points
     assert "cand-a" in out
     assert "NO-GO" in out
     assert (tmp_path / "report.html").exists()
+
+
+def test_version_and_commands_in_workflow_order(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"baton {__version__}"
+    main(["--help"])
+    out = capsys.readouterr().out
+    order = ["init", "check", "ingest", "replay", "judge", "judges", "next", "labels"]
+    order += ["review", "decide", "plan", "report", "estimate", "demo", "schema"]
+    listed = [m.group(1) for m in re.finditer(r"^│ (\w+) ", out, flags=re.MULTILINE)]
+    assert listed == order
+
+
+def test_check_json_is_the_study_in_brief(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["init"]) == 0  # study.yaml by default, for init and check alike
+    capsys.readouterr()
+    assert main(["check", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["path"] == "study.yaml"
+    assert len(summary["candidates"]) == 2

@@ -175,3 +175,39 @@ def test_a_killed_ingest_stores_all_of_it_or_none_of_it(
         assert (items, responses, runs) in [(0, 0, []), (3000, 3000, ["ingest"])]
         outcomes.add("none" if items == 0 else "all")
     assert "none" in outcomes  # the earliest kill lands before the commit
+
+
+def test_dry_run_shows_the_mapping_and_counts_and_writes_nothing(
+    tmp_path: Path,
+    study_data: dict[str, Any],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A log whose columns are named as users name them ("question", "output",
+    "locale"): no field map in the study, and the dry run says what would be read."""
+    (tmp_path / "study.yaml").write_text(
+        yaml.safe_dump({**study_data, "ingest": {"sampling": {"size": 12}}}), encoding="utf-8"
+    )
+    log = tmp_path / "log.jsonl"
+    rows = [
+        {"question": f"q{i}", "locale": "eu" if i % 2 else "us", "output": f"a{i}", "agent": "x"}
+        for i in range(40)
+    ]
+    log.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)  # the study defaults to ./study.yaml
+    assert main(["ingest", "log.jsonl", "--dry-run"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "prompt ← question (auto)" in out
+    assert "incumbent_answer ← output (auto)" in out
+    assert "region ← locale (auto)" in out
+    assert "ignored columns: agent" in out
+    assert "dry run: would store up to 12 items" in out
+    assert not (tmp_path / "baton.db").exists()
+    assert main(["ingest", "--study", "study.yaml", "log.jsonl", "--dry-run", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["dry_run"] is True
+    assert summary["regions"]["eu"]["records"] == 20
+    assert summary["ignored_columns"] == ["agent"]
+    assert main(["ingest", "log.jsonl"]) == 0
+    assert "stored 12 new items" in capsys.readouterr().out
+    assert stored(tmp_path)[:2] == (12, 12)

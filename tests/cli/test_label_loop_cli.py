@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 
-from baton.cli._app import EXIT_CODES
+from baton.cli._app import EXIT_CODES, console
 from baton.cli.main import main
 from baton.steps import DemoOptions, run_demo
 from baton.storage import open_store
@@ -34,15 +35,14 @@ def test_next_proposes_unlabelled_paired_items(study_path: Path, tmp_path: Path)
     assert main(["next", str(study_path), "--n", "30", "-o", str(out)]) == 0
     with out.open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
-    assert len(rows) == 30
+    assert len(rows) == 10  # one row per item and dimension, every model's answer on it
     store = open_store(f"sqlite:///{study_path.parent / 'baton.db'}")
     try:
         labelled = {(lab.item_id, lab.dimension) for lab in store.labels()}
     finally:
         store.close()
     assert not {(r["item_id"], r["dimension"]) for r in rows} & labelled
-    per_item = {(r["item_id"], r["dimension"]) for r in rows}
-    assert len(per_item) == 10  # every model's answer to each chosen item
+    assert all(r["answer_A"] and r["answer_B"] and r["answer_C"] for r in rows)
     assert all(0 < float(r["inclusion_prob"]) <= 1 for r in rows)
 
 
@@ -92,3 +92,114 @@ def test_decide_records_its_look_and_keeps_calls_frozen(study_path: Path, tmp_pa
         store.close()
     again = json.loads(second.read_text(encoding="utf-8"))["decisions"]
     assert [d["outcome"] for d in again] == [d["outcome"] for d in decisions]
+
+
+def test_a_sheet_from_next_comes_back_through_labels_import(
+    study_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``baton next -o`` → filled by hand → ``baton labels import`` → ``baton decide``
+    counts the labels; importing again adds nothing; ``--json`` everywhere is data."""
+    study = tmp_path / "study"
+    shutil.copytree(study_path.parent, study)
+    sheet = tmp_path / "sheet.csv"
+    assert main(["next", str(study / "study.yaml"), "--n", "9", "-o", str(sheet)]) == 0
+    with sheet.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    for row in rows:
+        row.update(label_A="pass", label_B="fail", label_C="yes")
+    with sheet.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    capsys.readouterr()
+    args = ["labels", "import", str(sheet), "--rater", "ana", "--study", str(study / "study.yaml")]
+    assert main([*args, "--json"]) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert (first["labels"], first["written"]) == (9, 9)
+    assert main([*args, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["written"] == 0
+    main(["decide", str(study / "study.yaml"), "--json"])
+    result = json.loads(capsys.readouterr().out)
+    assert result["labels"]["used"] == _labels_in(study) > 0
+
+
+def _labels_in(study: Path) -> int:
+    store = open_store(f"sqlite:///{study / 'baton.db'}")
+    try:
+        return len(store.labels())
+    finally:
+        store.close()
+
+
+def test_a_bad_label_is_one_line_naming_file_row_and_field(
+    study_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    study = tmp_path / "study"
+    shutil.copytree(study_path.parent, study)
+    sheet = tmp_path / "sheet.csv"
+    main(["next", str(study / "study.yaml"), "--n", "6", "-o", str(sheet)])
+    text = sheet.read_text(encoding="utf-8").splitlines()
+    header = text[0].split(",")
+    cells = text[2].split(",")
+    cells[header.index("label_B")] = "maybe"
+    text[2] = ",".join(cells)
+    sheet.write_text("\n".join(text) + "\n", encoding="utf-8")
+    capsys.readouterr()
+    code = main(
+        ["labels", "import", str(sheet), "--rater", "x", "--study", str(study / "study.yaml")]
+    )
+    err = capsys.readouterr().err.strip()
+    assert code == 2
+    assert len(err.splitlines()) == 1
+    assert "sheet.csv, row 3, field 'label_B'" in err
+
+
+@pytest.mark.parametrize("fmt", ["label-studio", "argilla", "csv"])
+def test_labels_export_writes_each_format(study_path: Path, tmp_path: Path, fmt: str) -> None:
+    study = tmp_path / "study"
+    shutil.copytree(study_path.parent, study)
+    out = tmp_path / ("tasks.csv" if fmt == "csv" else "tasks.json")
+    args = ["labels", "export", "--format", fmt, "-o", str(out), "--n", "6"]
+    assert main([*args, "--study", str(study / "study.yaml")]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert "answer_A" in text
+    assert "unit" in text
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["decide"],
+        ["next", "--n", "6"],
+        ["plan", "--replications", "2", "--batch", "60"],
+        ["judges"],
+        ["check"],
+    ],
+)
+def test_json_output_is_data(
+    study_path: Path, command: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    main([command[0], str(study_path), *command[1:], "--json"])
+    assert json.loads(capsys.readouterr().out)
+
+
+@pytest.mark.parametrize("command", [["decide"], ["judges"], ["plan", "--replications", "2"]])
+def test_tables_fit_80_columns_without_cutting_a_word(
+    study_path: Path,
+    command: list[str],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(console, "_width", 80)
+    capsys.readouterr()
+    main([command[0], str(study_path), *command[1:]])
+    out = capsys.readouterr().out
+    assert out
+    assert "…" not in out
+    assert max(len(line) for line in out.splitlines()) <= 80
+    if command[0] == "decide":
+        assert "INCONCLUSIVE" in out or "NO-GO" in out or "GO" in out
+        assert "no_go" not in out
+        assert " pp" in out
+        assert "%" not in out.split("Migration verdict")[1]

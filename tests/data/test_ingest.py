@@ -62,7 +62,7 @@ def test_a_single_prompt_log_maps_every_field(
     (logged,) = result.responses
     assert (logged.item_id, logged.model, logged.source) == (item.item_id, "old", "logged")
     assert logged.text == "It ships today, [EMAIL]."
-    assert result.summary["redactions"] == {
+    assert result.summary.redactions == {
         "incumbent_answer": {"email": 1},
         "prompt": {"email": 1},
         "reference": {},
@@ -88,7 +88,7 @@ def test_a_chat_log_takes_the_last_user_turn_as_the_prompt(
     assert item.prompt == "Cancel my plan"
     assert item.context == (Message("user", "Hi, I am [PHONE]"), Message("assistant", "Hello!"))
     assert result.responses == ()
-    assert result.summary["redactions"]["context"] == {"phone": 1}
+    assert result.summary.redactions["context"] == {"phone": 1}
 
 
 def test_chat_history_with_a_separate_prompt_column_is_all_context(
@@ -140,7 +140,7 @@ def test_a_region_with_too_few_prompts_gives_all_it_has_and_says_so(
     result = read_logs(study, [str(log)])
     assert Counter(item.region for item in result.items) == {"eu": 10, "us": 10, "apac": 4}
     assert all(item.inclusion_prob == 1.0 for item in result.items if item.region == "apac")
-    assert any("apac: 10 items asked for, only 4" in w for w in result.summary["warnings"])
+    assert any("apac: 10 items asked for, only 4" in w for w in result.summary.warnings)
 
 
 def test_dedup_keeps_each_prompt_once_with_its_frequency_as_weight(
@@ -152,7 +152,7 @@ def test_dedup_keeps_each_prompt_once_with_its_frequency_as_weight(
     frequencies = {item.prompt: item.frequency for item in result.items}
     assert frequencies == {f"eu question {i}": 4 if i < 5 else 1 for i in range(10)}
     assert sum(item.weight for item in result.items) == pytest.approx(len(records))
-    assert result.summary["duplicates"] == 15
+    assert result.summary.duplicates == 15
     assert len({item.item_id for item in result.items}) == 10
 
 
@@ -211,8 +211,8 @@ def test_a_time_window_and_a_where_clause_filter_records(
     assert sorted(int(item.prompt[1:]) for item in result.items) == [
         i for i in range(60) if i % 3 == 1 and i % 2
     ]
-    assert result.summary["where_filtered"] == 30
-    assert result.summary["outside_window"] == 20
+    assert result.summary.where_filtered == 30
+    assert result.summary.outside_window == 20
 
 
 def test_several_files_gzip_and_globs(tmp_path: Path, study_factory: StudyFactory) -> None:
@@ -224,7 +224,7 @@ def test_several_files_gzip_and_globs(tmp_path: Path, study_factory: StudyFactor
         study, [str(tmp_path / "*.jsonl.gz"), str(tmp_path / "b.csv"), str(tmp_path / "c.*")]
     )
     assert Counter(item.region for item in result.items) == {"eu": 3, "us": 2, "apac": 1}
-    assert [f["format"] for f in result.summary["files"]] == ["jsonl", "csv", "parquet"]
+    assert [f.format for f in result.summary.files] == ["jsonl", "csv", "parquet"]
 
 
 def test_records_outside_the_study_regions_are_counted_not_drawn(
@@ -233,7 +233,7 @@ def test_records_outside_the_study_regions_are_counted_not_drawn(
     log = write_jsonl(tmp_path / "l.jsonl", traffic({"eu": 5, "mars": 7}))
     result = read_logs(study_factory(), [str(log)])
     assert {item.region for item in result.items} == {"eu"}
-    assert result.summary["outside_regions"] == {"mars": 7}
+    assert result.summary.outside_regions == {"mars": 7}
 
 
 def test_unredacted_prompts_to_an_external_model_are_refused(

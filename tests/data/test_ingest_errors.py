@@ -98,7 +98,7 @@ TEXT_CASES: list[tuple[str, str, bytes, int | None, str | None, str]] = [
     (
         "missing column csv",
         "a.csv",
-        b"question,region\nfine,eu\n",
+        b"text,region\nfine,eu\n",
         None,
         "prompt",
         "no such column",
@@ -224,7 +224,7 @@ def test_skip_invalid_writes_rejects_and_keeps_the_rest(
         (path, 6, "region"),
         (path, 7, "prompt"),
     ]
-    assert result.summary["rejected"] == 4
+    assert result.summary.rejected == 4
     assert all("caf" not in json.dumps(r) for r in written)  # no log content in rejects
 
 
@@ -236,7 +236,7 @@ def test_skip_invalid_passes_over_a_rejected_file(
     options = IngestOptions(skip_invalid=True, rejects_path=tmp_path / "rejects.jsonl")
     result = read_logs(study_factory(), [empty, good], options=options)
     assert [item.prompt for item in result.items] == ["fine"]
-    assert result.summary["rejected"] == 1
+    assert result.summary.rejected == 1
 
 
 @pytest.mark.parametrize(

@@ -119,7 +119,7 @@ def test_replay_through_a_real_local_model(
 
 def test_the_live_demo_runs_at_toy_size(local_llm: str, tmp_path: Path) -> None:
     live = ["--live", "--base-url", local_llm, "--items-per-region", "1"]
-    code = main(["demo", *live, "--out", str(tmp_path)])
+    code = main(["demo", *live, "--out-dir", str(tmp_path)])
     assert code in {0, 1, 3}  # go, no-go or inconclusive: the judges are simulated
     store = open_store(f"sqlite:///{tmp_path / 'baton.db'}")
     responses = store.responses()

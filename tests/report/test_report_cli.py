@@ -63,7 +63,7 @@ def test_report_of_an_unjudged_study_is_a_runtime_error(
     simulated: SimulatedReport, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     study = _write_study(simulated, tmp_path, with_evidence=False)
-    assert main(["report", str(study), "-o", str(tmp_path / "out")]) == 4
+    assert main(["report", str(study), "--out-dir", str(tmp_path / "out")]) == 4
     err = capsys.readouterr().err
     assert "nothing is judged yet" in err
     assert "Traceback" not in err
@@ -130,7 +130,9 @@ def _estimate_result(p_noninferior: float) -> dict[str, Any]:
 def test_report_from_an_estimate_exits_with_the_call(tmp_path: Path, p: float, code: int) -> None:
     path = tmp_path / "estimate.json"
     path.write_text(json.dumps(_estimate_result(p)), encoding="utf-8")
-    assert main(["report", "--from-estimate", str(path), "-o", str(tmp_path / "out")]) == code
+    assert (
+        main(["report", "--from-estimate", str(path), "--out-dir", str(tmp_path / "out")]) == code
+    )
     data = json.loads((tmp_path / "out" / "result.json").read_text(encoding="utf-8"))
     assert data["decisions"][0]["p_noninferior"] == p
     assert data["confidence_curves"]["source"] == "normal approximation"
@@ -183,3 +185,13 @@ def test_an_estimate_of_the_simulated_study_reports_the_same_calls(
     }
     assert len(result.curves) == len(simulated.result.curves)
     assert {b.contenders for b in result.best} == {("sage", "swift")}
+
+
+def test_report_json_prints_result_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "estimate.json"
+    path.write_text(json.dumps(_estimate_result(0.99)), encoding="utf-8")
+    out = tmp_path / "out"
+    capsys.readouterr()
+    main(["report", "--from-estimate", str(path), "--out-dir", str(out), "--json"])
+    printed = json.loads(capsys.readouterr().out)
+    assert printed == json.loads((out / "result.json").read_text(encoding="utf-8"))

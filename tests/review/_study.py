@@ -45,13 +45,15 @@ class StudySize:
     budget: int = 400
     xss: bool = False
     seed: int = 0
+    style_guide: str | None = None
+    expected: bool = False
 
 
 def study_document(size: StudySize, *, store: str | None = None) -> dict[str, Any]:
     share = 1 / len(size.regions)
     document: dict[str, Any] = {
         "name": "review-study",
-        "service": {"system_prompt": "Be helpful."},
+        "service": {"system_prompt": "Be helpful.", "style_guide": size.style_guide},
         "incumbent": {"name": MODELS[0], "provider": "fake", "model": "m-old"},
         "candidates": [{"name": m, "provider": "fake", "model": "m-new"} for m in MODELS[1:]],
         "regions": [{"name": r, "traffic_share": share} for r in size.regions],
@@ -87,6 +89,9 @@ def contents(size: StudySize) -> tuple[list[Item], list[Response], list[Verdict]
                     f"Question {i} asked in {region}?",
                     context=context if i % 3 == 0 else (),
                     reference=f"Reference {i}" if i % 2 == 0 else None,
+                    expected_behaviour=(
+                        ("refuse" if i % 2 else "answer") if size.expected else None
+                    ),
                 )
             )
             for k, model in enumerate(MODELS):

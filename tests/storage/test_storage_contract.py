@@ -13,7 +13,7 @@ import pytest
 
 from baton.domain import Item, Label, Look, LookCall, Message, Response, Verdict
 from baton.errors import StorageError
-from baton.storage import Store
+from baton.storage import SheetUnit, Store
 from baton.storage._sql import CHUNK_SIZE
 
 # Keys in code-point order, which both backends must return them in.
@@ -367,3 +367,14 @@ def test_looks_and_calls_round_trip_and_are_kept_as_first_recorded(store: Store)
     store.add_look([Look("correctness", "eu", 80.0, 0.4)], [])
     assert store.looks() == [*looks[:1], Look("correctness", "eu", 80.0, 0.4), looks[1]]
     assert store.look_calls() == [call]
+
+
+def test_sheet_units_round_trip_and_are_written_once(store: Store) -> None:
+    units = [
+        SheetUnit("u1", "i1", "helpful", "eu", 0.25, ("cand", "inc")),
+        SheetUnit("u2", "i2", "helpful", "us", 1.0, ("inc", "cand")),
+    ]
+    assert store.add_sheet_units(units) == 2
+    assert store.add_sheet_units(units) == 0
+    found = store.sheet_units(["u2", "u1", "missing"])
+    assert found == {"u1": units[0], "u2": units[1]}

@@ -25,6 +25,7 @@ def test_public_api() -> None:
         "ReviewStore",
         "RunRecord",
         "RunStatus",
+        "SheetUnit",
         "Skip",
         "Slot",
         "SlotCounts",

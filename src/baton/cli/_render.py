@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
+from rich import box
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -25,6 +29,7 @@ from baton.analysis import StudyResult
 from baton.calibration import ALL_REGIONS
 from baton.cli._app import console
 from baton.replay import ReplayPlan
+from baton.report import OUTCOME_LABEL, interval_pp, signed_pp
 from baton.steps import Failures, StudyChanges
 
 __all__ = [
@@ -32,8 +37,14 @@ __all__ = [
     "change_lines",
     "cost_table",
     "decisions_table",
+    "delta_pp",
     "failure_lines",
+    "new_table",
+    "outcome_text",
+    "print_json",
+    "print_verdict",
     "progress_bar",
+    "verdict_reasons",
     "verdict_table",
     "write_atomically",
 ]
@@ -42,18 +53,60 @@ __all__ = [
 _STYLE = {"go": "green", "no_go": "red", "inconclusive": "yellow"}
 
 
+def outcome_text(outcome: str) -> str:
+    """A call as every human output writes it: ``GO``, ``NO-GO``, ``INCONCLUSIVE``, in its
+    colour (JSON keeps ``go``, ``no_go``, ``inconclusive``)."""
+    label = {str(k): v for k, v in OUTCOME_LABEL.items()}.get(outcome, outcome.upper())
+    return f"[{_STYLE.get(outcome, 'default')}]{label}[/]"
+
+
+def delta_pp(mean: float, lower: float | None = None, upper: float | None = None) -> str:
+    """A Δ in percentage points, with its interval when given: ``−57.4 pp [−60.1, −54.2]``."""
+    if math.isnan(mean):
+        return "n/a"
+    text = f"{signed_pp(mean)} pp"
+    if lower is not None and upper is not None:
+        text += f" {interval_pp(lower, upper)}"
+    return text
+
+
+def new_table(
+    title: str, *columns: str, right: tuple[str, ...] = (), wrap: tuple[str, ...] = ()
+) -> Table:
+    """A table laid out to fit 80 columns: light rules, no outer padding. Columns named in
+    ``wrap`` (names and free text) wrap at spaces, and fold a word only if it alone is
+    wider than the screen; the others (numbers, calls) are never wrapped or cut."""
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    for column in columns:
+        table.add_column(
+            column,
+            justify="right" if column in right else "left",
+            overflow="fold",
+            no_wrap=column not in wrap,
+        )
+    return table
+
+
+def print_json(data: Any) -> None:
+    """``data`` as indented JSON on stdout (no colour, no wrapping)."""
+    print(json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False))
+
+
 def verdict_table(result: StudyResult) -> Table:
-    """One row per candidate: the call, and the pooled Δ per dimension."""
+    """Per candidate its call, and per dimension the pooled Δ (all regions) with its
+    interval; the reasons follow in ``verdict_reasons``. One row per candidate and
+    dimension, so it fits 80 columns whatever the number of dimensions."""
     dimensions = sorted({c.dimension for c in result.comparisons})
-    table = Table(title="Migration verdict", title_justify="left")
-    table.add_column("candidate")
-    table.add_column("verdict")
-    for dimension in dimensions:
-        table.add_column(f"Δ {dimension} (all regions)", justify="right")
-    table.add_column("why")
+    table = new_table(
+        "Migration verdict",
+        "candidate",
+        "verdict",
+        "dimension",
+        "Δ all regions",
+        wrap=("candidate", "dimension"),
+    )
     for verdict in result.verdicts:
-        cells = []
-        for dimension in dimensions:
+        for index, dimension in enumerate(dimensions):
             comp = next(
                 c
                 for c in result.comparisons
@@ -61,35 +114,64 @@ def verdict_table(result: StudyResult) -> Table:
                 and c.dimension == dimension
                 and c.region == ALL_REGIONS
             )
-            cells.append(
-                "n/a"
-                if math.isnan(comp.mean)
-                else f"{comp.mean:+.1%} [{comp.lower:+.1%}, {comp.upper:+.1%}]"
+            first = index == 0
+            table.add_row(
+                verdict.candidate if first else "",
+                outcome_text(verdict.outcome) if first else "",
+                dimension,
+                delta_pp(comp.mean, comp.lower, comp.upper),
+                end_section=index == len(dimensions) - 1,
             )
-        style = _STYLE[verdict.outcome]
-        outcome = f"[{style}]{verdict.outcome.upper().replace('_', '-')}[/]"
-        table.add_row(verdict.candidate, outcome, *cells, "; ".join(verdict.reasons[:3]))
     return table
+
+
+def verdict_reasons(result: StudyResult) -> list[str]:
+    """Why each candidate got its call, one line each (Rich markup)."""
+    return [
+        f"{escape(v.candidate)} {outcome_text(v.outcome)}: {escape('; '.join(v.reasons[:3]))}"
+        for v in result.verdicts
+    ]
+
+
+def print_verdict(result: StudyResult) -> None:
+    """The verdict table and the reasons under it."""
+    console.print(verdict_table(result))
+    for line in verdict_reasons(result):
+        console.print(line)
 
 
 def decisions_table(result: StudyResult) -> Table:
     """Every call with the probability behind it and the probability it needed (the
-    look's interim threshold)."""
-    table = Table(title="Decisions", title_justify="left")
-    columns = ("candidate", "dimension", "region", "call", "P(non-inferior)", "needed P")
-    for column in (*columns, "labels needed", "why open"):
-        table.add_column(column)
+    look's interim threshold); a region below the traffic threshold is marked ``*``."""
+    table = new_table(
+        "Decisions",
+        "candidate",
+        "dimension",
+        "region",
+        "call",
+        "P(Δ>−m)",
+        "needed",
+        "+labels",
+        "why open",
+        right=("P(Δ>−m)", "needed", "+labels"),
+        wrap=("candidate", "dimension", "region", "why open"),
+    )
     for d in result.decisions:
         p = "—" if math.isnan(d.p_noninferior) else f"{d.p_noninferior:.3f}"
         needed = "—" if d.labels_needed is None else f"+{d.labels_needed}"
+        region = d.region if d.blocking or d.region == ALL_REGIONS else f"{d.region}*"
         threshold = "—" if math.isnan(d.threshold) else f"{d.threshold:.3f}"
-        call: str = d.outcome
-        region, why = d.region, d.reason
+        call, why = outcome_text(d.outcome), d.reason
         if d.region == ALL_REGIONS:
-            call, region, why = "—", "all (pooled)", "pooled: shown, never decides"
-        elif not d.blocking:
-            region = f"{d.region} (does not block)"
+            region, call, why = "all (pooled)", "—", "pooled: shown, never decides"
         table.add_row(d.candidate, d.dimension, region, call, p, threshold, needed, why)
+    table.caption = (
+        "P(Δ>−m): P(non-inferior within the margin); needed: the P a call needs at this "
+        "look; +labels: more labels an open call needs"
+    )
+    if any(not d.blocking and d.region != ALL_REGIONS for d in result.decisions):
+        table.caption += "; * below the traffic threshold: does not block a go"
+        table.caption_justify = "left"
     return table
 
 
@@ -133,12 +215,8 @@ def progress_bar() -> Progress:
 
 
 def cost_table(plan: ReplayPlan, *, title: str = "Dry run: what a replay would do now") -> Table:
-    table = Table(title=title, title_justify="left")
-    for name in ("model", "pending", "cached", "calls"):
-        table.add_column(name, justify="left" if name == "model" else "right")
-    table.add_column("input tokens ≈", justify="right")
-    table.add_column("output tokens ≤", justify="right")
-    table.add_column("cost ≤ (USD)", justify="right")
+    numbers = ("pending", "cached", "calls", "in tokens ≈", "out tokens ≤", "cost ≤ (USD)")
+    table = new_table(title, "model", *numbers, right=numbers, wrap=("model",))
     for m in plan.models:
         cells = (m.pending, m.cached, m.calls, m.input_tokens, m.output_tokens)
         table.add_row(m.model, *(f"{c:,}" for c in cells), f"{m.cost_usd:,.4f}")

@@ -11,8 +11,8 @@ from typing import Any
 import typer
 
 from baton.analysis import overall_outcome
-from baton.cli._app import EXIT_CODES, app, console
-from baton.cli._render import verdict_table
+from baton.cli._app import EXIT_CODES, JSON_OPTION, app, console
+from baton.cli._render import print_verdict
 from baton.errors import ProviderError
 from baton.steps import DemoOptions, LiveModel, run_demo
 
@@ -45,7 +45,9 @@ def live_line(replay: dict[str, Any], base_url: str) -> str:
 
 @app.command()
 def demo(
-    out: Path = typer.Option(Path("demo-out"), "--out", "-o", help="Folder for the reports."),
+    out: Path = typer.Option(
+        Path("demo-out"), "--out-dir", help="Folder for the study, its store and the reports."
+    ),
     seed: int = typer.Option(7, help="Seed of the simulated study."),
     store: str | None = typer.Option(
         None, help="Store URL (default: a SQLite file in the output folder)."
@@ -59,6 +61,7 @@ def demo(
     items_per_region: int = typer.Option(
         2, min=1, help="With --live: items sampled per region (each model answers each)."
     ),
+    as_json: bool = JSON_OPTION,
 ) -> int:
     """Run Baton end to end on a simulated study: no network, no API key.
 
@@ -76,9 +79,12 @@ def demo(
         )
     with console.status("running the demo") as status:
         run = run_demo(out, options=options, progress=status.update)
+    if as_json:  # result.json, as written
+        print(run.paths.json.read_text(encoding="utf-8"), end="")
+        return EXIT_CODES[overall_outcome(run.result.verdicts)]
     if live:
         console.print(live_line(run.summaries["replay"], base_url))
-    console.print(verdict_table(run.result))
+    print_verdict(run.result)
     for path in (run.paths.html, run.paths.markdown, run.paths.json):
         console.print(f"wrote {path}")
     return EXIT_CODES[overall_outcome(run.result.verdicts)]

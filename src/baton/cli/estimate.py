@@ -9,18 +9,25 @@ import typer
 from rich.table import Table
 
 from baton.calibration import Estimates, Method
-from baton.cli._app import app, console
-from baton.cli._render import write_atomically
+from baton.cli._app import JSON_OPTION, app, console
+from baton.cli._render import delta_pp, new_table, write_atomically
 from baton.steps import estimate
 
 
 def estimates_table(result: Estimates) -> Table:
     """Pass rates, and the comparisons with the baseline when there is one."""
-    table = Table(
-        title=f"Pass rates ({result.method}, {result.level:.0%} intervals)", title_justify="left"
+    table = new_table(
+        f"Pass rates ({result.method}, {result.level:.0%} intervals)",
+        "dimension",
+        "model",
+        "region",
+        "estimate",
+        "interval",
+        "labels",
+        "judge",
+        right=("labels",),
+        wrap=("dimension", "model", "region"),
     )
-    for column in ("dimension", "model", "region", "estimate", "interval", "labels", "judge only"):
-        table.add_column(column, justify="right" if column in ("labels",) else "left")
     for e in result.estimates:
         s = e.stratum
         if e.calibrated:
@@ -33,18 +40,20 @@ def estimates_table(result: Estimates) -> Table:
 
 
 def comparisons_table(result: Estimates) -> Table:
-    table = Table(title=f"Candidate − {result.baseline}", title_justify="left")
-    for column in ("dimension", "candidate", "region", "Δ", "interval", "P(Δ > −margin)"):
-        table.add_column(column)
+    table = new_table(
+        f"Candidate − {result.baseline}",
+        "dimension",
+        "candidate",
+        "region",
+        "Δ",
+        "P(Δ > −margin)",
+        wrap=("dimension", "candidate", "region"),
+    )
     for c in result.comparisons:
         if c.calibrated:
-            cells = (
-                f"{c.mean:+.3f}",
-                f"[{c.lower:+.3f}, {c.upper:+.3f}]",
-                f"{c.p_noninferior:.3f}",
-            )
+            cells: tuple[str, ...] = (delta_pp(c.mean, c.lower, c.upper), f"{c.p_noninferior:.3f}")
         else:
-            cells = ("uncalibrated", "—", "—")
+            cells = ("uncalibrated", "—")
         table.add_row(c.dimension, c.candidate, c.region, *cells)
     return table
 
@@ -61,6 +70,7 @@ def estimate_command(
     method: Method = typer.Option("bayes", help="bayes, ppi, human or judge."),
     seed: int = typer.Option(0, help="Random seed of the posterior draws."),
     output: Path | None = typer.Option(None, "-o", "--output", help="Write the JSON result here."),
+    as_json: bool = JSON_OPTION,
 ) -> int:
     """Calibrate judge scores against the human labels: pass rates with credible intervals.
 
@@ -70,6 +80,12 @@ def estimate_command(
     result = estimate(
         table, signal, baseline=baseline, margin=margin, level=level, method=method, seed=seed
     )
+    if as_json:
+        text = result.to_json()
+        print(text, end="" if text.endswith("\n") else "\n")
+        if output is not None:
+            write_atomically(output, text)
+        return 0
     console.print(estimates_table(result))
     if result.comparisons:
         console.print(comparisons_table(result))

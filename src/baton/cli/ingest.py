@@ -2,63 +2,104 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from baton.cli._app import app, console, err_console
+from baton.cli._app import JSON_OPTION, STORE_OPTION, app, console, err_console
+from baton.cli._render import new_table, print_json
+from baton.data import IngestSummary
 from baton.steps import DEFAULT_REJECTS
 from baton.steps import ingest as ingest_step
 
+_STUDY_SUFFIXES = (".yaml", ".yml")
 
-def summary_table(summary: dict[str, Any]) -> Table:
+
+def summary_table(summary: IngestSummary) -> Table:
     """One row per study region: records, distinct prompts, items asked for and drawn."""
-    table = Table(title="Ingest", title_justify="left")
-    for column in ("region", "records", "distinct", "asked", "drawn"):
-        table.add_column(column, justify="left" if column == "region" else "right")
-    for region, counts in summary["regions"].items():
+    numbers = ("records", "distinct", "asked", "drawn")
+    table = new_table("Ingest", "region", *numbers, right=numbers, wrap=("region",))
+    for region, counts in summary.regions.items():
         table.add_row(
-            region,
-            f"{counts['records']:,}",
-            f"{counts['units']:,}",
-            f"{counts['allocated']:,}",
-            f"{counts['drawn']:,}",
+            escape(region),
+            f"{counts.records:,}",
+            f"{counts.units:,}",
+            f"{counts.allocated:,}",
+            f"{counts.drawn:,}",
         )
     return table
 
 
-def _print_summary(summary: dict[str, Any]) -> None:
+def fields_line(summary: IngestSummary) -> str:
+    """Which column each field was read from (``auto``: found under a common name), and
+    which columns were left unread."""
+    used = ", ".join(
+        f"{field} ← {column}{' (auto)' if field in summary.auto_fields else ''}"
+        for field, column in summary.fields.items()
+    )
+    ignored = ", ".join(summary.ignored_columns) or "none"
+    return f"fields: {used}; ignored columns: {ignored}"
+
+
+def _print_summary(summary: IngestSummary) -> None:
     console.print(summary_table(summary))
+    console.print(escape(fields_line(summary)))
     console.print(
-        f"{summary['records']:,} records read, {summary['rejected']:,} rejected, "
-        f"{summary['where_filtered']:,} left out by --where, "
-        f"{summary['outside_window']:,} outside the time window, "
-        f"{summary['duplicates']:,} duplicate prompts folded into their frequency"
+        f"{summary.records:,} records read, {summary.rejected:,} rejected, "
+        f"{summary.where_filtered:,} left out by --where, "
+        f"{summary.outside_window:,} outside the time window, "
+        f"{summary.duplicates:,} duplicate prompts folded into their frequency"
     )
     redactions = {
         field: ", ".join(f"{name} {n}" for name, n in found.items()) or "none"
-        for field, found in summary["redactions"].items()
+        for field, found in summary.redactions.items()
     }
     shown = "; ".join(f"{field}: {found}" for field, found in redactions.items())
-    console.print(f"redacted: {shown}" if summary["redaction"] else "redaction is off")
-    for warning in summary["warnings"]:
-        console.print(f"[yellow]warning:[/] {warning}")
-    if summary["rejects_file"]:
-        console.print(f"rejects written to {summary['rejects_file']}")
+    console.print(f"redacted: {shown}" if summary.redaction else "redaction is off")
+    for warning in summary.warnings:
+        console.print(f"[yellow]warning:[/] {escape(warning)}")
+    if summary.rejects_file:
+        console.print(f"rejects written to {escape(summary.rejects_file)}")
+    if summary.dry_run:
+        console.print(
+            f"dry run: would store up to {summary.sampled:,} items and "
+            f"{summary.logged_responses:,} logged answers of the incumbent; nothing written"
+        )
+        return
     console.print(
-        f"stored {summary['items_written']:,} new items (of {summary['sampled']:,} drawn) and "
-        f"{summary['responses_written']:,} logged answers of the incumbent"
+        f"stored {summary.items_written or 0:,} new items (of {summary.sampled:,} drawn) and "
+        f"{summary.responses_written or 0:,} logged answers of the incumbent"
     )
+
+
+def _split(paths: list[str], study: Path | None) -> tuple[Path, list[str]]:
+    """The study and the logs: ``--study``, else a first argument ending in .yaml/.yml,
+    else study.yaml."""
+    if study is None and paths and paths[0].lower().endswith(_STUDY_SUFFIXES):
+        study, paths = Path(paths[0]), paths[1:]
+    if not paths:
+        raise typer.BadParameter("name the log files (or globs) to read", param_hint="LOGS...")
+    return study or Path("study.yaml"), paths
 
 
 @app.command()
 def ingest(
-    study_path: Path = typer.Argument(..., metavar="STUDY", help="The study file."),
-    logs: list[str] = typer.Argument(
-        ..., metavar="LOGS...", help="Log files or globs: JSONL, CSV or Parquet, plain or .gz."
+    paths: list[str] = typer.Argument(
+        ...,
+        metavar="[STUDY] LOGS",
+        help="Log files or globs: JSONL, CSV or Parquet, plain or .gz; a first argument "
+        "ending in .yaml or .yml is the study.",
+    ),
+    study: Path | None = typer.Option(
+        None, "--study", help="The study file (default: study.yaml)."
+    ),
+    dry_run: bool = typer.Option(
+        False,
+        "--dry-run",
+        help="Read, map and draw, show the fields, ignored columns and per-region counts, "
+        "and write nothing.",
     ),
     skip_invalid: bool = typer.Option(
         False, "--skip-invalid", help="Leave out invalid records, write them to --rejects."
@@ -72,19 +113,23 @@ def ingest(
         None, help="SQL condition on the logs' columns, e.g. \"channel = 'web'\"."
     ),
     seed: int | None = typer.Option(None, help="Seed of the draw (default: the study's)."),
-    store: str | None = typer.Option(
-        None, help="Store URL (default: the study's, or baton.db next to it)."
-    ),
-    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+    store: str | None = STORE_OPTION,
+    as_json: bool = JSON_OPTION,
 ) -> int:
     """Draw a stratified, deduplicated, redacted sample of production logs into the store.
 
     The field map, the sampling and the redaction are set in the study's ingest: section.
-    An ingest is stored completely or not at all; run again with the same seed, it adds
-    nothing.
+    A field the study maps to no column is looked for under its common names: prompt
+    (prompt, question, input, query), incumbent_answer (answer, output, completion,
+    response), region (region, locale, market), expected_behaviour (expected_behaviour,
+    expected, refuse, label), reference (reference, gold, ground_truth), id, timestamp
+    (timestamp, ts, time, created_at). The summary says which column each field came
+    from and which columns were ignored. An ingest is stored completely or not at all; run
+    again with the same seed, it adds nothing.
     """
     if rejects is not None and not skip_invalid:
         raise typer.BadParameter("--rejects goes with --skip-invalid", param_hint="--rejects")
+    study_path, logs = _split(paths, study)
     with console.status("ingesting") as status:
         report = ingest_step(
             study_path,
@@ -94,11 +139,12 @@ def ingest(
             rejects=rejects,
             where=where,
             seed=seed,
+            dry_run=dry_run,
             progress=status.update,
             on_change=lambda line: err_console.print(line, soft_wrap=True, markup=False),
         )
     if as_json:
-        print(json.dumps(report.summary, indent=2, ensure_ascii=False))
+        print_json(report.summary.to_dict())
     else:
         _print_summary(report.summary)
     return 0

@@ -3,13 +3,23 @@ agrees with the human labels so far, and writes the built-in rubric templates fo
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from baton.cli._app import EXIT_CODES, app, console, err_console
-from baton.cli._render import change_lines, cost_table, failure_lines
+from baton.cli._app import (
+    EXIT_CODES,
+    JSON_OPTION,
+    STORE_OPTION,
+    STUDY_ARGUMENT,
+    app,
+    console,
+    err_console,
+)
+from baton.cli._render import change_lines, cost_table, failure_lines, new_table, print_json
 from baton.replay import BatchOptions
 from baton.steps import (
     DEFAULT_MAX_FAILURES,
@@ -25,12 +35,13 @@ from baton.steps import judges as judges_step
 
 @app.command()
 def judge(
-    path: Path = typer.Argument(Path("study.yaml"), help="The study file."),
+    path: Path = STUDY_ARGUMENT,
     concurrency: int = typer.Option(16, min=1, help="Judgments in flight at most."),
     dry_run: bool = typer.Option(
         False, "--dry-run", help="Print the judge calls a run would make and their estimated cost."
     ),
-    store: str | None = typer.Option(None, help="Store URL (default: the study's)."),
+    store: str | None = STORE_OPTION,
+    as_json: bool = JSON_OPTION,
     rejudge: str | None = typer.Option(
         None,
         "--rejudge",
@@ -58,6 +69,9 @@ def judge(
     chosen: Rejudge | None = "abstained" if rejudge else None
     if dry_run:
         plan = judge_dry_run(path, store=store)
+        if as_json:
+            print_json({**asdict(plan), "calls": plan.calls, "cost_usd": plan.cost_usd})
+            return 0
         console.print(cost_table(plan, title="Dry run: what judging would do now"))
         console.print(
             f"dry run: {plan.calls:,} judge calls, estimated cost at most "
@@ -75,8 +89,11 @@ def judge(
         )
     for line in change_lines(run.changes):
         err_console.print(line, soft_wrap=True, markup=False)
-    console.print(_run_table(run))
     summary = run.summary
+    if as_json:
+        print_json(asdict(run))
+        return EXIT_CODES["runtime"] if run.failures.exceeded else 0
+    console.print(_run_table(run))
     console.print(
         f"judge: {summary.written:,} verdicts stored of {summary.pending:,} pending "
         f"({summary.stale:,} redone for an edited judge or a new answer), "
@@ -97,10 +114,8 @@ def judge(
 
 
 def _run_table(run: JudgeRun) -> Table:
-    table = Table(title="Judge models", title_justify="left")
-    table.add_column("model")
-    for name in ("calls", "from cache", "attempts", "input tokens", "output tokens", "spent (USD)"):
-        table.add_column(name, justify="right")
+    numbers = ("calls", "cached", "attempts", "tokens in", "tokens out", "spent (USD)")
+    table = new_table("Judge models", "model", *numbers, right=numbers, wrap=("model",))
     for model, spend in run.spend.items():
         cells = (spend.calls, spend.cached, spend.attempts, spend.input_tokens, spend.output_tokens)
         table.add_row(model, *(f"{c:,}" for c in cells), f"{spend.spent_usd:,.4f}")
@@ -109,14 +124,15 @@ def _run_table(run: JudgeRun) -> Table:
 
 @app.command()
 def judges(
-    path: Path = typer.Argument(Path("study.yaml"), help="The study file."),
+    path: Path = STUDY_ARGUMENT,
     templates: Path | None = typer.Option(
         None,
         "--templates",
         help="Write the built-in rubric templates into this folder (to edit, then name in "
         "a judge's `template:`), and stop.",
     ),
-    store: str | None = typer.Option(None, help="Store URL (default: the study's)."),
+    store: str | None = STORE_OPTION,
+    as_json: bool = JSON_OPTION,
 ) -> int:
     """Each judge's agreement with the human labels so far, per dimension and model."""
     if templates is not None:
@@ -127,27 +143,33 @@ def judges(
     if not rows:
         err_console.print("no verdicts yet: run baton judge")
         return EXIT_CODES["runtime"]
-    console.print(_agreement_table(rows))
+    if as_json:
+        print_json([asdict(row) for row in rows])
+        return 0
+    console.print("Judges against the human labels so far", style="bold")
+    for table in _agreement_tables(rows):
+        console.print(table)
+    console.print("agree: share agreeing with the humans; Se: sensitivity; Sp: specificity")
     return 0
 
 
-def _agreement_table(rows: list[JudgeAgreement]) -> Table:
-    table = Table(title="Judges against the human labels so far", title_justify="left")
-    for name in ("dimension", "judge", "model"):
-        table.add_column(name)
-    for name in ("verdicts", "abstained", "labelled", "agreement", "sensitivity", "specificity"):
-        table.add_column(name, justify="right")
+def _agreement_tables(rows: list[JudgeAgreement]) -> list[Table]:
+    """One table per dimension and judge, a row per model (fits 80 columns)."""
+    numbers = ("verdicts", "abstained", "labelled", "agree", "Se", "Sp")
+    tables: dict[tuple[str, str], Table] = {}
     for row in rows:
-        table.add_row(
-            row.dimension,
-            row.judge,
-            row.model,
+        key = (row.dimension, row.judge)
+        if key not in tables:
+            title = f"{row.dimension}, judge {row.judge}"
+            tables[key] = new_table(title, "model", *numbers, right=numbers, wrap=("model",))
+        tables[key].add_row(
+            escape(row.model),
             f"{row.verdicts:,}",
             f"{row.abstentions:,}",
             f"{row.labelled:,}",
             *(_share(v) for v in (row.agreement, row.sensitivity, row.specificity)),
         )
-    return table
+    return list(tables.values())
 
 
 def _share(value: float | None) -> str:

@@ -27,6 +27,7 @@ from baton.cli import (  # noqa: F401  (registers the commands)
     ingest,
     init,
     judge,
+    labels,
     next_batch,
     plan,
     replay,

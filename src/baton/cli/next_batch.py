@@ -1,47 +1,80 @@
-"""``baton next``: the responses humans should label next, where each label helps most."""
+"""``baton next``: the responses humans should label next, where each label helps most, as
+a labelling sheet."""
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 
 import typer
-from rich.table import Table
+from rich.markup import escape
 
-from baton.cli._app import app, console
-from baton.cli._render import write_atomically
-from baton.steps import next_units
-from baton.study import load_study
+from baton.cli._app import JSON_OPTION, STORE_OPTION, STUDY_ARGUMENT, app, console
+from baton.cli._render import new_table, print_json
+from baton.steps import labels_export, next_units
 
 
 @app.command("next")
 def next_command(
-    study: Path = typer.Argument(Path("study.yaml"), help="The study file."),
+    study: Path = STUDY_ARGUMENT,
     n: int = typer.Option(
         40, "--n", min=1, help="Labels to ask for (every model's answer counts)."
     ),
-    output: Path | None = typer.Option(None, "-o", "--output", help="Write the batch as CSV."),
-    store: str | None = typer.Option(None, help="Store URL (default: the study's)."),
+    output: Path | None = typer.Option(
+        None,
+        "-o",
+        "--output",
+        help="Write a labelling sheet here: .csv, .jsonl or .parquet (see baton labels).",
+    ),
+    store: str | None = STORE_OPTION,
     seed: int = typer.Option(0, help="Seed of the draw."),
+    as_json: bool = JSON_OPTION,
 ) -> int:
-    """Choose the next batch: undecided strata first, judge cells where humans disagree
-    with the judge most; both models' answers to each item. Inclusion probabilities are
-    written with the batch: keep them with the labels so estimates stay unbiased."""
-    units = next_units(study, n, store=store, seed=seed)
-    models = [m.name for m in load_study(study).models]
-    table = Table(title=f"Next {len(units) * len(models)} labels", title_justify="left")
-    for column in ("item_id", "dimension", "region", "inclusion_prob"):
-        table.add_column(column)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["item_id", "model", "dimension", "region", "inclusion_prob"])
-    for u in units:
-        table.add_row(u.item_id, u.dimension, u.region, f"{u.inclusion_prob:.4f}")
-        for model in models:
-            writer.writerow([u.item_id, model, u.dimension, u.region, f"{u.inclusion_prob:.6g}"])
+    """Choose the next labels: undecided strata first, where humans disagree with the judge.
+
+    Each unit is an item on one dimension, with every model's answer. With -o, a blinded
+    labelling sheet: per row the prompt and conversation, the rubric and what the
+    dimension is judged by (style guide, expected behaviour, reference), the answers as
+    answer_A, answer_B, ... in a random order per row, the inclusion probability, and empty
+    label_A, label_B, ... columns (pass/fail, yes/no or 1/0), rater and note. Which model
+    wrote which answer is kept in the store under the row's unit; fill the sheet and
+    bring it back with `baton labels import`.
+    """
+    rows: list[tuple[str | None, str, str, str, float, int | None]]
+    if output is not None:
+        export = labels_export(study, n, output, store=store, seed=seed)
+        rows = [
+            (r.unit, r.item_id, r.dimension, r.region, r.inclusion_prob, len(r.answers))
+            for r in export.sheet.rows
+        ]
+    else:
+        rows = [
+            (None, u.item_id, u.dimension, u.region, u.inclusion_prob, None)
+            for u in next_units(study, n, store=store, seed=seed)
+        ]
+    if as_json:
+        keys = ("unit", "item_id", "dimension", "region", "inclusion_prob", "answers")
+        print_json(
+            {
+                "output": None if output is None else str(output),
+                "units": [dict(zip(keys, row, strict=True)) for row in rows],
+            }
+        )
+        return 0
+    table = new_table(
+        f"Next labels: {len(rows)} units",
+        "item_id",
+        "dimension",
+        "region",
+        "inclusion_prob",
+        right=("inclusion_prob",),
+        wrap=("item_id", "dimension", "region"),
+    )
+    for _unit, item_id, dimension, region, prob, _answers in rows:
+        table.add_row(escape(item_id), dimension, escape(region), f"{prob:.4f}")
     console.print(table)
     if output is not None:
-        write_atomically(output, buffer.getvalue())
-        console.print(f"wrote {output}")
+        console.print(
+            f"wrote {escape(str(output))}: fill label_A, label_B, ... and run "
+            f"baton labels import {escape(str(output))} --rater NAME"
+        )
     return 0

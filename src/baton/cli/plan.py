@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
-from baton.cli._app import app, console
+from baton.cli._app import JSON_OPTION, STORE_OPTION, STUDY_ARGUMENT, app, console
+from baton.cli._render import new_table, print_json
 from baton.decision import JudgePrior
 from baton.steps import plan as plan_step
 
@@ -18,16 +18,20 @@ def _labels(value: int | None) -> str:
 
 @app.command()
 def plan(
-    study: Path = typer.Argument(Path("study.yaml"), help="The study file."),
+    study: Path = STUDY_ARGUMENT,
     judge_se: float = typer.Option(0.9, help="Prior sensitivity of the judges."),
     judge_sp: float = typer.Option(0.9, help="Prior specificity of the judges."),
     replications: int = typer.Option(20, min=2, help="Simulated studies."),
     batch: int = typer.Option(20, min=1, help="Items per labelling batch."),
-    store: str | None = typer.Option(None, help="Store URL (default: the study's)."),
+    store: str | None = STORE_OPTION,
     seed: int = typer.Option(0, help="Seed of the simulation."),
+    as_json: bool = JSON_OPTION,
 ) -> int:
-    """Simulate the labelling loop on the judged responses under a prior on judge quality:
-    labels per region and dimension to decide with 80% and 95% probability, and the cost."""
+    """Labels needed to decide, before any label: per region and dimension, and the cost.
+
+    Simulates the labelling loop on the judged responses under a prior on judge quality:
+    the labels each region and dimension needs to be decided with 80% and 95% probability.
+    """
     result = plan_step(
         study,
         JudgePrior(judge_se, judge_sp),
@@ -36,9 +40,35 @@ def plan(
         batch_units=batch,
         seed=seed,
     )
-    table = Table(title="Labels to decide", title_justify="left")
-    for column in ("dimension", "region", "80%", "95%", "decided in"):
-        table.add_column(column)
+    if as_json:
+        print_json(
+            {
+                "strata": [
+                    {
+                        "dimension": s.dimension,
+                        "region": s.region,
+                        "labels_80": s.labels_80,
+                        "labels_95": s.labels_95,
+                        "decided_share": s.decided_share,
+                    }
+                    for s in result.strata
+                ],
+                "total_80": result.total_80,
+                "total_95": result.total_95,
+                "hours_80": result.hours(result.total_80),
+                "hours_95": result.hours(result.total_95),
+            }
+        )
+        return 0
+    table = new_table(
+        "Labels to decide",
+        "dimension",
+        "region",
+        "80%",
+        "95%",
+        "decided in",
+        wrap=("dimension", "region"),
+    )
     for s in result.strata:
         table.add_row(
             s.dimension,

@@ -4,17 +4,28 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Sequence
+from dataclasses import asdict
 from pathlib import Path
 
 import typer
 from rich.table import Table
 
-from baton.cli._app import EXIT_CODES, app, console, err_console
+from baton.cli._app import (
+    EXIT_CODES,
+    JSON_OPTION,
+    STORE_OPTION,
+    STUDY_ARGUMENT,
+    app,
+    console,
+    err_console,
+)
 from baton.cli._render import (
     RichProgress,
     change_lines,
     cost_table,
     failure_lines,
+    new_table,
+    print_json,
     progress_bar,
 )
 from baton.domain import Response
@@ -25,11 +36,8 @@ from baton.study import Study
 
 
 def usage_table(study: Study, responses: Sequence[Response]) -> Table:
-    table = Table(title="Responses in the store", title_justify="left")
-    table.add_column("model")
-    for name in ("responses", "errors", "input tokens", "output tokens", "cost (USD)"):
-        table.add_column(name, justify="right")
-    table.add_column("latency p50 / p95 (s)", justify="right")
+    numbers = ("responses", "errors", "tokens in", "tokens out", "cost (USD)", "p50 / p95 s")
+    table = new_table("Responses in the store", "model", *numbers, right=numbers, wrap=("model",))
     for spec in study.models:
         own = [r for r in responses if r.model == spec.name]
         latencies = sorted(r.latency_s for r in own if r.error is None)
@@ -65,16 +73,14 @@ def summary_line(summary: ReplaySummary) -> str:
 
 @app.command()
 def replay(
-    path: Path = typer.Argument(Path("study.yaml"), help="The study file."),
+    path: Path = STUDY_ARGUMENT,
     limit: int | None = typer.Option(
         None, "--limit", min=1, help="Replay only the first N items (in item-id order)."
     ),
     dry_run: bool = typer.Option(
         False, "--dry-run", help="Print the calls a replay would make and their estimated cost."
     ),
-    store: str | None = typer.Option(
-        None, help="Store URL (default: the study's, else baton.db next to the study file)."
-    ),
+    store: str | None = STORE_OPTION,
     concurrency: int = typer.Option(32, min=1, help="Calls in flight at most."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Neither read nor write the cache."),
     retry_failed: bool = typer.Option(
@@ -87,6 +93,7 @@ def replay(
         max=1.0,
         help="Exit 4 when more than this share of the pairs asked failed.",
     ),
+    as_json: bool = JSON_OPTION,
 ) -> int:
     """Send every item to the incumbent and each candidate; store each response once.
 
@@ -101,6 +108,9 @@ def replay(
         for line in change_lines(dry.changes):
             err_console.print(line, soft_wrap=True, markup=False)
         plan = dry.plan
+        if as_json:
+            print_json({**asdict(plan), "calls": plan.calls, "cost_usd": plan.cost_usd})
+            return 0
         console.print(cost_table(plan))
         stale = f", {plan.stale:,} of them re-asked for the edited study" if plan.stale else ""
         console.print(
@@ -110,6 +120,12 @@ def replay(
         )
         return 0
     options = ReplayOptions(concurrency=concurrency, cache=not no_cache, failed_only=retry_failed)
+    if as_json:
+        run = replay_step(
+            path, store=store, limit=limit, options=options, max_failures=max_failures
+        )
+        print_json(asdict(run.summary))
+        return EXIT_CODES["runtime"] if run.failures.exceeded else 0
     with progress_bar() as bar:
         run = replay_step(
             path,

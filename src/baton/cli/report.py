@@ -8,8 +8,8 @@ from pathlib import Path
 import typer
 
 from baton.analysis import overall_outcome
-from baton.cli._app import EXIT_CODES, app, console
-from baton.cli._render import verdict_table
+from baton.cli._app import EXIT_CODES, JSON_OPTION, STORE_OPTION, STUDY_ARGUMENT, app, console
+from baton.cli._render import print_verdict
 from baton.steps import report as report_step
 from baton.steps import report_estimate
 
@@ -18,13 +18,11 @@ __all__ = ["report"]
 
 @app.command()
 def report(
-    study: Path = typer.Argument(
-        Path("study.yaml"), help="The study file (its store holds the evidence)."
-    ),
+    study: Path = STUDY_ARGUMENT,
     out: Path | None = typer.Option(
-        None, "-o", "--out", help="Folder for the reports (default: report/ beside the study)."
+        None, "--out-dir", help="Folder for the reports (default: report/ beside the study)."
     ),
-    store: str | None = typer.Option(None, help="Store URL (default: the study's)."),
+    store: str | None = STORE_OPTION,
     seed: int = typer.Option(0, help="Seed of the posterior draws."),
     from_estimate: Path | None = typer.Option(
         None,
@@ -37,11 +35,13 @@ def report(
     min_traffic_share: float = typer.Option(
         0.05, help="With --from-estimate: regions below this share of traffic do not block."
     ),
+    as_json: bool = JSON_OPTION,
 ) -> int:
     """Write report.html, report.md and result.json; exit 0 go, 1 no-go, 3 inconclusive.
 
-    From the study's store: calibrates the judges against the labels so far and shows the
-    calls `baton decide` would make now (a read: no look is recorded).
+    The three files go into one folder (--out-dir). From the study's store: calibrates
+    the judges against the labels so far and shows the calls `baton decide` would make
+    now (a read: no look is recorded).
     With --from-estimate: from the pass rates and comparisons of a `baton estimate` result
     (no costs, refusals or examples: the estimate has none).
     """
@@ -51,7 +51,10 @@ def report(
         )
     else:
         run = report_step(study, out=out, store=store, seed=seed)
-    console.print(verdict_table(run.result))
+    if as_json:  # result.json, as written
+        print(run.paths.json.read_text(encoding="utf-8"), end="")
+        return EXIT_CODES[overall_outcome(run.result.verdicts)]
+    print_verdict(run.result)
     for path in (run.paths.html, run.paths.markdown, run.paths.json):
         console.print(f"wrote {path}")
     return EXIT_CODES[overall_outcome(run.result.verdicts)]

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from baton.cli._app import app, err_console
+from baton.cli._app import STORE_OPTION, STUDY_ARGUMENT, app, err_console
 from baton.errors import BatonError
 from baton.review import QueueOptions
 from baton.steps import check as check_study
@@ -42,7 +42,7 @@ def _is_loopback(host: str) -> bool:
 
 @review_app.command("serve")
 def serve(
-    study: Path = typer.Argument(Path("study.yaml"), help="The study file."),
+    study: Path = STUDY_ARGUMENT,
     rater: list[str] = typer.Option(
         [], "--rater", help="A rater to enrol or update (repeatable); new raters get a link."
     ),
@@ -66,6 +66,7 @@ def serve(
         help="Server processes sharing the port, for more requests at once on several "
         "cores (each connects to the store itself; this process keeps the queue filled).",
     ),
+    store: str | None = STORE_OPTION,
 ) -> int:
     """Serve the blinded review app: items come from the allocation (as `baton next`), a
     share is double-labelled, labels go to the study's store. Prints one link per new rater
@@ -90,6 +91,7 @@ def serve(
         host=host,
         port=port,
         workers=workers,
+        store=store,
         queue=QueueOptions(
             double_fraction=double, batch_labels=batch, lease_s=lease_minutes * 60, seed=seed
         ),

@@ -4,10 +4,14 @@ redaction of personal data before anything is stored or sent; estimation tables 
 
 from __future__ import annotations
 
+from baton.data._fields import COMMON_NAMES
 from baton.data._ingest import (
     IngestOptions,
     IngestReport,
     IngestResult,
+    IngestSummary,
+    LogFileSummary,
+    RegionCounts,
     external_models,
     ingest_logs,
     read_logs,
@@ -18,10 +22,14 @@ from baton.data._sampling import stratified_sample
 from baton.data._tables import read_table
 
 __all__ = [
+    "COMMON_NAMES",
     "IngestOptions",
     "IngestReport",
     "IngestResult",
+    "IngestSummary",
+    "LogFileSummary",
     "Redactor",
+    "RegionCounts",
     "external_models",
     "ingest_logs",
     "load_json_document",

@@ -28,7 +28,16 @@ from baton.data._redaction import Redactor
 from baton.errors import InputError
 from baton.study import IngestFields
 
-__all__ = ["FieldMap", "Normaliser", "connect", "duck_errors", "literal", "reader_sql", "scrub"]
+__all__ = [
+    "FieldMap",
+    "Normaliser",
+    "connect",
+    "duck_errors",
+    "literal",
+    "log_columns",
+    "reader_sql",
+    "scrub",
+]
 
 SEP = "\x1f"
 """Separates the field from the reason in ``_error``."""
@@ -111,6 +120,16 @@ def reader_sql(log: LogFile, columns: dict[str, str] | None = None) -> str:
         return f"read_json({path}, format = 'newline_delimited')"
     spec = ", ".join(f"{literal(k)}: {literal(v)}" for k, v in columns.items())
     return f"read_json({path}, format = 'newline_delimited', columns = {{{spec}}})"
+
+
+def log_columns(connection: duckdb.DuckDBPyConnection, logs: Sequence[LogFile]) -> list[str]:
+    """The columns (JSON keys) of the logs, in order of appearance, over every file."""
+    columns: dict[str, None] = {}
+    for log in logs:
+        if log.format != "parquet" and log.records == 0:
+            continue
+        columns.update(dict.fromkeys(describe(connection, reader_sql(log), log.name)))
+    return list(columns)
 
 
 def describe(connection: duckdb.DuckDBPyConnection, sql: str, source: str) -> dict[str, str]:
@@ -199,7 +218,25 @@ def _category(column: str, kind: str, *, required: bool) -> Expr:
     return Expr(value, problem)
 
 
-def _expected(column: str, kind: str) -> Expr:
+REFUSE_FLAGS = {"refuse", "should_refuse"}
+"""Columns of a yes/no flag saying the prompt should be refused (true: refuse, false:
+answer), read as the expected behaviour."""
+
+
+def _expected(column: str, kind: str, *, flag: bool = False) -> Expr:
+    """``answer`` or ``refuse``; from a yes/no flag column (``flag``), true is refuse."""
+    if flag:
+        as_text = f"({column} ->> '$')" if kind == "JSON" else f"CAST({column} AS VARCHAR)"
+        raw = f"lower(trim({as_text}))"
+        value = (
+            f"CASE WHEN {raw} IN ('true', '1', 'yes', 'refuse') THEN 'refuse' "
+            f"WHEN {raw} IN ('false', '0', 'no', 'answer') THEN 'answer' END"
+        )
+        bad = (
+            f"CASE WHEN {column} IS NOT NULL AND {value} IS NULL "
+            "THEN 'must be true or false (refuse or not)' END"
+        )
+        return Expr(value, bad)
     text = _text(column, kind, required=False)
     value = f"lower(trim({text.value}))"
     bad = f"CASE WHEN {value} NOT IN ('answer', 'refuse') THEN 'must be answer or refuse' END"
@@ -262,6 +299,8 @@ def _time(column: str, kind: str) -> Expr:
 
 def schema_problem(field: str, kind: str) -> str | None:
     """Why a column of DuckDB type ``kind`` cannot hold ``field`` (Parquet), or None."""
+    if field == "expected_behaviour" and (kind == "BOOLEAN" or _NUMERIC.match(kind)):
+        return None  # a yes/no flag
     if field in {"prompt", "region", "incumbent_answer", "reference", "expected_behaviour"}:
         return None if kind in _TEXT_TYPES else f"the column holds {kind}, expected text"
     if field == "messages":
@@ -304,7 +343,8 @@ class Normaliser:
         exprs["answer"] = _text(*col(answer), required=False) if answer else _NULL_TEXT
         exprs["reference"] = _text(*col(f.reference), required=False) if f.reference else _NULL_TEXT
         behaviour = f.expected_behaviour
-        exprs["expected"] = _expected(*col(behaviour)) if behaviour else _NULL_TEXT
+        flag = behaviour is not None and behaviour.lower() in REFUSE_FLAGS
+        exprs["expected"] = _expected(*col(behaviour), flag=flag) if behaviour else _NULL_TEXT
         exprs["id"] = _category(*col(f.id), required=True) if f.id else _NULL_TEXT
         for index, name in enumerate(self.mapping.strata):
             exprs[f"s{index}"] = _category(*col(name), required=False)

@@ -17,13 +17,14 @@ import json
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, cast
 from urllib.parse import urlparse
 
 from baton.data._draw import Drawn, DrawSettings, draw_sample
-from baton.data._duck import FieldMap, connect
+from baton.data._duck import FieldMap, connect, log_columns
+from baton.data._fields import FieldResolution, resolve_fields
 from baton.data._logfiles import RejectLog, discover, scan_text
 from baton.data._redaction import Redactor, redactor_for
 from baton.domain import ExpectedBehaviour, Item, Message, Response, Role
@@ -31,7 +32,16 @@ from baton.errors import InputError, StudyError
 from baton.storage import Store
 from baton.study import IngestFields, IngestSpec, ModelSpec, Study, study_fingerprint
 
-__all__ = ["IngestOptions", "IngestReport", "IngestResult", "ingest_logs", "read_logs"]
+__all__ = [
+    "IngestOptions",
+    "IngestReport",
+    "IngestResult",
+    "IngestSummary",
+    "LogFileSummary",
+    "RegionCounts",
+    "ingest_logs",
+    "read_logs",
+]
 
 Progress = Callable[[str], None]
 
@@ -50,19 +60,81 @@ class IngestOptions:
 
 
 @dataclass(frozen=True)
+class LogFileSummary:
+    """One log file read: its name, format and records."""
+
+    path: str
+    format: str
+    records: int
+
+
+@dataclass(frozen=True)
+class RegionCounts:
+    """One study region in the logs: records, distinct units (prompts), items asked for
+    (``allocated``) and drawn."""
+
+    records: int
+    units: int
+    allocated: int
+    drawn: int
+
+
+@dataclass(frozen=True)
+class IngestSummary:
+    """What an ingest read, drew and (unless a dry run) stored.
+
+    ``fields``: each item field and the log column it was read from; ``auto_fields``: those
+    found under a common name (the study named no column for them); ``ignored_columns``:
+    the log's columns nothing read. ``to_dict`` is the run's summary in the store and the
+    ``--json`` output."""
+
+    files: tuple[LogFileSummary, ...]
+    records: int
+    rejected: int
+    rejects_file: str | None
+    where: str | None
+    where_filtered: int
+    outside_window: int
+    outside_regions: dict[str, int]
+    duplicates: int
+    regions: dict[str, RegionCounts]
+    allocation: str
+    strata: tuple[str, ...]
+    dedup: bool
+    seed: int
+    redaction: bool
+    fields: dict[str, str]
+    auto_fields: tuple[str, ...]
+    ignored_columns: tuple[str, ...]
+    sampled: int = 0
+    logged_responses: int = 0
+    redactions: dict[str, dict[str, int]] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+    dry_run: bool = False
+    items_written: int | None = None
+    responses_written: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data (lists for tuples)."""
+        data = asdict(self)
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in data.items()}
+
+
+@dataclass(frozen=True)
 class IngestResult:
     """What an ingest read and drew, before anything is stored."""
 
     items: tuple[Item, ...]
     responses: tuple[Response, ...]
-    summary: dict[str, Any]
+    summary: IngestSummary
 
 
 @dataclass(frozen=True)
 class IngestReport:
-    """What an ingest stored; ``summary`` is also the ingest run's summary in the store."""
+    """What an ingest stored (nothing for a dry run); ``summary.to_dict()`` is also the
+    ingest run's summary in the store."""
 
-    summary: dict[str, Any]
+    summary: IngestSummary
     items_written: int
     responses_written: int
 
@@ -135,13 +207,6 @@ def read_logs(
     _check_privacy(study, spec, options.study_source)
     redactor = redactor_for(spec.redaction)
     seed = spec.sampling.seed if options.seed is None else options.seed
-    settings = DrawSettings(
-        FieldMap(spec.fields, tuple(spec.sampling.strata)),
-        tuple(r.name for r in study.regions),
-        spec.sampling,
-        seed,
-        options.where,
-    )
     rejects = RejectLog(options.rejects_path, skip=options.skip_invalid)
     try:
         with tempfile.TemporaryDirectory(prefix="baton-ingest-") as tmp:
@@ -154,6 +219,15 @@ def read_logs(
                 Path(tmp), threads=options.threads, memory_limit=options.memory_limit
             )
             try:
+                strata = tuple(spec.sampling.strata)
+                mapping = resolve_fields(spec.fields, log_columns(connection, files), strata=strata)
+                settings = DrawSettings(
+                    FieldMap(mapping.fields, strata),
+                    tuple(r.name for r in study.regions),
+                    spec.sampling,
+                    seed,
+                    options.where,
+                )
                 drawn, figures = draw_sample(connection, files, settings, rejects, say)
             finally:
                 connection.close()
@@ -164,14 +238,14 @@ def read_logs(
         raise InputError(f"no valid records to draw from{where}", source=", ".join(logs))
     say(f"redacting {len(drawn):,} items")
     items, responses, redactions = _items(
-        drawn, spec.fields, study, redactor, dedup=spec.sampling.dedup
+        drawn, mapping.fields, study, redactor, dedup=spec.sampling.dedup
     )
-    summary = _summary(files, figures, rejects, options, spec=spec, seed=seed)
-    summary.update(
+    summary = replace(
+        _summary(files, figures, rejects, options, spec=spec, seed=seed, mapping=mapping),
         sampled=len(items),
         logged_responses=len(responses),
         redactions=redactions,
-        warnings=_warnings(figures),
+        warnings=tuple(_warnings(figures)),
     )
     return IngestResult(tuple(items), tuple(responses), summary)
 
@@ -190,13 +264,11 @@ def ingest_logs(
     if progress is not None:
         progress(f"storing {len(result.items):,} items")
     written_items, written_responses = store.add_ingested(
-        result.items, result.responses, fingerprint=fingerprint, summary=result.summary
+        result.items, result.responses, fingerprint=fingerprint, summary=result.summary.to_dict()
     )
-    summary = {
-        **result.summary,
-        "items_written": written_items,
-        "responses_written": written_responses,
-    }
+    summary = replace(
+        result.summary, items_written=written_items, responses_written=written_responses
+    )
     return IngestReport(summary, written_items, written_responses)
 
 
@@ -277,27 +349,31 @@ def _summary(
     *,
     spec: IngestSpec,
     seed: int,
-) -> dict[str, Any]:
-    regions = figures["regions"]
-    in_study = sum(r["records"] for r in regions.values())
-    units = sum(r["units"] for r in regions.values())
-    return {
-        "files": [{"path": f.name, "format": f.format, "records": f.records} for f in files],
-        "records": figures["records"],
-        "rejected": rejects.count,
-        "rejects_file": str(options.rejects_path) if rejects.skip else None,
-        "where": options.where,
-        "where_filtered": figures["where_filtered"],
-        "outside_window": figures["outside_window"],
-        "outside_regions": figures["outside_regions"],
-        "duplicates": in_study - units if spec.sampling.dedup else 0,
-        "regions": regions,
-        "allocation": spec.sampling.allocation,
-        "strata": list(spec.sampling.strata),
-        "dedup": spec.sampling.dedup,
-        "seed": seed,
-        "redaction": spec.redaction.active,
-    }
+    mapping: FieldResolution,
+) -> IngestSummary:
+    regions = {name: RegionCounts(**counts) for name, counts in figures["regions"].items()}
+    in_study = sum(r.records for r in regions.values())
+    units = sum(r.units for r in regions.values())
+    return IngestSummary(
+        files=tuple(LogFileSummary(f.name, f.format, f.records) for f in files),
+        records=figures["records"],
+        rejected=rejects.count,
+        rejects_file=str(options.rejects_path) if rejects.skip and options.rejects_path else None,
+        where=options.where,
+        where_filtered=figures["where_filtered"],
+        outside_window=figures["outside_window"],
+        outside_regions=dict(figures["outside_regions"]),
+        duplicates=in_study - units if spec.sampling.dedup else 0,
+        regions=regions,
+        allocation=spec.sampling.allocation,
+        strata=tuple(spec.sampling.strata),
+        dedup=spec.sampling.dedup,
+        seed=seed,
+        redaction=spec.redaction.active,
+        fields=mapping.used,
+        auto_fields=mapping.auto,
+        ignored_columns=mapping.ignored,
+    )
 
 
 def _warnings(figures: dict[str, Any]) -> list[str]:

@@ -10,7 +10,9 @@ Three renderings of one ``StudyResult`` (with its ``Study``):
 - ``result_to_dict`` / ``render_json``: the versioned machine-readable result
   (``"schema": 1``), strict JSON with ``null`` for missing numbers.
 
-``write_report`` writes all three into a folder atomically. Renderers only: everything
+``write_report`` writes all three into a folder atomically. ``signed_pp``, ``interval_pp``
+and ``OUTCOME_LABEL`` are how every human-readable output writes a Δ (percentage points)
+and a call (``GO``, ``NO-GO``, ``INCONCLUSIVE``). Renderers only: everything
 shown comes from the result (``baton.analysis``); nothing here computes or reads a store.
 """
 
@@ -19,13 +21,17 @@ from __future__ import annotations
 from baton.report._html import render_html
 from baton.report._json import render_json, result_to_dict
 from baton.report._markdown import render_markdown
+from baton.report._view import OUTCOME_LABEL, interval_pp, signed_pp
 from baton.report._write import ReportPaths, write_report
 
 __all__ = [
+    "OUTCOME_LABEL",
     "ReportPaths",
+    "interval_pp",
     "render_html",
     "render_json",
     "render_markdown",
     "result_to_dict",
+    "signed_pp",
     "write_report",
 ]

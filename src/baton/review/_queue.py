@@ -15,7 +15,7 @@ import math
 import random
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
@@ -26,7 +26,7 @@ from baton.errors import BatonError
 from baton.review._recent import Recent
 from baton.steps import StudyStore, choose_units
 from baton.storage import Rater, Skip, Slot, SlotCounts, SlotRequest
-from baton.study import DimensionSpec
+from baton.study import DimensionSpec, RaterGuidance, rater_guidance
 
 __all__ = [
     "SKIP_REASONS",
@@ -95,7 +95,9 @@ class Answer:
 
 @dataclass(frozen=True)
 class Screen:
-    """One unit to label: the item, the dimension's rubric, the answers in shown order."""
+    """One unit to label: the item, the dimension's rubric, what the dimension is judged by
+    (the style guide, the expected behaviour, the reference: ``guidance``), the answers in
+    shown order."""
 
     slot_id: int
     item: Item
@@ -103,6 +105,7 @@ class Screen:
     answers: tuple[Answer, ...]
     labels_done: int
     quota: int
+    guidance: RaterGuidance = field(default_factory=RaterGuidance)
 
 
 @dataclass(frozen=True)
@@ -334,5 +337,7 @@ class ReviewQueue:
         answers = tuple(
             Answer(i, by_model[m].text, by_model[m].error is not None) for i, m in enumerate(order)
         )
-        dimension = self.opened.study.dimension(slot.dimension)
-        return Screen(slot.slot_id, item, dimension, answers, done, quota)
+        study = self.opened.study
+        dimension = study.dimension(slot.dimension)
+        guidance = rater_guidance(study, dimension, item)
+        return Screen(slot.slot_id, item, dimension, answers, done, quota, guidance)

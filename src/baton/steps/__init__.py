@@ -1,12 +1,13 @@
 """Steps: each stage run over a study's store, and the Python verb of every CLI verb.
 
 A notebook can do what the CLI does: ``init``, ``check``, ``ingest``, ``replay``
-(``replay_dry_run``), ``judge`` (``judge_dry_run``, ``judges``), ``next_units``, ``plan``,
-``decide``, ``report`` (``report_estimate``), ``status``, ``estimate`` and ``run_demo``.
-Each takes the study file's path (and ``store=`` for another store than the study's); the
-``*_study`` forms take an open ``StudyStore``. Only ``decide`` records a look of the label
-loop. A store keeps every version of its study it has seen: a step run after an edit
-records the new version, and redoes only what the edit invalidated (``study_changes``).
+(``replay_dry_run``), ``judge`` (``judge_dry_run``, ``judges``), ``next_units``,
+``labels_export``, ``labels_import``, ``plan``, ``decide``, ``report`` (``report_estimate``),
+``status``, ``estimate`` and ``run_demo``. Each takes the study file's path (and ``store=``
+for another store than the study's); the ``*_study`` forms take an open ``StudyStore``.
+Only ``decide`` records a look of the label loop. A store keeps every version of its study
+it has seen: a step run after an edit records the new version, and redoes only what the
+edit invalidated (``study_changes``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,13 @@ from baton.steps._judge import (
     plan_judging,
     write_templates,
 )
+from baton.steps._labels import (
+    LabelFormat,
+    LabelImport,
+    SheetExport,
+    labels_export,
+    labels_import,
+)
 from baton.steps._loop import (
     choose_units,
     decide,
@@ -39,6 +47,7 @@ from baton.steps._loop import (
 from baton.steps._open import StudyStore, open_study, recorded_step, study_store
 from baton.steps._replay import ReplayDryRun, ReplayRun, replay, replay_dry_run, replay_study
 from baton.steps._report import ReportRun, load_estimate, report, report_estimate
+from baton.steps._sheets import EXPORT_FORMATS, ExportFormat, LabelSheet, SheetRow
 from baton.steps._status import (
     JudgeStatus,
     ModelStatus,
@@ -59,19 +68,26 @@ from baton.steps._versions import (
 __all__ = [
     "DEFAULT_MAX_FAILURES",
     "DEFAULT_REJECTS",
+    "EXPORT_FORMATS",
     "DemoOptions",
     "DemoRun",
+    "ExportFormat",
     "FailureReason",
     "Failures",
     "JudgeAgreement",
     "JudgeRun",
     "JudgeStatus",
+    "LabelFormat",
+    "LabelImport",
+    "LabelSheet",
     "LiveModel",
     "ModelStatus",
     "Rejudge",
     "ReplayDryRun",
     "ReplayRun",
     "ReportRun",
+    "SheetExport",
+    "SheetRow",
     "StaleWork",
     "StratumLabels",
     "StudyChange",
@@ -92,6 +108,8 @@ __all__ = [
     "judge_dry_run",
     "judge_study",
     "judges",
+    "labels_export",
+    "labels_import",
     "live_study",
     "load_estimate",
     "next_units",

@@ -1,14 +1,16 @@
 """Ingest over a study's store: read production logs, draw a redacted stratified sample and
-store it (``baton ingest``)."""
+store it (``baton ingest``), or show what it would store (``dry_run``)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
-from baton.data import IngestOptions, IngestReport, ingest_logs
+from baton.data import IngestOptions, IngestReport, ingest_logs, read_logs
 from baton.steps._open import study_store
 from baton.steps._versions import StudyChanges, record_version
+from baton.study import load_study
 
 __all__ = ["DEFAULT_REJECTS", "ingest"]
 
@@ -25,22 +27,33 @@ def ingest(
     rejects: Path | None = None,
     where: str | None = None,
     seed: int | None = None,
+    dry_run: bool = False,
     progress: Callable[[str], None] | None = None,
     on_change: Callable[[str], None] | None = None,
 ) -> IngestReport:
     """``baton ingest``: draw a stratified, deduplicated, redacted sample of ``logs`` (files
     or globs) into the study's store, whole or not at all. With ``skip_invalid``, invalid
     records are left out and written to ``rejects`` (default: beside the study file).
+
+    ``dry_run``: read, check, map and draw as an ingest would, and write nothing (no store
+    is opened, no rejects file written): the summary says which column each field would be
+    read from, which columns would be ignored, and what each region would give.
+
     ``on_change`` is told, a line at a time, what changed in the study since the store last
     saw it (and what that means for the items stored)."""
     path = Path(study)
     options = IngestOptions(
         skip_invalid=skip_invalid,
-        rejects_path=(rejects or path.parent / DEFAULT_REJECTS) if skip_invalid else None,
+        rejects_path=(rejects or path.parent / DEFAULT_REJECTS)
+        if skip_invalid and not dry_run
+        else None,
         where=where,
         seed=seed,
         study_source=str(path),
     )
+    if dry_run:
+        result = read_logs(load_study(path), logs, options=options, progress=progress)
+        return IngestReport(replace(result.summary, dry_run=True), 0, 0)
     with study_store(path, store=store) as opened:
         changes = record_version(opened.store, opened.study)
         if on_change is not None:

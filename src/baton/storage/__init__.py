@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from baton.storage._base import CacheEntry, RunRecord, RunStatus, Store, StudyVersion
+from baton.storage._base import CacheEntry, RunRecord, RunStatus, SheetUnit, Store, StudyVersion
 from baton.storage._engine import create_store_engine, parse_store_url
 from baton.storage._review_base import (
     Claim,
@@ -37,6 +37,7 @@ __all__ = [
     "ReviewStore",
     "RunRecord",
     "RunStatus",
+    "SheetUnit",
     "Skip",
     "Slot",
     "SlotCounts",

@@ -10,7 +10,7 @@ from typing import Any, Literal, Protocol
 from baton.domain import Item, Label, Look, LookCall, Response, Verdict
 from baton.storage._review_base import ReviewStore
 
-__all__ = ["CacheEntry", "RunRecord", "RunStatus", "Store", "StudyVersion"]
+__all__ = ["CacheEntry", "RunRecord", "RunStatus", "SheetUnit", "Store", "StudyVersion"]
 
 RunStatus = Literal["running", "done", "failed", "interrupted"]
 """``interrupted``: the run's process died (was killed) before it could record an end."""
@@ -59,6 +59,20 @@ class CacheEntry:
     output_tokens: int
     latency_s: float
     finish_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class SheetUnit:
+    """A unit handed out on a labelling sheet: an item on one dimension, with the models in
+    the order their answers stand on the sheet (``models[0]`` is answer A). ``unit`` is an
+    opaque random token: the sheet carries it, never a model's name."""
+
+    unit: str
+    item_id: str
+    dimension: str
+    region: str
+    inclusion_prob: float
+    models: tuple[str, ...]
 
 
 class Store(Protocol):
@@ -122,6 +136,14 @@ class Store(Protocol):
     def add_labels(self, labels: Sequence[Label]) -> int: ...
 
     def labels(self, *, dimension: str | None = None) -> list[Label]: ...
+
+    def add_sheet_units(self, units: Sequence[SheetUnit]) -> int:
+        """Record the units of a labelling sheet (one transaction); returns units written."""
+        ...
+
+    def sheet_units(self, units: Collection[str]) -> dict[str, SheetUnit]:
+        """The recorded sheet units among ``units``, by token."""
+        ...
 
     def add_look(self, looks: Sequence[Look], calls: Sequence[LookCall]) -> None:
         """Record a look of the label loop (its strata and the calls made at it) in one

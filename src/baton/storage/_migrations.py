@@ -304,6 +304,19 @@ Table(
     Column("first_seen", UtcDateTime(), nullable=False),
     Column("last_seen", UtcDateTime(), nullable=False),
 )
+# The labelling sheets' units as first released. A snapshot: never change it.
+_v9 = MetaData()
+Table(
+    "label_sheet_units",
+    _v9,
+    Column("unit", KEY, primary_key=True),
+    Column("item_id", KEY, nullable=False),
+    Column("dimension", KEY, nullable=False),
+    Column("region", String, nullable=False),
+    Column("inclusion_prob", Float, nullable=False),
+    Column("models", Text, nullable=False),
+    Column("issued_at", UtcDateTime(), nullable=False),
+)
 
 
 @_migration
@@ -330,3 +343,11 @@ def m008_study_versions(connection: Connection) -> None:
     _v8.create_all(connection, checkfirst=False)
     connection.execute(text("ALTER TABLE responses ADD COLUMN request_key VARCHAR"))
     connection.execute(text("ALTER TABLE verdicts ADD COLUMN case_key VARCHAR"))
+
+
+@_migration
+def m009_label_sheets(connection: Connection) -> None:
+    """The units handed out on labelling sheets (``baton next -o``, ``baton labels
+    export``): each unit's item, dimension, inclusion probability and the models in the
+    order their answers were shown (A, B, ...), so an import can unblind the labels."""
+    _v9.create_all(connection, checkfirst=False)

@@ -45,7 +45,7 @@ from baton.domain import (
 )
 from baton.errors import StorageError
 from baton.storage import _tables as t
-from baton.storage._base import CacheEntry, RunRecord, RunStatus, StudyVersion
+from baton.storage._base import CacheEntry, RunRecord, RunStatus, SheetUnit, StudyVersion
 from baton.storage._engine import WRITE, describe, storage_error
 from baton.storage._migrations import migrate
 from baton.storage._review import SqlReviewStore
@@ -170,6 +170,31 @@ class SqlStore:
         if dimension is not None:
             query = query.where(t.labels.c.dimension == dimension)
         return [Label(**row._mapping) for row in self._read("reading labels", query)]
+
+    def add_sheet_units(self, units: Sequence[SheetUnit]) -> int:
+        now = datetime.now(UTC)
+        rows = [
+            {**asdict(u), "models": json.dumps(list(u.models)), "issued_at": now} for u in units
+        ]
+        return self._add("recording a labelling sheet", t.label_sheet_units, rows)
+
+    def sheet_units(self, units: Collection[str]) -> dict[str, SheetUnit]:
+        found: dict[str, SheetUnit] = {}
+        unique = list(dict.fromkeys(units))
+        table = t.label_sheet_units
+        with self._transaction("reading labelling sheets", write=False) as connection:
+            for start in range(0, len(unique), CHUNK_SIZE):
+                query = select(table).where(table.c.unit.in_(unique[start : start + CHUNK_SIZE]))
+                for row in connection.execute(query):
+                    found[row.unit] = SheetUnit(
+                        row.unit,
+                        row.item_id,
+                        row.dimension,
+                        row.region,
+                        row.inclusion_prob,
+                        tuple(json.loads(row.models)),
+                    )
+        return found
 
     def add_look(self, looks: Sequence[Look], calls: Sequence[LookCall]) -> None:
         now = datetime.now(UTC)

@@ -33,6 +33,7 @@ __all__ = [
     "KEY",
     "UtcDateTime",
     "items",
+    "label_sheet_units",
     "labels",
     "metadata",
     "replay_cache",
@@ -255,4 +256,17 @@ study_versions = Table(
     Column("study", Text, nullable=False),
     Column("first_seen", UtcDateTime(), nullable=False),
     Column("last_seen", UtcDateTime(), nullable=False),
+)
+
+
+label_sheet_units = Table(
+    "label_sheet_units",
+    metadata,
+    Column("unit", KEY, primary_key=True),
+    Column("item_id", KEY, nullable=False),
+    Column("dimension", KEY, nullable=False),
+    Column("region", String, nullable=False),
+    Column("inclusion_prob", Float, nullable=False),
+    Column("models", Text, nullable=False),
+    Column("issued_at", UtcDateTime(), nullable=False),
 )

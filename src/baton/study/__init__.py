@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from importlib import resources
 
+from baton.study._guidance import EXPECTED_BEHAVIOUR_TEXT, RaterGuidance, rater_guidance
 from baton.study._ingest import (
     IngestFields,
     IngestRedaction,
@@ -33,6 +34,7 @@ from baton.study._spec import (
 
 __all__ = [
     "BUILTIN_DIMENSIONS",
+    "EXPECTED_BEHAVIOUR_TEXT",
     "DecisionSpec",
     "DimensionSpec",
     "IngestFields",
@@ -42,6 +44,7 @@ __all__ = [
     "JudgeSpec",
     "LabelBudget",
     "ModelSpec",
+    "RaterGuidance",
     "RedactionPattern",
     "RegionSpec",
     "ServiceSpec",
@@ -49,6 +52,7 @@ __all__ = [
     "example_study_text",
     "load_study",
     "parse_study",
+    "rater_guidance",
     "study_fingerprint",
     "study_json_schema",
 ]

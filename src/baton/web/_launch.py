@@ -19,7 +19,8 @@ __all__ = ["ReviewLaunch", "ServeOptions", "serve_review"]
 @dataclass(frozen=True)
 class ServeOptions:
     """Who labels and how the app is served. ``raters`` empty: the raters enrolled before;
-    ``quota`` None: the label budget shared among them, in whole screens."""
+    ``quota`` None: the label budget shared among them, in whole screens; ``store``: another
+    store than the study's."""
 
     raters: tuple[str, ...] = ()
     quota: int | None = None
@@ -28,6 +29,7 @@ class ServeOptions:
     port: int = 8765
     workers: int = 1
     queue: QueueOptions = field(default_factory=QueueOptions)
+    store: str | None = None
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,7 @@ def serve_review(
 ) -> None:
     """Serve the blinded review app for ``study`` until stopped; ``on_ready`` is told the
     links first (tokens are stored hashed: a link cannot be shown again)."""
-    with study_store(study) as opened:
+    with study_store(study, store=options.store) as opened:
         named = list(options.raters) or [
             r.name for r in opened.store.review.raters() if r.role == "rater"
         ]
@@ -70,7 +72,7 @@ def serve_review(
         server: ReviewServer | ReviewWorkers
         if options.workers > 1:
             secret = opened.store.secret(CSRF_SECRET_NAME)
-            spec = WorkerSpec(study.resolve(), options.queue, secret)
+            spec = WorkerSpec(study.resolve(), options.queue, secret, store=options.store)
             server = ReviewWorkers(
                 spec, opened, workers=options.workers, host=options.host, port=options.port
             )

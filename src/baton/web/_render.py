@@ -19,6 +19,8 @@ import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup, escape
 
+from baton.report import OUTCOME_LABEL
+
 __all__ = ["STATIC_DIR", "markdown_html", "render_page"]
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -75,6 +77,7 @@ def _environment() -> jinja2.Environment:
     environment.filters["markdown"] = markdown_html
     environment.filters["letter"] = lambda position: chr(ord("A") + int(position))
     environment.filters["number"] = _number
+    environment.filters["outcome"] = lambda outcome: OUTCOME_LABEL.get(outcome, str(outcome))
     return environment
 
 

@@ -191,6 +191,7 @@ class WorkerSpec:
     study: Path
     options: QueueOptions
     secret: bytes = field(repr=False)
+    store: str | None = None
 
 
 def worker_app(spec: WorkerSpec, *, own_process: bool = False) -> FastAPI:
@@ -198,7 +199,7 @@ def worker_app(spec: WorkerSpec, *, own_process: bool = False) -> FastAPI:
     (closed when the process stops), the shared CSRF secret, and no refiller.
     ``own_process``: the app is all its process serves (``ReviewWorkers``), whose garbage
     collector is tuned once the app has started (``tune_gc``)."""
-    opened = open_study(spec.study)
+    opened = open_study(spec.study, store=spec.store)
     context = review_context(opened, spec.options, refill=False, secret=spec.secret)
     return create_app(context, close_store=True, on_started=tune_gc if own_process else None)
 
