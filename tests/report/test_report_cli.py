@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import yaml
+from scipy import stats
 
 from baton import estimate
 from baton.analysis import evidence_table
@@ -95,14 +96,16 @@ def _estimate_result(p_noninferior: float) -> dict[str, Any]:
         }
 
     def comparison(region: str) -> dict[str, Any]:
+        # Δ's interval consistent with p_noninferior (normal, sd 0.0182, margin 0.02)
+        mean = -0.02 + float(stats.norm.ppf(p_noninferior)) * 0.0182
         return {
             "dimension": "correctness",
             "candidate": "cand",
             "baseline": "inc",
             "region": region,
-            "mean": -0.01,
-            "lower": -0.04,
-            "upper": 0.02,
+            "mean": mean,
+            "lower": mean - 0.03,
+            "upper": mean + 0.03,
             "margin": 0.02,
             "p_noninferior": p_noninferior,
             "calibrated": True,
