@@ -40,6 +40,7 @@ __all__ = [
     "delta_pp",
     "failure_lines",
     "new_table",
+    "open_reasons",
     "outcome_text",
     "print_json",
     "print_verdict",
@@ -140,6 +141,15 @@ def print_verdict(result: StudyResult) -> None:
         console.print(line)
 
 
+def open_reasons(result: StudyResult) -> list[str]:
+    """Why each open regional cell is open, a line each (the pooled row never decides)."""
+    return [
+        f"{d.candidate} · {d.dimension} · {d.region}: {d.reason}"
+        for d in result.decisions
+        if d.outcome == "inconclusive" and d.region != ALL_REGIONS and d.reason
+    ]
+
+
 def decisions_table(result: StudyResult) -> Table:
     """Every call with the probability behind it and the probability it needed (the
     look's interim threshold); a region below the traffic threshold is marked ``*``."""
@@ -152,19 +162,18 @@ def decisions_table(result: StudyResult) -> Table:
         "P(Δ>−m)",
         "needed",
         "+labels",
-        "why open",
         right=("P(Δ>−m)", "needed", "+labels"),
-        wrap=("candidate", "dimension", "region", "why open"),
+        wrap=("candidate", "dimension", "region"),
     )
     for d in result.decisions:
         p = "—" if math.isnan(d.p_noninferior) else f"{d.p_noninferior:.3f}"
         needed = "—" if d.labels_needed is None else f"+{d.labels_needed}"
         region = d.region if d.blocking or d.region == ALL_REGIONS else f"{d.region}*"
         threshold = "—" if math.isnan(d.threshold) else f"{d.threshold:.3f}"
-        call, why = outcome_text(d.outcome), d.reason
+        call = outcome_text(d.outcome)
         if d.region == ALL_REGIONS:
-            region, call, why = "all (pooled)", "—", "pooled: shown, never decides"
-        table.add_row(d.candidate, d.dimension, region, call, p, threshold, needed, why)
+            region, call = "all (pooled)", "—"
+        table.add_row(d.candidate, d.dimension, region, call, p, threshold, needed)
     table.caption = (
         "P(Δ>−m): P(non-inferior within the margin); needed: the P a call needs at this "
         "look; +labels: more labels an open call needs"

@@ -8,7 +8,7 @@ import typer
 
 from baton.analysis import overall_outcome
 from baton.cli._app import EXIT_CODES, JSON_OPTION, STORE_OPTION, STUDY_ARGUMENT, app, console
-from baton.cli._render import decisions_table, print_verdict, write_atomically
+from baton.cli._render import decisions_table, open_reasons, print_verdict, write_atomically
 from baton.report import render_json
 from baton.steps import decide as decide_step
 from baton.study import load_study
@@ -35,6 +35,11 @@ def decide(
         print(text, end="" if text.endswith("\n") else "\n")
     else:
         console.print(decisions_table(result))
+        reasons = open_reasons(result)
+        if reasons:
+            console.print("why the open cells are open:")
+            for line in reasons:
+                console.print(f"  {line}", soft_wrap=True, markup=False)
         print_verdict(result)
     if output is not None:
         write_atomically(output, text)
