@@ -74,7 +74,7 @@ def test_debug_shows_the_traceback(
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["ingest"], "error: baton ingest: Missing argument 'STUDY'."),
+        (["ingest"], "error: baton ingest: Missing argument '[STUDY] LOGS'."),
         (["check", "--bogus"], "error: baton check: No such option: --bogus"),
         (["estimate", "t.csv", "--signal", "j", "--level", "x"], "error: baton estimate: Invalid"),
         (["frobnicate"], "error: baton: No such command 'frobnicate'."),

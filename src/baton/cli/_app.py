@@ -79,6 +79,12 @@ def _main(
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Print Baton's version."
     ),
+    debug: bool = typer.Option(
+        False,
+        "--debug",
+        help="On an unexpected error, print the full traceback (also BATON_DEBUG=1); it may "
+        "go anywhere on the command line (baton.cli.main reads it before parsing).",
+    ),
 ) -> None:
     """Replace the LLM behind your product and know the replacement is at least as good,
     region by region: replay production prompts, judge every answer automatically,
@@ -98,15 +104,3 @@ STORE_OPTION = typer.Option(
     None, "--store", help="Store URL (default: the study's, else baton.db beside it)."
 )
 JSON_OPTION = typer.Option(False, "--json", help="Print the result as JSON on stdout.")
-
-
-@app.callback()
-def _options(
-    debug: bool = typer.Option(
-        False,
-        "--debug",
-        help="On an unexpected error, print the full traceback (also BATON_DEBUG=1); it may "
-        "go anywhere on the command line.",
-    ),
-) -> None:
-    """Options of every command (``baton.cli.main`` reads ``--debug`` before parsing)."""
