@@ -65,7 +65,8 @@ app = typer.Typer(
     help=(
         "Replace the LLM behind your product and know the replacement is at least as good, "
         "region by region: replay production prompts, judge every answer automatically, "
-        "calibrate the judges with a few hundred human labels, and decide go / no-go."
+        "calibrate the judges with as few human labels as the evidence allows, and decide "
+        "go / no-go."
     ),
     no_args_is_help=True,
     add_completion=False,
@@ -88,7 +89,8 @@ def _main(
 ) -> None:
     """Replace the LLM behind your product and know the replacement is at least as good,
     region by region: replay production prompts, judge every answer automatically,
-    calibrate the judges with a few hundred human labels, and decide go / no-go."""
+    calibrate the judges with as few human labels as the evidence allows, and decide go /
+    no-go."""
 
 
 console = Console()
