@@ -74,7 +74,7 @@ def test_version_and_commands_in_workflow_order(capsys: pytest.CaptureFixture[st
     assert capsys.readouterr().out.strip() == f"baton {__version__}"
     main(["--help"])
     out = capsys.readouterr().out
-    order = ["init", "check", "ingest", "replay", "judge", "judges", "next", "labels"]
+    order = ["init", "check", "ingest", "replay", "judge", "judges", "status", "next", "labels"]
     order += ["review", "decide", "plan", "report", "estimate", "demo", "schema"]
     listed = [m.group(1) for m in re.finditer(r"^│ (\w+) ", out, flags=re.MULTILINE)]
     assert listed == order

@@ -120,5 +120,5 @@ def test_rejudge_abstained_asks_the_judge_model_again_past_the_cache(
     assert main(["judge", str(path), "--rejudge", "abstained"]) == 4
     out = " ".join(capsys.readouterr().out.split())
     assert "6 verdicts stored of 6 pending" in out
-    assert "│ judge │ 12 │ 0 │" in out  # 12 calls (each asked twice), none from the cache
+    assert " judge 12 0 12 " in out  # 12 calls (each asked twice), none from the cache
     assert main(["judge", str(path), "--rejudge", "everything"]) == 2

@@ -102,7 +102,7 @@ def test_clear_losers_are_no_go_on_both_paths_before_the_minimum(tmp_path: Path)
     fit = estimate(table, [SIGNAL], baseline=s.incumbent.name, margin=s.margins)
     estimate_json = tmp_path / "estimate.json"
     estimate_json.write_text(fit.to_json(), encoding="utf-8")
-    code = main(["report", "--from-estimate", str(estimate_json), "-o", str(tmp_path / "r")])
+    code = main(["report", "--from-estimate", str(estimate_json), "--out-dir", str(tmp_path / "r")])
     assert code == 1
     reported = json.loads((tmp_path / "r" / "result.json").read_text(encoding="utf-8"))
     assert [c["outcome"] for c in reported["candidates"]] == ["no_go", "no_go"]

@@ -145,7 +145,7 @@ def test_a_store_from_before_study_versions_keeps_its_responses(
     opener: Callable[[], Store], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     names = [name for name, _ in MIGRATIONS]
-    before = MIGRATIONS[: names.index("m007_study_versions")]
+    before = MIGRATIONS[: names.index("m008_study_versions")]
     monkeypatch.setattr(_migrations, "MIGRATIONS", before)
     old = opener()
     with engine_of(old).begin() as connection:
@@ -159,7 +159,7 @@ def test_a_store_from_before_study_versions_keeps_its_responses(
     monkeypatch.setattr(_migrations, "MIGRATIONS", MIGRATIONS)
     store = opener()
     try:
-        assert "m007_study_versions" in recorded(store)
+        assert "m008_study_versions" in recorded(store)
         assert store.study_versions() == []
         [response] = store.responses()
         assert (response.text, response.request_key) == ("an answer", None)

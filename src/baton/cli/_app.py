@@ -31,6 +31,7 @@ COMMAND_ORDER = (
     "replay",
     "judge",
     "judges",
+    "status",
     "next",
     "labels",
     "review",

@@ -39,7 +39,7 @@ def decide(
         if reasons:
             console.print("why the open cells are open:")
             for line in reasons:
-                console.print(f"  {line}", soft_wrap=True, markup=False)
+                console.print(f"  {line}", markup=False)
         print_verdict(result)
     if output is not None:
         write_atomically(output, text)
