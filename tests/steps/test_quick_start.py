@@ -118,3 +118,42 @@ def test_the_readme_quick_start_reaches_a_decision(
     result = json.loads((tmp_path / "result.json").read_text(encoding="utf-8"))
     assert [c["outcome"] for c in result["candidates"]] == ["no_go", "no_go"]
     assert (tmp_path / "report" / "report.html").exists()
+
+
+def test_the_same_study_through_the_python_api_with_an_edit_between_steps(
+    tmp_path: Path,
+) -> None:
+    """The quick start in Python: a notebook can do what the CLI does; an edit of a
+    candidate's parameters between steps re-asks that candidate only."""
+    import yaml
+
+    import baton
+    import baton.steps
+
+    study = baton.init(tmp_path / "study.yaml")
+    study.write_text(STUDY, encoding="utf-8")
+    _write_log(tmp_path / "log.jsonl")
+    assert baton.check(study).warnings == ()
+    ingested = baton.ingest(study, [str(tmp_path / "log.jsonl")])
+    assert ingested.items_written == 300
+    first = baton.steps.replay(study)
+    assert first.summary.called == 600
+    assert baton.judge(study).summary.failed == 0
+
+    data = yaml.safe_load(study.read_text(encoding="utf-8"))
+    data["candidates"][0]["parameters"] = {"max_tokens": 120}  # edit one candidate
+    study.write_text(yaml.safe_dump(data), encoding="utf-8")
+    second = baton.steps.replay(study)
+    assert second.summary.called == 300  # only the edited candidate's responses
+    assert baton.judge(study).summary.failed == 0
+
+    sheet = tmp_path / "sheet.csv"
+    baton.labels_export(study, 360, sheet)
+    _fill(sheet)
+    imported = baton.labels_import(study, sheet, rater="alice")
+    again = baton.labels_import(study, sheet, rater="alice")
+    assert imported.written > 0
+    assert again.written == 0
+    result = baton.decide(study)
+    assert [v.outcome for v in result.verdicts] == ["no_go", "no_go"]
+    assert all(d.reason for d in result.decisions if d.outcome == "inconclusive")

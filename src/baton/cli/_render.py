@@ -36,6 +36,7 @@ __all__ = [
     "RichProgress",
     "change_lines",
     "cost_table",
+    "count_bar",
     "decisions_table",
     "delta_pp",
     "failure_lines",
@@ -207,6 +208,21 @@ class RichProgress:
         if self._task is not None:
             self._errors += errors
             self._progress.update(self._task, advance=responses, errors=self._errors)
+
+
+def count_bar() -> Progress:
+    """A progress bar for a step counted in units (judgments, simulated studies): count,
+    elapsed time and ETA (when the total is known)."""
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    )
 
 
 def progress_bar() -> Progress:

@@ -19,7 +19,14 @@ from baton.cli._app import (
     console,
     err_console,
 )
-from baton.cli._render import change_lines, cost_table, failure_lines, new_table, print_json
+from baton.cli._render import (
+    change_lines,
+    cost_table,
+    count_bar,
+    failure_lines,
+    new_table,
+    print_json,
+)
 from baton.replay import BatchOptions
 from baton.steps import (
     DEFAULT_MAX_FAILURES,
@@ -79,13 +86,15 @@ def judge(
             soft_wrap=True,
         )
         return 0
-    with console.status("judging"):
+    with count_bar() as bar:
+        task = bar.add_task("judging", total=None)
         run = judge_step(
             path,
             store=store,
             options=BatchOptions(concurrency=concurrency),
             rejudge=chosen,
             max_failures=max_failures,
+            on_batch=lambda n: bar.advance(task, n),
         )
     for line in change_lines(run.changes):
         err_console.print(line, soft_wrap=True, markup=False)

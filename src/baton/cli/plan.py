@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from baton.cli._app import JSON_OPTION, STORE_OPTION, STUDY_ARGUMENT, app, console
-from baton.cli._render import new_table, print_json
+from baton.cli._render import count_bar, new_table, print_json
 from baton.decision import JudgePrior
 from baton.steps import plan as plan_step
 
@@ -32,14 +32,17 @@ def plan(
     Simulates the labelling loop on the judged responses under a prior on judge quality:
     the labels each region and dimension needs to be decided with 80% and 95% probability.
     """
-    result = plan_step(
-        study,
-        JudgePrior(judge_se, judge_sp),
-        store=store,
-        replications=replications,
-        batch_units=batch,
-        seed=seed,
-    )
+    with count_bar() as bar:
+        task = bar.add_task("simulating studies", total=replications)
+        result = plan_step(
+            study,
+            JudgePrior(judge_se, judge_sp),
+            store=store,
+            replications=replications,
+            batch_units=batch,
+            seed=seed,
+            on_replication=lambda done: bar.update(task, completed=done),
+        )
     if as_json:
         print_json(
             {

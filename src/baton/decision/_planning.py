@@ -11,7 +11,7 @@ region) needs to be decided with 80% and 95% probability, and their cost in revi
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -108,20 +108,24 @@ def plan_labels(
     max_labels: int = 20_000,
     replications: int = 20,
     seed: int = 0,
+    on_replication: Callable[[int], None] | None = None,
 ) -> LabelPlan:
     """Simulate the sequential rule on the judged responses of ``table`` (an evidence table
-    with the judge's category in the ``judge`` column) under ``prior``."""
+    with the judge's category in the ``judge`` column) under ``prior``; ``on_replication``
+    is told the number of replications done after each."""
     rng = np.random.default_rng(seed)
     options = SequentialOptions("allocated", batch_units, max_labels, confidence, margins, blocking)
     per_stratum: dict[tuple[str, str], list[float]] = {}
     totals: list[float] = []
-    for _ in range(replications):
+    for done in range(replications):
         truth = simulated_labels_from_prior(table, prior, rng)
         result = run_sequential(table, truth, baseline=baseline, options=options, rng=rng)
         undecided = any(o == "inconclusive" for o in result.calls.values())
         totals.append(np.inf if undecided else float(max(result.decided_at.values(), default=0)))
         for key, needed in _stratum_needs(result.calls, result.stratum_labels_at).items():
             per_stratum.setdefault(key, []).append(needed)
+        if on_replication is not None:
+            on_replication(done + 1)
     strata = tuple(
         StratumPlan(
             dim,

@@ -10,6 +10,7 @@ spends nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -121,6 +122,7 @@ def plan_study(
     replications: int = 20,
     batch_units: int = 20,
     seed: int = 0,
+    on_replication: Callable[[int], None] | None = None,
 ) -> LabelPlan:
     """Labels needed per region and dimension before any label, from the judged responses."""
     study, store = opened.study, opened.store
@@ -139,6 +141,7 @@ def plan_study(
         max_labels=max(study.labels.budget, 1),
         replications=replications,
         seed=seed,
+        on_replication=on_replication,
     )
 
 
@@ -164,9 +167,16 @@ def plan(
     replications: int = 20,
     batch_units: int = 20,
     seed: int = 0,
+    on_replication: Callable[[int], None] | None = None,
 ) -> LabelPlan:
-    """``baton plan``: labels per region and dimension to decide, before any label."""
+    """``baton plan``: labels per region and dimension to decide, before any label
+    (``on_replication`` is told how many simulated studies are done)."""
     with study_store(study, store=store) as opened:
         return plan_study(
-            opened, prior, replications=replications, batch_units=batch_units, seed=seed
+            opened,
+            prior,
+            replications=replications,
+            batch_units=batch_units,
+            seed=seed,
+            on_replication=on_replication,
         )
