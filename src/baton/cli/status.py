@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from baton.cli._app import app, console
-from baton.cli._render import change_lines
+from baton.cli._render import change_lines, new_table
 from baton.steps import StudyStatus
 from baton.steps import status as status_step
 
@@ -58,11 +58,17 @@ def _changes(state: StudyStatus) -> dict[str, object]:
 
 
 def _models_table(state: StudyStatus) -> Table:
-    table = Table(title="Responses", title_justify="left")
-    table.add_column("model")
-    for name in ("current", "stale", "failed", "missing"):
-        table.add_column(name, justify="right")
-    table.add_column("errors by cause")
+    table = new_table(
+        "Responses",
+        "model",
+        "current",
+        "stale",
+        "failed",
+        "missing",
+        "errors by cause",
+        right=("current", "stale", "failed", "missing"),
+        wrap=("model", "errors by cause"),
+    )
     for m in state.models:
         causes = ", ".join(f"{n:,} {c}" for c, n in m.errors_by_cause.items()) or "-"
         cells = (m.answered, m.stale, m.failed, m.missing)
@@ -71,12 +77,17 @@ def _models_table(state: StudyStatus) -> Table:
 
 
 def _judges_table(state: StudyStatus) -> Table:
-    table = Table(title="Verdicts", title_justify="left")
-    table.add_column("dimension")
-    table.add_column("judge")
-    for name in ("verdicts", "abstained", "pending"):
-        table.add_column(name, justify="right")
-    table.add_column("top abstention reasons")
+    table = new_table(
+        "Verdicts",
+        "dimension",
+        "judge",
+        "verdicts",
+        "abstained",
+        "pending",
+        "top abstention reasons",
+        right=("verdicts", "abstained", "pending"),
+        wrap=("dimension", "judge", "top abstention reasons"),
+    )
     for j in state.judges:
         reasons = ", ".join(f"{n:,} {r}" for r, n in j.top_reasons.items()) or "-"
         pending = "?" if j.pending is None else f"{j.pending:,}"
