@@ -123,8 +123,9 @@ def test_the_readme_quick_start_reaches_a_decision(
 def test_the_same_study_through_the_python_api_with_an_edit_between_steps(
     tmp_path: Path,
 ) -> None:
-    """The quick start in Python: a notebook can do what the CLI does; an edit of a
-    candidate's parameters between steps re-asks that candidate only."""
+    """The quick start in Python: a notebook can do what the CLI does. An edit of a
+    candidate's parameters between steps re-asks that candidate only; an edit of a margin
+    re-asks and re-judges nothing."""
     import yaml
 
     import baton
@@ -154,6 +155,12 @@ def test_the_same_study_through_the_python_api_with_an_edit_between_steps(
     again = baton.labels_import(study, sheet, rater="alice")
     assert imported.written > 0
     assert again.written == 0
+
+    data["dimensions"][1]["margin"] = 0.08  # a second edit: only decisions depend on it
+    study.write_text(yaml.safe_dump(data), encoding="utf-8")
+    assert baton.steps.replay(study).summary.called == 0
+    assert baton.judge(study).summary.written == 0
     result = baton.decide(study)
+    assert result.margins["refusal"] == 0.08
     assert [v.outcome for v in result.verdicts] == ["no_go", "no_go"]
     assert all(d.reason for d in result.decisions if d.outcome == "inconclusive")
