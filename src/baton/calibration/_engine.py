@@ -48,17 +48,15 @@ def _shares(rows: pd.DataFrame, regions: tuple[str, ...]) -> dict[str, float]:
 
 def _human_draws(
     rows: pd.DataFrame, regions: tuple[str, ...], *, rng: np.random.Generator, n_draws: int
-) -> tuple[dict[str, Array | None], pd.DataFrame]:
-    """Human-only draws per region, and the influence of each row (one cell per region)."""
+) -> dict[str, Array | None]:
+    """Human-only draws per region (labels weighted by traffic over inclusion probability)."""
     by_region: dict[str, Array | None] = {}
-    means = np.zeros((len(regions), 1))
-    for r, region in enumerate(regions):
+    for region in regions:
         own = rows[(rows["region"] == region) & rows["human"].notna()]
         labels = own["human"].to_numpy(float)
         weights = (own["weight"] / own["inclusion_prob"]).to_numpy(float)
         by_region[region] = human_pass_rate_draws(labels, rng=rng, n_draws=n_draws, weights=weights)
-        means[r, 0] = labels.mean() if labels.size else 0.0
-    return by_region, influence(rows.assign(cell=0), regions, (0,), means)
+    return by_region
 
 
 def _region_draws(
@@ -70,7 +68,8 @@ def _region_draws(
     rng: np.random.Generator,
     n_draws: int,
 ) -> tuple[dict[str, Array | None], pd.DataFrame | None]:
-    """Draws per region for one dimension and model, and each row's influence (for pairing)."""
+    """Draws per region for one dimension and model, and, for ordinal labels under ``bayes``,
+    each row's influence (their Δ is paired through it; binary labels use the joint model)."""
     if method == "bayes":
         data = cell_data(rows, regions, levels)
         thetas, means = stratum_draws(data, rng, n_draws)
@@ -78,9 +77,11 @@ def _region_draws(
             region: thetas[:, r] if data.n_labelled[r] > 0 else None
             for r, region in enumerate(regions)
         }
+        if not levels:
+            return by_region, None
         return by_region, influence(rows, regions, data.cells, means)
     if method == "human":
-        return _human_draws(rows, regions, rng=rng, n_draws=n_draws)
+        return _human_draws(rows, regions, rng=rng, n_draws=n_draws), None
     by_region = {}
     for region in regions:
         sub = rows[rows["region"] == region]
