@@ -4,8 +4,9 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
+DOCS_STAMP := $(VENV)/.installed-docs
 
-.PHONY: demo test lint typecheck unit clean bench-demo bench-calibration bench-ingest bench-redaction bench-replay local-llm bench-decisions bench-review bench-judges bench-simulate
+.PHONY: docs docs-serve demo test lint typecheck unit clean bench-demo bench-calibration bench-ingest bench-redaction bench-replay local-llm bench-decisions bench-review bench-judges bench-simulate
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +18,10 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 $(TEST_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@ $(STAMP)
+
+$(DOCS_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[docs]'
 	touch $@ $(STAMP)
 
 demo: $(STAMP)  ## set up and run the end-to-end demo on a simulated study (no network, no keys)
@@ -34,8 +39,14 @@ unit: $(TEST_STAMP)
 
 test: lint typecheck unit  ## set up and run ruff, mypy and pytest
 
+docs: $(DOCS_STAMP)  ## build the documentation site into site/ (strict: a broken link fails)
+	NO_MKDOCS_2_WARNING=1 DISABLE_MKDOCS_2_WARNING=true $(BIN)/mkdocs build --strict --quiet
+
+docs-serve: $(DOCS_STAMP)  ## serve the documentation on http://127.0.0.1:8000 while you edit it
+	NO_MKDOCS_2_WARNING=1 DISABLE_MKDOCS_2_WARNING=true $(BIN)/mkdocs serve
+
 clean:
-	rm -rf $(VENV) demo-out .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) demo-out site .mypy_cache .ruff_cache .pytest_cache
 
 bench-demo: $(STAMP)  ## demo speed and how often its calls match the simulated truth
 	$(BIN)/python -m benchmarks.demo --seeds 20

@@ -75,7 +75,7 @@ def serve(
         from baton.web import ServeOptions, serve_review
     except ImportError as error:
         raise BatonError(
-            f"the review app needs {error.name}: pip install 'baton[review]'"
+            f"the review app needs {error.name}: pip install 'baton-migrate[review]'"
         ) from None
     for warning in check_study(study).warnings:
         err_console.print(f"[yellow]warning:[/] {warning}", soft_wrap=True)

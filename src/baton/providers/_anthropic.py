@@ -26,7 +26,7 @@ __all__ = ["AnthropicProvider", "create_anthropic_provider"]
 
 DEFAULT_KEY_ENV = "ANTHROPIC_API_KEY"
 DEFAULT_MAX_TOKENS = 1024
-INSTALL_HINT = "the anthropic provider needs the anthropic SDK: pip install 'baton[anthropic]'"
+INSTALL_HINT = "the anthropic provider needs the anthropic SDK: pip install 'baton-migrate[anthropic]'"
 
 
 def _sdk() -> ModuleType:

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 __all__ = ["OpenAICompatProvider", "create_openai_provider"]
 
 DEFAULT_KEY_ENV = "OPENAI_API_KEY"
-INSTALL_HINT = "the openai provider needs the openai SDK: pip install 'baton[openai]'"
+INSTALL_HINT = "the openai provider needs the openai SDK: pip install 'baton-migrate[openai]'"
 
 
 def _sdk() -> ModuleType:

@@ -57,7 +57,7 @@ def open_store(url: str, *, schema: str | None = None) -> Store:
 
     ``url`` is ``sqlite:///path/to/baton.db`` (the folder is created if missing) or
     ``postgresql://user:password@host/database`` (psycopg 3, installed by
-    ``pip install 'baton[postgres]'``). ``schema`` names an existing PostgreSQL schema to
+    ``pip install 'baton-migrate[postgres]'``). ``schema`` names an existing PostgreSQL schema to
     keep the tables in instead of the default search path. Raises ``StorageError`` if the
     store cannot be opened, or was written by a newer Baton.
     """

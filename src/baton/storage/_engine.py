@@ -138,5 +138,5 @@ def _postgres_engine(url: URL, schema: str | None) -> Engine:
     except ImportError as error:
         raise StorageError(
             f"store {describe(url)} is a PostgreSQL database, which needs psycopg: "
-            "pip install 'baton[postgres]'"
+            "pip install 'baton-migrate[postgres]'"
         ) from error

@@ -3,7 +3,7 @@
 ``review_context`` gathers an open study, its queue and the refiller; ``create_app`` builds
 the FastAPI app; ``ReviewServer`` runs it with uvicorn (in this thread, or in a background
 one for tests and benchmarks); ``serve_review`` is ``baton review serve``. Needs
-``pip install 'baton[review]'``.
+``pip install 'baton-migrate[review]'``.
 """
 
 from __future__ import annotations
