@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 
+from tests._local_llm import local_llm  # noqa: F401  (the real local model, one per session)
+
 
 @pytest.fixture
 def study_data() -> dict[str, Any]:
