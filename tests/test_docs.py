@@ -73,3 +73,18 @@ def test_the_result_reference_names_every_key() -> None:
     result = json.loads((ROOT / "tests" / "steps" / "golden" / "demo-result.json").read_text())
     missing = [key for key in result if not re.search(rf"`{key}(`|\[)", reference)]
     assert missing == []
+
+
+def test_troubleshooting_covers_every_error_class() -> None:
+    import baton.errors
+
+    page = (ROOT / "docs" / "troubleshooting.md").read_text(encoding="utf-8")
+    classes = [
+        name
+        for name, value in vars(baton.errors).items()
+        if isinstance(value, type)
+        and issubclass(value, baton.errors.BatonError)
+        and name not in ("StudyMismatchError",)  # kept for old code, never raised
+    ]
+    assert len(classes) >= 10
+    assert [name for name in classes if f"`{name}`" not in page] == []
