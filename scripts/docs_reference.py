@@ -1,11 +1,15 @@
-"""Generate the CLI and study-file reference pages at build time (run by mkdocs-gen-files).
+"""Generate pages at build time (run by mkdocs-gen-files): the home page from the README,
+the contributing guide and the changelog from their files at the repository's root, and the
+CLI and study-file reference pages from the code.
 
-The CLI reference walks (Typer vendors click, so commands are read by duck typing) the Typer application's commands; the study-file reference renders
+The README is the single source of the home page: its links into ``docs/`` are rewritten to
+the site's pages. The CLI reference walks (Typer vendors click, so commands are read by duck typing) the Typer application's commands; the study-file reference renders
 the study's JSON Schema. Both come from the code, so they cannot drift from it.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import mkdocs_gen_files
@@ -104,6 +108,22 @@ def study_reference() -> str:
     return "\n".join(lines) + "\n"
 
 
+def from_root(name: str) -> str:
+    """A root file as a site page: ``docs/x.md`` links become ``x.md``, root files pages."""
+    text = Path(name).read_text(encoding="utf-8")
+    text = text.replace("](docs/", "](")
+    text = text.replace("](CONTRIBUTING.md)", "](contributing.md)")
+    text = text.replace("](CHANGELOG.md)", "](changelog.md)")
+    return text.replace("](LICENSE)", "](https://www.apache.org/licenses/LICENSE-2.0)")
+
+
+for source, page in (
+    ("README.md", "index.md"),
+    ("CONTRIBUTING.md", "contributing.md"),
+    ("CHANGELOG.md", "changelog.md"),
+):
+    with mkdocs_gen_files.open(page, "w") as out:
+        out.write(from_root(source))
 with mkdocs_gen_files.open("reference/cli.md", "w") as out:
     out.write(cli_reference())
 with mkdocs_gen_files.open("reference/study-file.md", "w") as out:
