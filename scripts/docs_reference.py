@@ -3,8 +3,9 @@ the contributing guide and the changelog from their files at the repository's ro
 CLI and study-file reference pages from the code.
 
 The README is the single source of the home page: its links into ``docs/`` are rewritten to
-the site's pages. The CLI reference walks (Typer vendors click, so commands are read by duck typing) the Typer application's commands; the study-file reference renders
-the study's JSON Schema. Both come from the code, so they cannot drift from it.
+the site's pages. The CLI reference walks the Typer application's commands (Typer vendors
+click, so they are read by duck typing); the study-file reference renders the study's JSON
+Schema. Both come from the code, so they cannot drift from it.
 """
 
 from __future__ import annotations
