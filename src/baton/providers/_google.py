@@ -215,7 +215,7 @@ def _api_error(error: Any, message: str) -> ProviderError:
 
 def _retryable_cause(code: int, status: str, message: str) -> str | None:
     if code == 429 or status == "RESOURCE_EXHAUSTED":
-        return "quota" if "quota" in message.lower() else "rate_limited"
+        return "rate_limited"  # the Gemini API says "quota" of its per-minute limits too
     if code == 504 or status == "DEADLINE_EXCEEDED":
         return "timeout"
     if code in (408, 409) or code >= 500:
