@@ -128,9 +128,7 @@ class GoogleGenAIProvider:
         self.location = ""
         arguments: dict[str, Any] = {"http_options": options}
         if vertex:
-            self.location = (
-                location or os.environ.get("GOOGLE_CLOUD_LOCATION") or DEFAULT_LOCATION
-            )
+            self.location = location or os.environ.get("GOOGLE_CLOUD_LOCATION") or DEFAULT_LOCATION
             arguments |= {"vertexai": True}
             if api_key_env:  # express mode: an API key instead of a project
                 self._secret = _key(api_key_env, "vertex", base_url)

@@ -48,9 +48,10 @@ def model_problems(spec: ModelSpec) -> list[tuple[str, str]]:
     for field, readers in _READ_BY.items():
         value = getattr(spec, field)
         if value not in (None, False) and spec.provider not in readers:
-            problems.append(
-                (field, f"only the {' and '.join(readers)} provider reads it, not {spec.provider}")
+            who = " and ".join(readers) + (
+                " providers read" if len(readers) > 1 else " provider reads"
             )
+            problems.append((field, f"only the {who} it, not {spec.provider}"))
     if spec.provider == "azure" and spec.base_url is None:
         problems.append(
             (
