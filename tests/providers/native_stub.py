@@ -134,12 +134,11 @@ class NativeStub:
     def _answer(self, request: _Request) -> tuple[int, bytes, dict[str, str]]:
         parts = urlsplit(request.path)
         body = json.loads(request.body or b"{}")
-        for platform, pattern in (("bedrock", _BEDROCK), ("google", _GOOGLE), ("azure", _AZURE)):
-            found = pattern.match(parts.path)
-            if found is not None:
-                break
-        else:
+        routes = (("bedrock", _BEDROCK), ("google", _GOOGLE), ("azure", _AZURE))
+        matched = [(name, found) for name, route in routes if (found := route.match(parts.path))]
+        if not matched:
             return 404, b'{"message": "no such route"}', {}
+        ((platform, found),) = matched
         model = unquote(found.group("model"))
         prompt = _prompt(platform, body)
         faults = self.plan.get(prompt)
@@ -243,31 +242,25 @@ def _bedrock(fault: str, prompt: str) -> tuple[int, bytes, dict[str, str]]:
     )
 
 
-def _google_error(
-    code: int, status: str, message: str, *details: Any
-) -> tuple[int, bytes, dict[str, str]]:
-    return _json(
-        code,
-        {"error": {"code": code, "message": message, "status": status, "details": list(details)}},
-    )
+_RETRY_INFO = {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "1s"}
+_KEY_INVALID = {"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "API_KEY_INVALID"}
+_GOOGLE_ERRORS: dict[str, tuple[int, str, str, tuple[Any, ...]]] = {
+    "throttle": (429, "RESOURCE_EXHAUSTED", "You exceeded your current quota.", (_RETRY_INFO,)),
+    "quota": (429, "RESOURCE_EXHAUSTED", "You exceeded your current quota.", (_RETRY_INFO,)),
+    "500": (500, "INTERNAL", "An internal error has occurred.", ()),
+    "503": (503, "UNAVAILABLE", "The service is currently unavailable.", ()),
+    "not-found": (404, "NOT_FOUND", "models/x is not found for API version v1beta.", ()),
+    "retired": (404, "NOT_FOUND", "This model is no longer available to new users.", ()),
+    "auth": (400, "INVALID_ARGUMENT", "API key not valid: {credential}", (_KEY_INVALID,)),
+    "bad-request": (400, "INVALID_ARGUMENT", "Invalid value at 'generation_config'.", ()),
+}
 
 
 def _google(fault: str, prompt: str, credential: str) -> tuple[int, bytes, dict[str, str]]:
-    if fault in ("throttle", "quota"):
-        retry = {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "1s"}
-        return _google_error(429, "RESOURCE_EXHAUSTED", "You exceeded your current quota.", retry)
-    if fault in ("500", "503"):
-        status = "INTERNAL" if fault == "500" else "UNAVAILABLE"
-        return _google_error(int(fault), status, "An internal error has occurred.")
-    if fault == "not-found":
-        return _google_error(404, "NOT_FOUND", "models/x is not found for API version v1beta.")
-    if fault == "retired":
-        return _google_error(404, "NOT_FOUND", "This model is no longer available to new users.")
-    if fault == "auth":
-        reason = {"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "API_KEY_INVALID"}
-        return _google_error(400, "INVALID_ARGUMENT", f"API key not valid: {credential}", reason)
-    if fault == "bad-request":
-        return _google_error(400, "INVALID_ARGUMENT", "Invalid value at 'generation_config'.")
+    if fault in _GOOGLE_ERRORS:
+        code, status, message, details = _GOOGLE_ERRORS[fault]
+        error = {"code": code, "message": message.format(credential=credential), "status": status}
+        return _json(code, {"error": {**error, "details": list(details)}})
     tokens_in, tokens_out = _tokens(prompt, f"answer to: {prompt}")
     usage = {
         "promptTokenCount": tokens_in,
@@ -275,73 +268,57 @@ def _google(fault: str, prompt: str, credential: str) -> tuple[int, bytes, dict[
         "totalTokenCount": tokens_in + tokens_out,
     }
     if fault == "filter-prompt":
-        return _json(
-            200,
-            {
-                "promptFeedback": {"blockReason": "SAFETY"},
-                "usageMetadata": {"promptTokenCount": tokens_in, "totalTokenCount": tokens_in},
-            },
-        )
+        usage = {"promptTokenCount": tokens_in, "totalTokenCount": tokens_in}
+        return _json(200, {"promptFeedback": {"blockReason": "SAFETY"}, "usageMetadata": usage})
     if fault == "filter":
         candidate: dict[str, Any] = {"finishReason": "SAFETY", "index": 0}
         usage["candidatesTokenCount"] = 0
     else:
         parts = [{"text": "thinking...", "thought": True}, {"text": f"answer to: {prompt}"}]
-        candidate = {
-            "content": {"role": "model", "parts": parts},
-            "finishReason": "STOP",
-            "index": 0,
-        }
+        content = {"role": "model", "parts": parts}
+        candidate = {"content": content, "finishReason": "STOP", "index": 0}
         usage["thoughtsTokenCount"] = 2
     return _json(200, {"candidates": [candidate], "usageMetadata": usage, "modelVersion": "stub"})
 
 
-def _azure_error(
-    status: int, code: str, message: str, **extra: Any
-) -> tuple[int, bytes, dict[str, str]]:
-    headers = {"retry-after": "1"} if status == 429 else {}
-    return _json(status, {"error": {"code": code, "message": message, **extra}}, headers)
+_AZURE_FILTER = {
+    "param": "prompt",
+    "type": None,
+    "innererror": {
+        "code": "ResponsibleAIPolicyViolation",
+        "content_filter_result": {"violence": {"filtered": True, "severity": "high"}},
+    },
+}
+_AZURE_ERRORS: dict[str, tuple[int, str, str, dict[str, Any]]] = {
+    "throttle": (429, "429", "Requests have exceeded the token rate limit. Retry after 1 s.", {}),
+    "quota": (429, "429", "Requests have exceeded the token rate limit. Retry after 1 s.", {}),
+    "500": (500, "InternalServerError", "The server had an error.", {}),
+    "503": (503, "ServiceUnavailable", "The service is unavailable.", {}),
+    "not-found": (404, "DeploymentNotFound", "The API deployment does not exist.", {}),
+    "retired": (400, "ModelDeprecated", "The model gpt-35-turbo-0301 has been deprecated.", {}),
+    "auth": (401, "401", "Access denied due to invalid subscription key {credential}.", {}),
+    "bad-request": (400, "BadRequest", "Unrecognized request argument supplied.", {}),
+    "filter-prompt": (
+        400,
+        "content_filter",
+        "The response was filtered due to the prompt triggering Azure OpenAI's content "
+        "management policy.",
+        _AZURE_FILTER,
+    ),
+}
 
 
 def _azure(fault: str, prompt: str, credential: str) -> tuple[int, bytes, dict[str, str]]:
-    if fault in ("throttle", "quota"):
-        return _azure_error(
-            429, "429", "Requests have exceeded the token rate limit. Please retry after 1 second."
-        )
-    if fault in ("500", "503"):
-        return _azure_error(int(fault), "InternalServerError", "The server had an error.")
-    if fault == "not-found":
-        return _azure_error(
-            404, "DeploymentNotFound", "The API deployment for this resource does not exist."
-        )
-    if fault == "retired":
-        return _azure_error(
-            400, "ModelDeprecated", "The model gpt-35-turbo-0301 has been deprecated."
-        )
-    if fault == "auth":
-        return _azure_error(
-            401, "401", f"Access denied due to invalid subscription key {credential}."
-        )
-    if fault == "bad-request":
-        return _azure_error(400, "BadRequest", "Unrecognized request argument supplied.")
-    if fault == "filter-prompt":
-        inner = {
-            "code": "ResponsibleAIPolicyViolation",
-            "content_filter_result": {"violence": {"filtered": True, "severity": "high"}},
-        }
-        return _azure_error(
-            400,
-            "content_filter",
-            "The response was filtered due to the prompt triggering Azure OpenAI's content management policy.",
-            param="prompt",
-            type=None,
-            innererror=inner,
-        )
+    if fault in _AZURE_ERRORS:
+        status, code, words, extra = _AZURE_ERRORS[fault]
+        error = {"code": code, "message": words.format(credential=credential), **extra}
+        return _json(status, {"error": error}, {"retry-after": "1"} if status == 429 else {})
     text: str | None = f"answer to: {prompt}"
     reason = "stop"
     if fault == "filter":
         text, reason = None, "content_filter"
     tokens_in, tokens_out = _tokens(prompt, text or "")
+    message = {"role": "assistant", "content": text}
     return _json(
         200,
         {
@@ -349,13 +326,7 @@ def _azure(fault: str, prompt: str, credential: str) -> tuple[int, bytes, dict[s
             "object": "chat.completion",
             "created": 1,
             "model": "gpt-4o-2024-08-06",
-            "choices": [
-                {
-                    "index": 0,
-                    "message": {"role": "assistant", "content": text},
-                    "finish_reason": reason,
-                }
-            ],
+            "choices": [{"index": 0, "message": message, "finish_reason": reason}],
             "usage": {
                 "prompt_tokens": tokens_in,
                 "completion_tokens": tokens_out,

@@ -193,7 +193,7 @@ async def test_vertex_with_application_default_credentials(
     from google.oauth2.credentials import Credentials
 
     def adc(**_: Any) -> tuple[Credentials, str]:
-        return Credentials(token="ya29.stub-access-token"), "adc-project"
+        return Credentials(token="ya29.stub-access-token"), "adc-project"  # type: ignore[no-untyped-call]
 
     monkeypatch.setattr(google.auth, "default", adc)
     provider = GoogleGenAIProvider(
