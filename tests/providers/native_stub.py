@@ -9,7 +9,8 @@ their official SDKs, with faults on cue.
   with the ``api-key`` header (or a bearer token).
 
 Each request is answered by the next fault planned for its prompt (the last user turn's
-text), else ``ok``, in the platform's own shape:
+text; ``<platform>:<prompt>`` for one platform's only: ``bedrock``, ``gemini``, ``vertex``,
+``azure``), else ``ok``, in the platform's own shape:
 
     ok              a completion ("answer to: <prompt>")
     throttle        Bedrock ThrottlingException, Gemini 429 RESOURCE_EXHAUSTED (with a
@@ -141,7 +142,9 @@ class NativeStub:
         ((platform, found),) = matched
         model = unquote(found.group("model"))
         prompt = _prompt(platform, body)
-        faults = self.plan.get(prompt)
+        if platform == "google":
+            platform = "vertex" if "publishers/google" in found.group("prefix") else "gemini"
+        faults = self.plan.get(f"{platform}:{prompt}") or self.plan.get(prompt)
         fault = faults.pop(0) if faults else "ok"
         headers = request.headers
         credential = (
@@ -149,10 +152,6 @@ class NativeStub:
             or headers.get("api-key")
             or headers.get("authorization", "")
         )
-        if platform == "google" and "/locations/" in found.group("prefix"):
-            platform = "vertex"
-        elif platform == "google":
-            platform = "gemini"
         if self.record:
             query = parse_qs(parts.query)
             self.seen.append(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -147,6 +148,12 @@ class ModelSpec(_Spec):
     timeout_s: float = Field(
         default=60.0, gt=0, description="Seconds one call may take before it is retried."
     )
+
+    @field_validator("api_version", mode="before")
+    @classmethod
+    def _api_version_text(cls, value: Any) -> Any:
+        """YAML reads an unquoted ``2024-10-21`` as a date: take it as the text it was."""
+        return value.isoformat() if isinstance(value, date) else value
 
     @field_validator("base_url")
     @classmethod
