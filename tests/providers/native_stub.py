@@ -158,7 +158,8 @@ class NativeStub:
                 Seen(platform, parts.path, model, prompt, fault, credential, query, headers, body)
             )
         if platform == "bedrock":
-            if SIGV4.match(headers.get("authorization", "")) is None:
+            signature = headers.get("authorization", "")
+            if SIGV4.match(signature) is None and not signature.startswith("Bearer "):
                 return _bedrock_error("MissingAuthenticationTokenException", 403, "not signed")
             return _bedrock(fault, prompt)
         if platform == "azure":

@@ -356,3 +356,11 @@ def test_azure_needs_its_endpoint() -> None:
     spec = ModelSpec(name="m", provider="azure", model="gpt4o-prod")
     with pytest.raises(ProviderFatalError, match="needs base_url"):
         create_azure_provider(spec)
+
+
+def test_bedrock_takes_an_api_key_instead_of_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Bedrock API key is sent as a bearer token (over HTTPS only: no stub call here)."""
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    monkeypatch.setenv("AWS_BEARER_TOKEN_BEDROCK", "bedrock-api-key-0123456789-SECRET")
+    assert BedrockProvider(region="us-east-1").region == "us-east-1"

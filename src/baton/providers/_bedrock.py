@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -51,6 +52,8 @@ __all__ = ["MAX_THREADS", "BedrockProvider", "converse_request", "create_bedrock
 
 MAX_THREADS = 256
 """The most calls in flight at once to one Bedrock model (threads and connections)."""
+API_KEY_ENV = "AWS_BEARER_TOKEN_BEDROCK"
+"""A Bedrock API key, which boto3 sends as a bearer token instead of signing with SigV4."""
 INSTALL_HINT = "the bedrock provider needs boto3: pip install 'baton[bedrock]'"
 
 _INFERENCE = {
@@ -123,19 +126,25 @@ class BedrockProvider:
         timeout_s: float = 60.0,
     ) -> None:
         boto3, config, self._errors = _sdk()
+        self._parser_error: type[Exception] = import_module("botocore.parsers").ResponseParserError
         try:
             session = boto3.Session(profile_name=profile, region_name=region)
             credentials = session.get_credentials()
         except self._errors.BotoCoreError as error:  # an unknown profile, a broken config
             raise ProviderFatalError(f"AWS: {error}", cause="auth") from error
-        if credentials is None:
+        api_key = os.environ.get(API_KEY_ENV, "").strip()
+        if credentials is None and not api_key:
             raise ProviderFatalError(
                 "the bedrock provider found no AWS credentials (environment, shared config "
-                "or credentials file, SSO, role): configure them, or name aws_profile",
+                f"or credentials file, SSO, role) and no {API_KEY_ENV}: configure them, or "
+                "name aws_profile",
                 cause="auth",
             )
-        frozen = credentials.get_frozen_credentials()
-        self._secrets = tuple(s for s in (frozen.secret_key, frozen.token) if s)
+        secrets = [api_key]
+        if credentials is not None:
+            frozen = credentials.get_frozen_credentials()
+            secrets += [frozen.secret_key, frozen.token]
+        self._secrets = tuple(s for s in secrets if s)
         settings = config.Config(
             retries={"total_max_attempts": 1, "mode": "standard"},
             max_pool_connections=MAX_THREADS,
@@ -205,7 +214,8 @@ class BedrockProvider:
                 "AWS credentials",
             ),
             ((errors.ParamValidationError,), ProviderFatalError, "bad_request", "bad request"),
-            ((errors.ResponseParserError,), ProviderRetryableError, "malformed", "malformed reply"),
+            ((self._parser_error,), ProviderRetryableError, "malformed", "malformed reply"),
+            ((errors.BotoCoreError,), ProviderFatalError, "rejected", "AWS SDK"),
         ]
         for classes, kind, cause, words in kinds:
             if isinstance(error, classes):
