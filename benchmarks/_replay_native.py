@@ -2,7 +2,9 @@
 of their wire protocols (``tests/providers/native_stub.py``, in a process of its own): for
 each platform, its bare official SDK driven the same way Baton drives it (boto3 on a thread
 pool sized to the concurrency; the async clients of google-genai and openai under a
-semaphore), then Baton's replay engine (cache off) through the provider, in the same run.
+semaphore), then Baton's replay engine (cache off) through the provider, alternating for a
+few rounds in the same run; the medians of the rates (and of this process's CPU time per
+response, which a loaded machine disturbs less).
 
 Run: ``python -m benchmarks._replay_native`` (or as part of ``make bench-replay``).
 """
@@ -19,7 +21,9 @@ import time
 from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from statistics import median
 from typing import Any
 
 import boto3
@@ -54,6 +58,23 @@ def prompt(i: int) -> str:
     return f"Question {i}: where is my order number {i}, and when will it arrive?"
 
 
+@dataclass(frozen=True)
+class Run:
+    """One contender's run: responses, wall seconds, CPU seconds of this process."""
+
+    responses: int
+    seconds: float
+    cpu_s: float
+
+    @property
+    def rate(self) -> float:
+        return self.responses / self.seconds
+
+    @property
+    def cpu_ms(self) -> float:
+        return 1000 * self.cpu_s / self.responses
+
+
 @contextmanager
 def native_stub() -> Iterator[str]:
     """The stub in a process of its own; yields its base URL."""
@@ -67,8 +88,8 @@ def native_stub() -> Iterator[str]:
         server.wait(10)
 
 
-async def gathered(call: Callable[[int], Awaitable[str]], n: int, concurrency: int) -> float:
-    """Seconds to make ``n`` calls, ``concurrency`` at a time (after a warm-up)."""
+async def gathered(call: Callable[[int], Awaitable[str]], n: int, concurrency: int) -> Run:
+    """``n`` calls, ``concurrency`` at a time (after a warm-up): wall and CPU seconds."""
     gate = asyncio.Semaphore(concurrency)
 
     async def one(i: int) -> str:
@@ -76,14 +97,14 @@ async def gathered(call: Callable[[int], Awaitable[str]], n: int, concurrency: i
             return await call(i)
 
     await asyncio.gather(*(one(i) for i in range(min(n, 2 * concurrency))))
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     answers = await asyncio.gather(*(one(i) for i in range(n)))
-    seconds = time.perf_counter() - started
+    run = Run(n, time.perf_counter() - started, time.process_time() - cpu)
     assert all(answers)
-    return seconds
+    return run
 
 
-async def bare_bedrock(base_url: str, n: int, concurrency: int) -> float:
+async def bare_bedrock(base_url: str, n: int, concurrency: int) -> Run:
 
     config = Config(
         retries={"total_max_attempts": 1, "mode": "standard"}, max_pool_connections=concurrency
@@ -113,7 +134,7 @@ async def bare_bedrock(base_url: str, n: int, concurrency: int) -> float:
         client.close()
 
 
-async def bare_gemini(base_url: str, n: int, concurrency: int) -> float:
+async def bare_gemini(base_url: str, n: int, concurrency: int) -> Run:
 
     options = types.HttpOptions(base_url=base_url, retry_options=types.HttpRetryOptions(attempts=1))
     client = genai.Client(api_key=CREDENTIALS["GEMINI_API_KEY"], http_options=options)
@@ -131,7 +152,7 @@ async def bare_gemini(base_url: str, n: int, concurrency: int) -> float:
         await client.aio.aclose()
 
 
-async def bare_azure(base_url: str, n: int, concurrency: int) -> float:
+async def bare_azure(base_url: str, n: int, concurrency: int) -> Run:
 
     client = AsyncAzureOpenAI(
         azure_endpoint=base_url,
@@ -186,9 +207,10 @@ def platform_study(platform: str, base_url: str) -> Study:
     )
 
 
-async def engine(study: Study, url: str, concurrency: int) -> tuple[int, float]:
+async def engine(study: Study, url: str, concurrency: int) -> Run:
     store = open_store(url)
     providers = create_providers(study)
+    cpu = time.process_time()
     try:
         summary = await replay_responses(
             study,
@@ -202,52 +224,62 @@ async def engine(study: Study, url: str, concurrency: int) -> tuple[int, float]:
         store.close()
     assert summary.written == summary.called, summary
     assert not summary.errors, summary
-    return summary.written, summary.elapsed_s
+    return Run(summary.written, summary.elapsed_s, time.process_time() - cpu)
 
 
-def platform_rows(base_url: str, n: int, concurrency: int, folder: Path) -> list[str]:
+def engine_run(platform: str, base_url: str, n: int, concurrency: int, url: str) -> Run:
+    store = open_store(url)
+    store.add_items([Item(f"item-{i:07d}", "eu", prompt(i)) for i in range(n // 2)])
+    store.close()
+    return asyncio.run(engine(platform_study(platform, base_url), url, concurrency))
+
+
+def platform_rows(base_url: str, n: int, concurrency: int, rounds: int, folder: Path) -> list[str]:
+    """Per platform, ``rounds`` pairs of runs (bare SDK, then engine, alternating, so both
+    see the same load); the medians."""
     rows = []
     for platform, bare in BARE.items():
-        bare_s = asyncio.run(bare(base_url, n, concurrency))
-        url = f"sqlite:///{folder / platform}.db"
-        store = open_store(url)
-        store.add_items([Item(f"item-{i:07d}", "eu", prompt(i)) for i in range(n // 2)])
-        store.close()
-        study = platform_study(platform, base_url)
-        written, engine_s = asyncio.run(engine(study, url, concurrency))
-        bare_rate, engine_rate = n / bare_s, written / engine_s
+        bares, engines = [], []
+        for round_ in range(rounds):
+            bares.append(asyncio.run(bare(base_url, n, concurrency)))
+            url = f"sqlite:///{folder / platform}-{round_}.db"
+            engines.append(engine_run(platform, base_url, n, concurrency, url))
+        bare_rate = median(r.rate for r in bares)
+        engine_rate = median(r.rate for r in engines)
         share = engine_rate / bare_rate
         verdict = "met" if share >= TARGET else "missed"
         rows.append(
-            f"| {platform} | {n:,} | {bare_rate:,.0f} | {written:,} | {engine_rate:,.0f} | "
-            f"{share:.0%} | {verdict} |"
+            f"| {platform} | {rounds} x {n:,} | {bare_rate:,.0f} | {engine_rate:,.0f} | "
+            f"{share:.0%} | {verdict} | {median(r.cpu_ms for r in bares):.2f} | "
+            f"{median(r.cpu_ms for r in engines):.2f} |"
         )
     return rows
 
 
-def native_report(n: int, concurrency: int) -> list[str]:
+def native_report(n: int, concurrency: int, rounds: int = 3) -> list[str]:
     """The table's lines: per platform, the bare SDK's and the engine's responses/s."""
     os.environ.update(CREDENTIALS)
     for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
         os.environ.pop(name, None)
     with native_stub() as base_url, tempfile.TemporaryDirectory() as folder:
-        rows = platform_rows(base_url, n, concurrency, Path(folder))
+        rows = platform_rows(base_url, n, concurrency, rounds, Path(folder))
     return [
         f"\nNative providers against their stub, concurrency {concurrency}, "
         f"{os.cpu_count()} CPUs (target: engine >= {TARGET:.0%} of the bare SDK)",
-        "| platform | bare SDK calls | bare SDK responses/s | engine responses | "
-        "engine responses/s | engine vs bare | target |",
-        "|---|---:|---:|---:|---:|---:|---|",
+        "| platform | runs x responses | bare SDK responses/s | engine responses/s | "
+        "engine vs bare | target | bare SDK CPU ms/response | engine CPU ms/response |",
+        "|---|---:|---:|---:|---:|---|---:|---:|",
         *rows,
     ]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--items", type=int, default=2000, help="calls per contender")
+    parser.add_argument("--items", type=int, default=1000, help="calls per contender and run")
+    parser.add_argument("--rounds", type=int, default=3, help="runs of each contender")
     parser.add_argument("--concurrency", type=int, default=64)
     args = parser.parse_args()
-    print("\n".join(native_report(args.items, args.concurrency)))
+    print("\n".join(native_report(args.items, args.concurrency, args.rounds)))
 
 
 if __name__ == "__main__":
