@@ -53,3 +53,13 @@ def test_the_same_text_without_the_finish_reason_is_judged_on_its_words(
         RefusalPhrases("refusal_phrases", {}).judge(case(judged_study, "refusal", plain, "refuse"))
     )
     assert (verdict.category, verdict.outcome) == (0, "under_refusal")
+
+
+def test_a_judge_answer_the_filter_blocked_is_unparseable_saying_why() -> None:
+    from baton.errors import JudgeOutputError
+    from baton.judges._output import parse_output
+
+    valid = '{"rationale": "ok", "verdict": "pass"}'
+    assert parse_output(valid, "binary", finish_reason="stop").choice == "pass"
+    with pytest.raises(JudgeOutputError, match="content filter blocked the judge's answer"):
+        parse_output(valid, "binary", finish_reason=CONTENT_FILTER)

@@ -26,6 +26,7 @@ recitation becomes ``content_filter``.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from importlib import import_module
@@ -67,6 +68,7 @@ _FILTERED = {
     "MODEL_ARMOR",
 }
 _FINISH = {"STOP": "stop", "MAX_TOKENS": "length"}
+_MAX_CONFIGS = 64
 _RETRY_DELAY = re.compile(r"^(\d+(?:\.\d+)?)s$")
 
 
@@ -117,6 +119,7 @@ class GoogleGenAIProvider:
         timeout_s: float = 60.0,
     ) -> None:
         self.name = "vertex" if vertex else "gemini"
+        self._configs: dict[str, Any] = {}
         genai, self._errors, self._types = _sdk(self.name)
         self.base_url = base_url
         options = self._types.HttpOptions(
@@ -153,11 +156,7 @@ class GoogleGenAIProvider:
             for m in request.messages
             if m.role != "system"
         ]
-        try:
-            config = self._types.GenerateContentConfig(**generate_config(request))
-        except ValueError as error:  # pydantic's ValidationError: a parameter it refuses
-            message = scrub(" ".join(str(error).split()), self._secret)
-            raise ProviderFatalError(f"bad request: {message}", cause="bad_request") from error
+        config = self._config(request)
         try:
             reply = await self._client.aio.models.generate_content(
                 model=request.model, contents=contents, config=config
@@ -168,6 +167,23 @@ class GoogleGenAIProvider:
                 raise
             raise translated from error
         return _completion(reply)
+
+    def _config(self, request: CompletionRequest) -> Any:
+        """The request's ``GenerateContentConfig``, built (and validated) once per system
+        prompt and parameters: a study asks every item with the same."""
+        system = [m.content for m in request.messages if m.role == "system"]
+        key = json.dumps([system, request.parameters], sort_keys=True, default=str)
+        config = self._configs.get(key)
+        if config is not None:
+            return config
+        try:
+            config = self._types.GenerateContentConfig(**generate_config(request))
+        except ValueError as error:  # pydantic's ValidationError: a parameter it refuses
+            message = scrub(" ".join(str(error).split()), self._secret)
+            raise ProviderFatalError(f"bad request: {message}", cause="bad_request") from error
+        if len(self._configs) < _MAX_CONFIGS:
+            self._configs[key] = config
+        return config
 
     async def aclose(self) -> None:
         """Close the HTTP connections."""
