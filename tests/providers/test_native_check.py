@@ -63,14 +63,27 @@ def test_check_names_each_misplaced_or_missing_field(
     tmp_path: Path, study_data: dict[str, Any]
 ) -> None:
     data = native(study_data)
-    data["incumbent"] = {**data["incumbent"], "project": "my-project", "entra_id": True}
+    data["incumbent"] = {
+        **data["incumbent"],
+        "project": "my-project",
+        "entra_id": True,
+        "api_key_env": "AWS_KEY",
+    }
     data["candidates"][0] = {**data["candidates"][0], "api_key_env": "VERTEX_KEY"}
-    data["candidates"][1] = {**data["candidates"][1], "base_url": None, "region": "westeurope"}
+    data["candidates"][1] = {
+        **data["candidates"][1],
+        "base_url": None,
+        "region": "westeurope",
+        "api_key_env": "AZURE_KEY",
+    }
     with pytest.raises(StudyError) as caught:
         check(write(tmp_path, data))
     assert dict(caught.value.problems) == {
         "incumbent.project": "only the vertex provider reads it, not bedrock",
         "incumbent.entra_id": "only the azure provider reads it, not bedrock",
+        "incumbent.api_key_env": "bedrock reads no key variable: its credentials come from "
+        "the AWS chain (aws_profile, AWS_* variables, AWS_BEARER_TOKEN_BEDROCK)",
+        "candidates[1].api_key_env": "azure takes an API key or entra_id: true, not both",
         "candidates[0].api_key_env": "vertex takes a project (Application Default Credentials) "
         "or an express-mode API key, not both",
         "candidates[1].region": "only the bedrock and vertex providers read it, not azure",

@@ -68,6 +68,16 @@ def model_problems(spec: ModelSpec) -> list[tuple[str, str]]:
                 "express-mode API key, not both",
             )
         )
+    if spec.provider == "bedrock" and spec.api_key_env:
+        problems.append(
+            (
+                "api_key_env",
+                "bedrock reads no key variable: its credentials come from the AWS chain "
+                "(aws_profile, AWS_* variables, AWS_BEARER_TOKEN_BEDROCK)",
+            )
+        )
+    if spec.provider == "azure" and spec.entra_id and spec.api_key_env:
+        problems.append(("api_key_env", "azure takes an API key or entra_id: true, not both"))
     module, extra = _SDKS.get(spec.provider, ("", ""))
     if module and not _installed(module):
         problems.append(
