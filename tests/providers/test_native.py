@@ -364,3 +364,29 @@ def test_bedrock_takes_an_api_key_instead_of_credentials(monkeypatch: pytest.Mon
     monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
     monkeypatch.setenv("AWS_BEARER_TOKEN_BEDROCK", "bedrock-api-key-0123456789-SECRET")
     assert BedrockProvider(region="us-east-1").region == "us-east-1"
+
+
+@pytest.mark.parametrize(
+    ("module", "build", "extra"),
+    [
+        ("baton.providers._bedrock", lambda: BedrockProvider(region="eu-west-1"), "bedrock"),
+        ("baton.providers._google", lambda: GoogleGenAIProvider(vertex=False), "gemini"),
+        (
+            "baton.providers._azure",
+            lambda: AzureOpenAIProvider(endpoint="https://res.openai.azure.com"),
+            "azure",
+        ),
+    ],
+)
+def test_a_missing_sdk_says_which_extra_to_install(
+    monkeypatch: pytest.MonkeyPatch, module: str, build: Any, extra: str
+) -> None:
+    import importlib
+
+    def missing(name: str) -> Any:
+        raise ImportError(f"No module named {name!r}")
+
+    monkeypatch.setattr(importlib.import_module(module), "import_module", missing)
+    with pytest.raises(ProviderFatalError, match=rf"pip install 'baton\[{extra}\]'") as caught:
+        build()
+    assert caught.value.cause == "not_installed"
