@@ -390,3 +390,14 @@ def test_a_missing_sdk_says_which_extra_to_install(
     with pytest.raises(ProviderFatalError, match=rf"pip install 'baton\[{extra}\]'") as caught:
         build()
     assert caught.value.cause == "not_installed"
+
+
+def test_bedrock_credentials_that_cannot_be_resolved_fail_as_auth(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "config"
+    config.write_text("[profile broken]\nregion = eu-west-1\ncredential_process = /bin/false\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    with pytest.raises(ProviderFatalError, match="AWS credentials") as caught:
+        BedrockProvider(profile="broken")
+    assert caught.value.cause == "auth"

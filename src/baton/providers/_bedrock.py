@@ -127,12 +127,18 @@ class BedrockProvider:
     ) -> None:
         boto3, config, self._errors = _sdk()
         self._parser_error: type[Exception] = import_module("botocore.parsers").ResponseParserError
+        api_key = os.environ.get(API_KEY_ENV, "").strip()
+        secrets = [api_key]
         try:
             session = boto3.Session(profile_name=profile, region_name=region)
             credentials = session.get_credentials()
-        except self._errors.BotoCoreError as error:  # an unknown profile, a broken config
-            raise ProviderFatalError(f"AWS: {error}", cause="auth") from error
-        api_key = os.environ.get(API_KEY_ENV, "").strip()
+            if credentials is not None:  # resolved now: an expired SSO login fails here
+                frozen = credentials.get_frozen_credentials()
+                secrets += [frozen.secret_key, frozen.token]
+        except (self._errors.BotoCoreError, self._errors.ClientError) as error:
+            # an unknown profile, a broken config, an expired SSO token, a role not assumable
+            message = scrub(str(error), None)
+            raise ProviderFatalError(f"AWS credentials: {message}", cause="auth") from error
         if credentials is None and not api_key:
             raise ProviderFatalError(
                 "the bedrock provider found no AWS credentials (environment, shared config "
@@ -140,10 +146,6 @@ class BedrockProvider:
                 "name aws_profile",
                 cause="auth",
             )
-        secrets = [api_key]
-        if credentials is not None:
-            frozen = credentials.get_frozen_credentials()
-            secrets += [frozen.secret_key, frozen.token]
         self._secrets = tuple(s for s in secrets if s)
         settings = config.Config(
             retries={"total_max_attempts": 1, "mode": "standard"},
