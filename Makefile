@@ -72,7 +72,7 @@ bench-decisions: $(STAMP)  ## labels to a decision by arm, false acceptance, pow
 local-llm:  ## build (once per machine, cached outside the repo) and serve SmolLM2-135M on :8080
 	scripts/local-llm.sh serve 8080
 
-bench-replay: $(TEST_STAMP)  ## replay throughput (bare SDK, engine, Inspect AI) and memory at 100k items
+bench-replay: $(TEST_STAMP)  ## replay throughput (bare SDK, engine, Inspect AI; native providers vs their SDKs) and memory at 100k items
 	$(BIN)/python -m benchmarks.replay
 
 bench-review: $(TEST_STAMP)  ## review app: label submissions/s and p99 latency, 8 raters, SQLite and PostgreSQL

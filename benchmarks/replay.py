@@ -10,7 +10,9 @@ every contender the same prompts:
 - Inspect AI (``inspect-ai``, installed in its own virtual environment under
   ``~/.cache/baton/bench``, outside the repository), same prompts, same concurrency;
 
-and, in a process of its own, the engine's peak RSS replaying ``--memory-items`` items
+then the native providers (Bedrock, Gemini, Azure OpenAI) against the stub of their wire
+protocols, each beside its bare official SDK (``benchmarks/_replay_native.py``); and, in a
+process of its own, the engine's peak RSS replaying ``--memory-items`` items
 (100,000 by default) to two models asking the same thing (one call and one cache entry
 answer both), sampled along the way to show it stays flat.
 
@@ -41,6 +43,7 @@ from baton.providers import close_providers, create_providers
 from baton.replay import ReplayOptions, ReplaySummary, replay_responses
 from baton.storage import open_store
 from baton.study import Study, parse_study
+from benchmarks._replay_native import native_report
 
 SYSTEM = "You are the support assistant of Example Corp. Answer briefly."
 INSPECT_VENV = Path.home() / ".cache" / "baton" / "bench" / "inspect-venv"
@@ -296,6 +299,9 @@ def main() -> None:
     parser.add_argument("--memory-items", type=int, default=100_000, help="0 to skip")
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--skip-inspect", action="store_true")
+    parser.add_argument(
+        "--native-items", type=int, default=1000, help="per native provider and run; 0 to skip"
+    )
     parser.add_argument("--memory-child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--stub", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -313,6 +319,8 @@ def main() -> None:
         if args.memory_items:
             memory = memory_result(base_url, args.memory_items, args.concurrency)
     report(results, memory, args.concurrency)
+    if args.native_items:
+        print("\n".join(native_report(args.native_items, args.concurrency)))
 
 
 if __name__ == "__main__":

@@ -152,7 +152,7 @@ def test_check_names_every_unknown_provider_and_its_field(
     assert err.startswith(f"error: {study}: candidates[0].provider: no provider named 'opneai'")
     assert "judge_model.provider: no provider named 'antropic'" in err
     assert "dimensions[0].judge.model.provider: no provider named 'x'" in err
-    assert "anthropic, fake, openai" in err
+    assert "anthropic, azure, bedrock, fake, gemini, openai, vertex" in err
 
 
 def test_check_refuses_a_store_url_baton_cannot_open(

@@ -27,7 +27,9 @@ def spec(provider: str, **fields: object) -> ModelSpec:
 
 
 def test_the_built_ins_are_registered_as_entry_points() -> None:
-    assert {"openai", "anthropic", "fake"} <= set(provider_names())
+    assert {"openai", "anthropic", "fake", "azure", "bedrock", "gemini", "vertex"} <= set(
+        provider_names()
+    )
 
 
 def test_built_ins_are_built_from_the_spec(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -49,7 +51,10 @@ async def test_the_fake_provider_echoes() -> None:
 
 
 def test_an_unknown_provider_lists_the_installed_ones() -> None:
-    with pytest.raises(ProviderFatalError, match=r"no provider named 'nope'.*anthropic, fake"):
+    with pytest.raises(
+        ProviderFatalError,
+        match=r"no provider named 'nope'.*anthropic, azure, bedrock, fake, gemini, openai, vertex",
+    ):
         create_provider(spec("nope"))
 
 

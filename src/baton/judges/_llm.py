@@ -26,7 +26,7 @@ from baton.judges._base import JudgeCase, abstain, judged
 from baton.judges._client import JudgeClient, JudgeReply
 from baton.judges._output import OUTPUTS, OutputKind, Parsed, parse_output
 from baton.judges._refusal import Behaviour, refusal_outcome
-from baton.providers import CompletionRequest
+from baton.providers import CONTENT_FILTER, CompletionRequest
 from baton.replay import BATON_PARAMETERS
 from baton.study import JudgeSpec, ModelSpec
 
@@ -58,12 +58,23 @@ def builtin_template(name: str) -> str:
     return files("baton.judges").joinpath("templates", name).read_text(encoding="utf-8")
 
 
+_AUTO_STRUCTURED = {
+    "openai": "json_schema",
+    "azure": "json_schema",
+    "gemini": "json_schema",
+    "vertex": "json_schema",
+    "anthropic": "tool",
+}
+"""``structured_output: auto`` by provider (bedrock: off, as not every Bedrock model takes a
+forced tool; ``tool`` asks for one through Converse's ``toolConfig``)."""
+
+
 def structured_parameters(spec: JudgeSpec, model: ModelSpec, kind: OutputKind) -> dict[str, Any]:
     """The request parameters that ask ``model``'s provider for JSON of the answer's schema."""
     schema = OUTPUTS[kind].schema
     how: str = spec.structured_output
     if how == "auto":
-        how = {"openai": "json_schema", "anthropic": "tool"}.get(model.provider, "off")
+        how = _AUTO_STRUCTURED.get(model.provider, "off")
     if how == "json_schema":
         named = {"name": "verdict", "strict": True, "schema": schema}
         return {"response_format": {"type": "json_schema", "json_schema": named}}
@@ -153,6 +164,8 @@ class LLMJudge:
     async def judge(self, case: JudgeCase) -> Verdict:
         if self._kind == "pairwise":
             return await self._pairwise(case)
+        if self._verdict_kind == "refusal" and case.response.finish_reason == CONTENT_FILTER:
+            return self._blocked(case)
         asked = await self._ask(self._variables(case, answer=case.text))
         if asked.parsed is None or asked.parsed.declined:
             return self._abstention(case, asked, asked.reason)
@@ -168,6 +181,12 @@ class LLMJudge:
             output_tokens=asked.output_tokens,
             cost_usd=asked.cost_usd,
         )
+
+    def _blocked(self, case: JudgeCase) -> Verdict:
+        """An answer the provider's content filter blocked is a refusal: no judge is asked."""
+        category, outcome = refusal_outcome(case.item.expected_behaviour, "refused")
+        blocked = "refused: the provider's content filter blocked the answer"
+        return judged(self._spec, self.version, case, category, rationale=blocked, outcome=outcome)
 
     def _category(self, case: JudgeCase, choice: str) -> tuple[int, str | None]:
         if self._verdict_kind == "refusal":

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from baton.errors import JudgeOutputError
+from baton.providers import CONTENT_FILTER
 
 __all__ = ["CANNOT_JUDGE", "OUTPUTS", "OutputKind", "OutputSpec", "Parsed", "parse_output"]
 
@@ -97,6 +98,8 @@ def parse_output(text: str, kind: OutputKind, *, finish_reason: str | None = Non
     spec = OUTPUTS[kind]
     if finish_reason in ("length", "max_tokens"):
         raise JudgeOutputError("the answer was cut off (finish reason: length)")
+    if finish_reason == CONTENT_FILTER:
+        raise JudgeOutputError("the provider's content filter blocked the judge's answer")
     body = text.strip()
     fenced = _FENCE.match(body)
     if fenced is not None:

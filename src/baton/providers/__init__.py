@@ -2,13 +2,23 @@
 
 ``create_provider`` builds a study model's provider from the entry point registered under
 its ``provider`` name (group ``baton.providers``): ``openai`` (any OpenAI-compatible server,
-through the ``openai`` SDK), ``anthropic`` (the ``anthropic`` SDK) and ``fake`` are built in.
+through the ``openai`` SDK), ``anthropic`` (the ``anthropic`` SDK), ``azure`` (Azure OpenAI,
+the ``openai`` SDK's Azure client), ``bedrock`` (Amazon Bedrock's Converse API, ``boto3``),
+``gemini`` and ``vertex`` (the Gemini API and Vertex AI, ``google-genai``) and ``fake`` are
+built in; the cloud SDKs are optional extras, imported only when a study uses them.
 """
 
 from __future__ import annotations
 
-from baton.providers._base import Completion, CompletionRequest, Provider
+from baton.providers._base import (
+    CONTENT_FILTER,
+    FILTERED_TEXT,
+    Completion,
+    CompletionRequest,
+    Provider,
+)
 from baton.providers._fake import FakeProvider
+from baton.providers._native import model_problems
 from baton.providers._registry import (
     ENTRY_POINT_GROUP,
     ProviderFactory,
@@ -20,7 +30,9 @@ from baton.providers._registry import (
 from baton.providers._secrets import REDACTED, Redactor, key_redactor
 
 __all__ = [
+    "CONTENT_FILTER",
     "ENTRY_POINT_GROUP",
+    "FILTERED_TEXT",
     "REDACTED",
     "Completion",
     "CompletionRequest",
@@ -32,5 +44,6 @@ __all__ = [
     "create_provider",
     "create_providers",
     "key_redactor",
+    "model_problems",
     "provider_names",
 ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ipaddress
 import math
 import os
+import re
 import sys
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -20,6 +21,7 @@ __all__ = [
     "PLACEHOLDER_KEY",
     "api_key_from_env",
     "is_loopback",
+    "is_retired",
     "parse_retry_after",
     "say_once",
     "scrub",
@@ -33,6 +35,11 @@ PLACEHOLDER_KEY = "unused"
 _RETRYABLE = {408: "timeout", 409: "conflict", 425: "too_early", 429: "rate_limited"}
 _FATAL = {400: "bad_request", 401: "auth", 403: "auth", 404: "not_found", 422: "bad_request"}
 _MAX_MESSAGE = 500
+_RETIRED = re.compile(
+    r"end of (?:its )?life|\bretired\b|has been deprecated|is deprecated|"
+    r"no longer (?:available|supported)",
+    re.IGNORECASE,
+)
 _SAID: set[str] = set()
 
 
@@ -149,7 +156,15 @@ def status_error(
         return ProviderRetryableError(
             detail, retry_after_s=parse_retry_after(headers), cause="server_error"
         )
+    if status in (400, 404, 410) and is_retired(message):
+        return ProviderFatalError(detail, cause="retired")
     return ProviderFatalError(detail, cause=_FATAL.get(status, "rejected"))
+
+
+def is_retired(message: str) -> bool:
+    """Whether a platform's refusal says the model reached end of life (retired,
+    deprecated, no longer available): the migration's very reason, recorded as ``retired``."""
+    return _RETIRED.search(message) is not None
 
 
 def sdk_error(sdk: ModuleType, error: Exception, *, secret: str) -> ProviderError | None:

@@ -14,7 +14,12 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 from baton.errors import ProviderFatalError, ProviderRetryableError
-from baton.providers._base import Completion, CompletionRequest
+from baton.providers._base import (
+    CONTENT_FILTER,
+    Completion,
+    CompletionRequest,
+    blocked_completion,
+)
 from baton.providers._http import api_key_from_env, scrub, sdk_error
 
 if TYPE_CHECKING:
@@ -22,7 +27,7 @@ if TYPE_CHECKING:
 
     from baton.study import ModelSpec
 
-__all__ = ["OpenAICompatProvider", "create_openai_provider"]
+__all__ = ["OpenAICompatProvider", "create_openai_provider", "is_prompt_filtered"]
 
 DEFAULT_KEY_ENV = "OPENAI_API_KEY"
 INSTALL_HINT = "the openai provider needs the openai SDK: pip install 'baton-migrate[openai]'"
@@ -75,6 +80,8 @@ class OpenAICompatProvider:
                 model=request.model, messages=messages, **request.parameters
             )
         except Exception as error:
+            if is_prompt_filtered(self._sdk, error):
+                return blocked_completion()
             translated = sdk_error(self._sdk, error, secret=self._secret)
             if translated is None:
                 raise
@@ -86,14 +93,27 @@ class OpenAICompatProvider:
         await self._client.close()
 
 
+def is_prompt_filtered(sdk: ModuleType, error: Exception) -> bool:
+    """Whether ``error`` is Azure OpenAI's refusal of a prompt its content filter blocked
+    (HTTP 400 with error code ``content_filter``): a refusal to record, not a failure."""
+    return isinstance(error, sdk.BadRequestError) and getattr(error, "code", None) == CONTENT_FILTER
+
+
 def _completion(reply: Any) -> Completion:
-    """A completion from the SDK's reply; a reply without a choice is malformed."""
+    """A completion from the SDK's reply; a reply without a choice is malformed. An answer
+    the content filter stopped is recorded as such (``blocked_completion``)."""
     choices = getattr(reply, "choices", None)
     if not choices:
         shown = scrub(str(reply), None)[:200]
         raise ProviderRetryableError(f"malformed reply: no choices in {shown!r}", cause="malformed")
     choice = choices[0]
     usage = getattr(reply, "usage", None)
+    if choice.finish_reason == CONTENT_FILTER:
+        return blocked_completion(
+            choice.message.content,
+            int(getattr(usage, "prompt_tokens", 0) or 0),
+            int(getattr(usage, "completion_tokens", 0) or 0),
+        )
     return Completion(
         text=choice.message.content or "",
         input_tokens=int(getattr(usage, "prompt_tokens", 0) or 0),

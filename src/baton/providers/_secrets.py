@@ -28,8 +28,18 @@ E = TypeVar("E", bound=ProviderError)
 
 REDACTED = "[REDACTED KEY]"
 
-DEFAULT_KEY_VARIABLES = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY")
-"""The variables the built-in providers read a key from when a study names none."""
+DEFAULT_KEY_VARIABLES = (
+    "OPENAI_API_KEY",
+    "ANTHROPIC_API_KEY",
+    "AZURE_OPENAI_API_KEY",
+    "GEMINI_API_KEY",
+    "GOOGLE_API_KEY",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_BEARER_TOKEN_BEDROCK",
+)
+"""The variables the built-in providers (and the cloud SDKs' credential chains) read a key
+or a secret from when a study names none."""
 
 _MIN_HEAD = 16
 """A run of this many of a key's first characters is masked too (a server echoing a key's

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from baton.decision import MIN_LOOK_LABELS
 from baton.errors import InputError, StoreUrlError, StudyError
-from baton.providers import provider_names
+from baton.providers import model_problems, provider_names
 from baton.storage import parse_store_url
 from baton.study import ModelSpec, Study, example_study_text, load_study, study_fingerprint
 
@@ -88,11 +88,14 @@ def _models_by_field(study: Study) -> list[tuple[str, ModelSpec]]:
 def _provider_problems(study: Study) -> list[tuple[str, str]]:
     installed = provider_names()
     known = ", ".join(installed) or "none"
-    return [
-        (f"{field}.provider", f"no provider named {spec.provider!r} is installed ({known} are)")
-        for field, spec in _models_by_field(study)
-        if spec.provider not in installed
-    ]
+    problems = []
+    for field, spec in _models_by_field(study):
+        if spec.provider not in installed:
+            message = f"no provider named {spec.provider!r} is installed ({known} are)"
+            problems.append((f"{field}.provider", message))
+            continue
+        problems += [(f"{field}.{name}", message) for name, message in model_problems(spec)]
+    return problems
 
 
 def init(path: str | Path, *, force: bool = False) -> Path:

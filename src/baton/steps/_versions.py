@@ -95,7 +95,29 @@ def study_document(study: Study) -> dict[str, Any]:
     """The study as stored with each version: its JSON, without where its store is."""
     data = study.model_dump(mode="json")
     data.pop("store", None)
+    for spec in _model_documents(data):
+        for name, unset in _PLATFORM_DEFAULTS.items():
+            if spec.get(name, unset) == unset:
+                spec.pop(name, None)  # versions recorded before these fields read the same
     return data
+
+
+_PLATFORM_DEFAULTS: dict[str, Any] = {
+    "region": None,
+    "aws_profile": None,
+    "project": None,
+    "api_version": None,
+    "entra_id": False,
+}
+"""The native providers' model fields, left out of a version's document while unset."""
+
+
+def _model_documents(data: dict[str, Any]) -> list[dict[str, Any]]:
+    specs = [data["incumbent"], *data["candidates"], data.get("judge_model")]
+    for dimension in data.get("dimensions", []):
+        specs.append(dimension.get("judge", {}).get("model"))
+        specs += [check.get("model") for check in dimension.get("checks", [])]
+    return [spec for spec in specs if isinstance(spec, dict)]
 
 
 def study_digest(study: Study) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -80,7 +81,10 @@ class ModelSpec(_Spec):
     """One model under study: the incumbent or a candidate."""
 
     name: str = Field(min_length=1, description="Short unique name used in reports.")
-    provider: str = Field(min_length=1, description="Registered provider: openai, anthropic, fake.")
+    provider: str = Field(
+        min_length=1,
+        description="Registered provider: openai, anthropic, azure, bedrock, gemini, vertex, fake.",
+    )
     model: str = Field(min_length=1, description="The provider's model id.")
     parameters: dict[str, Any] = Field(
         default_factory=dict, description="Overrides of the service's generation parameters."
@@ -107,6 +111,34 @@ class ModelSpec(_Spec):
         "own API only: a model with a base_url sends the key of the variable named here, or "
         "none.",
     )
+    region: str | None = Field(
+        default=None,
+        pattern=r"^[a-z0-9][a-z0-9-]*$",
+        description="bedrock: the AWS region (default: AWS_REGION or the profile's); vertex: "
+        "the Google Cloud location (default: GOOGLE_CLOUD_LOCATION, else global).",
+    )
+    aws_profile: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9_.+=,@-]+$",
+        description="bedrock: a named profile of the AWS config (which may assume a role); "
+        "default: the standard credential chain.",
+    )
+    project: str | None = Field(
+        default=None,
+        pattern=r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$",
+        description="vertex: the Google Cloud project id (default: the Application Default "
+        "Credentials' project or GOOGLE_CLOUD_PROJECT).",
+    )
+    api_version: str | None = Field(
+        default=None,
+        pattern=r"^\d{4}-\d{2}-\d{2}(?:-preview)?$|^v1$|^preview$|^latest$",
+        description="azure: the Azure OpenAI REST API version (default 2024-10-21).",
+    )
+    entra_id: bool = Field(
+        default=False,
+        description="azure: authenticate with a Microsoft Entra ID token (azure-identity's "
+        "DefaultAzureCredential) instead of an API key.",
+    )
     rpm: float | None = Field(
         default=None, gt=0, description="Requests per minute allowed to this model."
     )
@@ -116,6 +148,12 @@ class ModelSpec(_Spec):
     timeout_s: float = Field(
         default=60.0, gt=0, description="Seconds one call may take before it is retried."
     )
+
+    @field_validator("api_version", mode="before")
+    @classmethod
+    def _api_version_text(cls, value: Any) -> Any:
+        """YAML reads an unquoted ``2024-10-21`` as a date: take it as the text it was."""
+        return value.isoformat() if isinstance(value, date) else value
 
     @field_validator("base_url")
     @classmethod
@@ -132,7 +170,17 @@ class ModelSpec(_Spec):
         return value
 
 
-_OPERATIONAL = ("api_key_env", "rpm", "tpm", "timeout_s")
+_OPERATIONAL = (
+    "api_key_env",
+    "rpm",
+    "tpm",
+    "timeout_s",
+    "region",
+    "aws_profile",
+    "project",
+    "api_version",
+    "entra_id",
+)
 """ModelSpec fields that change how a replay runs, not what it produces."""
 
 
@@ -187,9 +235,10 @@ class JudgeSpec(_Spec):
     structured_output: Literal["auto", "json_schema", "json_object", "tool", "off"] = Field(
         default="auto",
         description="LLM judges: how the provider is asked for JSON output — auto: OpenAI's "
-        "response_format json_schema for openai, a forced tool call for anthropic, none for "
-        "others; json_object: response_format json_object with the schema (llama.cpp's "
-        "server); off: none. The output is parsed strictly either way.",
+        "response_format json_schema for openai and azure (a response schema for gemini and "
+        "vertex), a forced tool call for anthropic, none for others (bedrock takes tool); "
+        "json_object: response_format json_object with the schema (llama.cpp's server); "
+        "off: none. The output is parsed strictly either way.",
     )
     options: dict[str, Any] = Field(
         default_factory=dict, description="Judge-specific settings (e.g. a check's bounds)."
