@@ -36,10 +36,12 @@ def install_targets(text: str) -> list[str]:
 
 def check_target(target: str) -> str | None:
     """Why an install target is wrong, or None."""
-    found = re.fullmatch(r"([A-Za-z0-9_.-]+)(?:\[([a-z0-9_,-]+)\])?", target)
+    found = re.fullmatch(r"([A-Za-z0-9_.-]+)(?:\[([a-z0-9_,-]+|\{extra\})\])?", target)
     if found is None:
         return f"{target!r} is not a requirement this test understands"
     name, extras = found.group(1), found.group(2)
+    if extras == "{extra}":  # an install hint formatted with the extra it names
+        extras = None
     if name not in (".", NAME):
         return f"{target!r} installs {name!r}, not this project ({NAME!r})"
     unknown = set((extras or "").split(",")) - EXTRAS - {""}
