@@ -8,6 +8,13 @@ through the ``openai`` SDK), ``anthropic`` (the ``anthropic`` SDK) and ``fake`` 
 from __future__ import annotations
 
 from baton.providers._base import Completion, CompletionRequest, Provider
+from baton.providers._batch import (
+    BatchClient,
+    BatchLimits,
+    BatchOutcome,
+    BatchStatus,
+    create_batch_client,
+)
 from baton.providers._fake import FakeProvider
 from baton.providers._registry import (
     ENTRY_POINT_GROUP,
@@ -22,6 +29,10 @@ from baton.providers._secrets import REDACTED, Redactor, key_redactor
 __all__ = [
     "ENTRY_POINT_GROUP",
     "REDACTED",
+    "BatchClient",
+    "BatchLimits",
+    "BatchOutcome",
+    "BatchStatus",
     "Completion",
     "CompletionRequest",
     "FakeProvider",
@@ -29,6 +40,7 @@ __all__ = [
     "ProviderFactory",
     "Redactor",
     "close_providers",
+    "create_batch_client",
     "create_provider",
     "create_providers",
     "key_redactor",

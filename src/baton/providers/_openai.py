@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     from baton.study import ModelSpec
 
-__all__ = ["OpenAICompatProvider", "create_openai_provider"]
+__all__ = ["OpenAICompatProvider", "create_openai_provider", "to_completion"]
 
 DEFAULT_KEY_ENV = "OPENAI_API_KEY"
 INSTALL_HINT = "the openai provider needs the openai SDK: pip install 'baton[openai]'"
@@ -79,14 +79,14 @@ class OpenAICompatProvider:
             if translated is None:
                 raise
             raise translated from error
-        return _completion(reply)
+        return to_completion(reply)
 
     async def aclose(self) -> None:
         """Close the HTTP connections."""
         await self._client.close()
 
 
-def _completion(reply: Any) -> Completion:
+def to_completion(reply: Any) -> Completion:
     """A completion from the SDK's reply; a reply without a choice is malformed."""
     choices = getattr(reply, "choices", None)
     if not choices:

@@ -94,6 +94,18 @@ class ModelSpec(_Spec):
     price_per_mtok_output: float = Field(
         default=0.0, ge=0, description="USD per million output tokens."
     )
+    batch_price_per_mtok_input: float | None = Field(
+        default=None,
+        ge=0,
+        description="USD per million input tokens through the provider's batch API "
+        "(baton replay --batch); default: half of price_per_mtok_input.",
+    )
+    batch_price_per_mtok_output: float | None = Field(
+        default=None,
+        ge=0,
+        description="USD per million output tokens through the provider's batch API; "
+        "default: half of price_per_mtok_output.",
+    )
     base_url: str | None = Field(
         default=None,
         description="The provider's API base URL (e.g. http://127.0.0.1:8080/v1 for a local "
