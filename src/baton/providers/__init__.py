@@ -13,8 +13,8 @@ from baton.providers._batch import (
     BatchLimits,
     BatchOutcome,
     BatchStatus,
-    create_batch_client,
 )
+from baton.providers._batch_clients import create_batch_client
 from baton.providers._fake import FakeProvider
 from baton.providers._registry import (
     ENTRY_POINT_GROUP,

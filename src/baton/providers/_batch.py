@@ -6,8 +6,7 @@ them under Baton's own name for it (``submit``; the name travels as the batch's 
 input file name where the API keeps one, so ``find`` can look a batch up again after a crash
 between the API accepting it and Baton recording its id), says how it stands (``status``)
 and streams its results (``results``), one ``BatchOutcome`` per request answered or failed.
-``create_batch_client`` builds one for a study's model: ``openai`` (OpenAI Batch) and
-``anthropic`` (Message Batches) have one.
+``create_batch_client`` (``_batch_clients``) builds one for a study's model.
 """
 
 from __future__ import annotations
@@ -15,14 +14,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import Any, Literal, Protocol
 
-from baton.errors import ProviderError, ProviderFatalError
-from baton.providers._http import sdk_error
+from baton.errors import ProviderError
 from baton.providers._base import Completion, CompletionRequest
-
-if TYPE_CHECKING:
-    from baton.study import ModelSpec
+from baton.providers._http import sdk_error
 
 __all__ = [
     "BatchClient",
@@ -30,7 +26,6 @@ __all__ = [
     "BatchOutcome",
     "BatchStatus",
     "SdkErrors",
-    "create_batch_client",
 ]
 
 
@@ -91,29 +86,6 @@ class BatchClient(Protocol):
         ...
 
     async def aclose(self) -> None: ...
-
-
-def create_batch_client(spec: ModelSpec) -> BatchClient:
-    """The batch client for a study's model; ``ProviderFatalError`` (cause ``no_batch_api``)
-    for a provider without one."""
-    if spec.provider == "openai":
-        from baton.providers._batch_openai import OpenAIBatchClient
-
-        return OpenAIBatchClient(
-            base_url=spec.base_url, api_key_env=spec.api_key_env, timeout_s=spec.timeout_s
-        )
-    if spec.provider == "anthropic":
-        from baton.providers._batch_anthropic import AnthropicBatchClient
-
-        return AnthropicBatchClient(
-            base_url=spec.base_url, api_key_env=spec.api_key_env, timeout_s=spec.timeout_s
-        )
-    raise ProviderFatalError(
-        f"model {spec.name!r}: provider {spec.provider!r} has no batch API in Baton "
-        "(openai and anthropic have); run without --batch",
-        cause="no_batch_api",
-    )
-
 
 
 class SdkErrors:

@@ -123,7 +123,9 @@ class OpenAIBatchClient:
         try:
             reply = self._sdk.types.chat.ChatCompletion.model_validate(body)
         except ValueError:
-            failed = ProviderRetryableError(f"malformed reply: {str(body)[:200]!r}", cause="malformed")
+            failed = ProviderRetryableError(
+                f"malformed reply: {str(body)[:200]!r}", cause="malformed"
+            )
             return BatchOutcome(custom_id, None, failed)
         try:
             return BatchOutcome(custom_id, to_completion(reply))
@@ -145,4 +147,3 @@ class OpenAIBatchClient:
 
     async def aclose(self) -> None:
         await self._client.close()
-

@@ -16,7 +16,8 @@ from pathlib import Path
 from baton.storage._base import (
     BatchRecord,
     BatchState,
-    CacheEntry, RunRecord,
+    CacheEntry,
+    RunRecord,
     RunStatus,
     SheetUnit,
     Store,

@@ -14,7 +14,12 @@ __all__ = [
     "BatchRecord",
     "BatchState",
     "CacheEntry",
-    "RunRecord", "RunStatus", "SheetUnit", "Store", "StudyVersion"]
+    "RunRecord",
+    "RunStatus",
+    "SheetUnit",
+    "Store",
+    "StudyVersion",
+]
 
 RunStatus = Literal["running", "done", "failed", "interrupted"]
 """``interrupted``: the run's process died (was killed) before it could record an end."""

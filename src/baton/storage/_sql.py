@@ -48,7 +48,8 @@ from baton.storage import _tables as t
 from baton.storage._base import (
     BatchRecord,
     BatchState,
-    CacheEntry, RunRecord,
+    CacheEntry,
+    RunRecord,
     RunStatus,
     SheetUnit,
     StudyVersion,
@@ -360,9 +361,7 @@ class SqlStore:
         if error is not None:
             values["error"] = error
         with self._transaction("updating a provider batch", write=True) as connection:
-            connection.execute(
-                update(table).where(table.c.batch_key == batch_key).values(**values)
-            )
+            connection.execute(update(table).where(table.c.batch_key == batch_key).values(**values))
 
     def batches(self, step: str, *, open_only: bool = False) -> list[BatchRecord]:
         table = t.provider_batches
