@@ -83,11 +83,13 @@ def test_batch_verdicts_come_from_the_batch_at_batch_prices(
     interactive = FakeProvider()  # any interactive call would fail: none is made
     run = judge(study, batch=settings(), providers={"judge": interactive})
     found = verdicts(tmp_path)
-    assert len(found) == 6 and all(v.category == 1 for v in found.values())
+    assert len(found) == 6
+    assert all(v.category == 1 for v in found.values())
     assert not interactive.requests
     # 10 tokens in, 5 out at half of $2 / $8 per million
     assert all(v.cost_usd == pytest.approx(30 / 1e6) for v in found.values())
-    assert run.batches is not None and run.batches.requests == 6
+    assert run.batches is not None
+    assert run.batches.requests == 6
     assert set(stub.submitted().values()) == {1}
 
     dry = judge_dry_run(study)
@@ -134,4 +136,5 @@ def test_the_judge_dry_run_prices_both_ways(
     add_answers(tmp_path, ["Paris"])
     plan = judge_dry_run(study)
     assert plan.calls == 2
-    assert plan.batch_cost_usd == pytest.approx(plan.cost_usd / 2) and plan.cost_usd > 0
+    assert plan.batch_cost_usd == pytest.approx(plan.cost_usd / 2)
+    assert plan.cost_usd > 0

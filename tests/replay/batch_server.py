@@ -33,6 +33,7 @@ import re
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.parser import BytesParser
@@ -191,7 +192,8 @@ def _prompt(body: dict[str, Any]) -> str:
 
 def _verdict_schema(body: dict[str, Any]) -> dict[str, Any] | None:
     if "response_format" in body:
-        return body["response_format"].get("json_schema", {}).get("schema")
+        schema: dict[str, Any] | None = body["response_format"].get("json_schema", {}).get("schema")
+        return schema
     tools = body.get("tools")
     return tools[0]["input_schema"] if tools else None
 
@@ -298,7 +300,9 @@ class _Handler(BaseHTTPRequestHandler):
         upload = parts["file"]
         name = upload.get_filename() or "upload.jsonl"
         file_id = self.stub.next_id("file")
-        self.stub.files[file_id] = (name, upload.get_payload(decode=True))
+        payload = upload.get_payload(decode=True)
+        assert isinstance(payload, bytes)
+        self.stub.files[file_id] = (name, payload)
         self._json(200, _file_object(file_id, name, self.stub.files[file_id][1]))
 
     def list_files(self, body: bytes, query: dict[str, str]) -> None:
@@ -441,7 +445,7 @@ def _message_batch(batch: _Batch, root: str) -> dict[str, Any]:
     }
 
 
-_ROUTES = [
+_ROUTES: list[tuple[str, str, Callable[..., None]]] = [
     (r"/v1/files", "POST", _Handler.upload),
     (r"/v1/files", "GET", _Handler.list_files),
     (r"/v1/files/([^/]+)/content", "GET", _Handler.file_content),

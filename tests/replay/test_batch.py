@@ -77,7 +77,8 @@ def test_a_batch_replay_stores_every_answer_once_at_batch_prices(
     run = replay(study, batch=fast(max_requests=3))
 
     responses, batches = stored(tmp_path)
-    assert len(responses) == 14 and all(r.error is None for r in responses)
+    assert len(responses) == 14
+    assert all(r.error is None for r in responses)
     assert {r.text for r in responses if r.model == "old"} == {
         f"answer to: question {i}" for i in range(7)
     }
@@ -89,7 +90,8 @@ def test_a_batch_replay_stores_every_answer_once_at_batch_prices(
     assert all(b.external_id and b.submitted_at and b.stored_at for b in batches)
     assert {b.provider for b in batches} == {"openai", "anthropic"}
     assert set(stub.submitted().values()) == {1}
-    assert run.batches is not None and run.batches.submitted == 6
+    assert run.batches is not None
+    assert run.batches.submitted == 6
 
     again = replay(study, batch=fast())  # nothing pending: nothing submitted
     assert again.summary.pending == 0
@@ -118,8 +120,9 @@ def test_a_request_failing_inside_a_batch_is_retried_in_a_follow_up_batch(
     failed = [r for r in responses if r.error is not None]
     assert len(failed) == 2  # the [fail] item, to both models
     cause = "server_error" if providers == "openai" else "batch_errored"
-    assert all(r.error.startswith(f"{cause}: ") and r.text is None for r in failed)  # type: ignore[union-attr]
-    assert run.summary.errors == 2 and run.summary.errors_by_cause == {cause: 2}
+    assert all((r.error or "").startswith(f"{cause}: ") and r.text is None for r in failed)
+    assert run.summary.errors == 2
+    assert run.summary.errors_by_cause == {cause: 2}
     counts = Counter(stub.submitted().values())
     assert counts == {1: 2, 2: 2}  # the fine ones once, the failing ones in the follow-up too
 
@@ -166,7 +169,7 @@ def test_an_expired_batch_keeps_its_answers_and_asks_the_rest_again(
     responses, batches = stored(tmp_path)
     expired = [r for r in responses if r.error is not None]
     assert len(expired) == 2  # the second half of the first batch
-    assert all(r.error.startswith("batch_expired: ") for r in expired)  # type: ignore[union-attr]
+    assert all((r.error or "").startswith("batch_expired: ") for r in expired)
     assert {b.state for b in batches} == {"stored"}
 
     replay(study, batch=fast())  # the next run asks only the expired ones
@@ -184,7 +187,8 @@ def test_a_batch_refused_whole_fails_each_of_its_requests(
     run = replay(study, batch=fast(retry="none"))
     _, batches = stored(tmp_path)
     assert [b.state for b in batches] == ["failed", "stored"]
-    assert batches[0].error is not None and "invalid" in batches[0].error
+    assert batches[0].error is not None
+    assert "invalid" in batches[0].error
     assert run.summary.errors_by_cause == {"batch_failed": 2}
 
 
@@ -195,9 +199,11 @@ def test_failed_looks_at_a_batch_are_retried_then_stop_the_run_resumably(
     add_items(tmp_path, ["a", "b"])
     stub.poll_errors = 3
     run = replay(study, batch=fast())
-    assert run.batches is not None and run.batches.poll_failures == 3
+    assert run.batches is not None
+    assert run.batches.poll_failures == 3
     responses, _ = stored(tmp_path)
-    assert len(responses) == 4 and all(r.error is None for r in responses)
+    assert len(responses) == 4
+    assert all(r.error is None for r in responses)
 
     other = tmp_path / "again"
     other.mkdir()
@@ -212,5 +218,7 @@ def test_failed_looks_at_a_batch_are_retried_then_stop_the_run_resumably(
     stub.poll_errors = 0
     replay(study, batch=fast())
     responses, batches = stored(other)
-    assert [b.state for b in batches] == ["stored"] * 2 and len(responses) == 2
-    assert len(stub.created) == created and set(stub.submitted().values()) == {1}
+    assert [b.state for b in batches] == ["stored"] * 2
+    assert len(responses) == 2
+    assert len(stub.created) == created
+    assert set(stub.submitted().values()) == {1}

@@ -120,7 +120,8 @@ def test_a_batch_replay_killed_while_polling_resumes_the_same_batches(
     store = open_at(tmp_path)
     recorded = store.batches("replay", open_only=True)
     store.close()
-    assert len(recorded) == 4 and all(b.external_id for b in recorded)
+    assert len(recorded) == 4
+    assert all(b.external_id for b in recorded)
     assert len(stub.created) == 4
 
     stub.polls_to_finish = 1
