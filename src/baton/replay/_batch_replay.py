@@ -42,17 +42,20 @@ async def replay_in_batches(
     mode: BatchMode,
     progress: ReplayProgress | None = None,
     on_event: Callable[[str], None] | None = None,
+    failed_only: bool = False,
 ) -> tuple[ReplaySummary, BatchTally]:
-    """Ask every model in ``study`` every item without a current successful response,
-    through ``clients`` (a batch client per model name); resume the open batches of an
-    earlier run first. Returns what was stored and what the batches did."""
+    """Ask every model in ``study`` every item without a current successful response
+    (with ``failed_only``, only those whose stored response failed), through ``clients`` (a
+    batch client per model name); resume the open batches of an earlier run first. Returns
+    what was stored and what the batches did."""
     started = time.perf_counter()
     tally = BatchTally()
     written = _Written(progress)
     rounds = 1 + (mode.follow_ups if mode.retry == "batch" else 0)
     first_pending = stale = 0
     for round_number in range(rounds):
-        pending = pending_pairs(study, items, store, failed_only=round_number > 0)
+        retrying = failed_only or round_number > 0
+        pending = pending_pairs(study, items, store, failed_only=retrying)
         if round_number == 0:
             first_pending, stale = len(pending.pairs), sum(pending.stale.values())
             if progress is not None:

@@ -103,7 +103,12 @@ async def run_provider_batches(
         step, clients, store, mode=mode, store_results=store_results, tally=tally, on_event=on_event
     )
     by_id = {job.custom_id: job for job in jobs}
-    opened = store.batches(step, open_only=True)
+    opened = []
+    for row in store.batches(step, open_only=True):
+        if row.model in clients:
+            opened.append(row)
+        else:  # its model left the study: what it carries is asked no more
+            store.update_batch(row.batch_key, state="failed", error="its model left the study")
     tally.resumed += len(opened)
     carried = {cid for row in opened for cid in row.custom_ids}
     for row in opened:
@@ -113,6 +118,7 @@ async def run_provider_batches(
         for part in _split(group, clients[spec_name], mode.max_requests):
             await runner.submit_new(spec_name, part)
     live = [r for r in store.batches(step, open_only=True) if r.external_id is not None]
+    live = [r for r in live if r.model in clients]
     await runner.poll_until_done(live)
 
 

@@ -133,6 +133,8 @@ async def _send_batches(
     opened: StudyStore,
     batch: BatchSettings,
     progress: ReplayProgress,
+    *,
+    failed_only: bool,
 ) -> tuple[ReplaySummary, BatchTally]:
     clients = (
         dict(batch.clients)
@@ -148,6 +150,7 @@ async def _send_batches(
             mode=batch.mode,
             progress=progress,
             on_event=batch.on_event,
+            failed_only=failed_only,
         )
     finally:
         for client in clients.values():
@@ -189,7 +192,9 @@ def _run(
     what the batches could not answer asked interactively)."""
     tally = None
     if batch is not None:
-        summary, tally = asyncio.run(_send_batches(study, items, opened, batch, progress))
+        summary, tally = asyncio.run(
+            _send_batches(study, items, opened, batch, progress, failed_only=options.failed_only)
+        )
         if batch.mode.retry != "interactive" or not summary.errors:
             return summary, tally
         options = replace(options, failed_only=True)

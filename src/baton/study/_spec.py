@@ -428,15 +428,16 @@ def study_fingerprint(study: Study) -> str:
     """A hash of everything in the study that changes what a run produces.
 
     Rate limits, timeouts and where the API key is read from do not count; an unset base
-    URL or phone region list is left out, so studies written before it existed keep their
-    fingerprint.
+    URL, batch price or phone region list is left out, so studies written before it existed
+    keep their fingerprint.
     """
     data = study.model_dump(mode="json")
     for spec in (data["incumbent"], *data["candidates"]):
         for name in _OPERATIONAL:
             spec.pop(name)
-        if spec["base_url"] is None:
-            del spec["base_url"]
+        for name in ("base_url", "batch_price_per_mtok_input", "batch_price_per_mtok_output"):
+            if spec[name] is None:
+                del spec[name]
     if data.get("ingest") is None:
         data.pop("ingest", None)  # studies without the section keep their fingerprint
     elif data["ingest"]["redaction"]["phone_regions"] is None:
