@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
+from baton.cli.main import main
 from baton.domain import Item
 from baton.providers import Completion, CompletionRequest, FakeProvider
 from baton.replay import BatchMode
@@ -222,3 +223,25 @@ def test_failed_looks_at_a_batch_are_retried_then_stop_the_run_resumably(
     assert len(responses) == 2
     assert len(stub.created) == created
     assert set(stub.submitted().values()) == {1}
+
+
+def test_the_cli_replays_in_batches_and_prices_both_ways(
+    tmp_path: Path,
+    study_data: dict[str, Any],
+    stub: BatchServer,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    study = batch_study(tmp_path, study_data, stub)
+    add_items(tmp_path, ["a", "b", "c"])
+    assert main(["replay", str(study), "--dry-run"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "$0.0124 interactively, $0.0062 with --batch" in out
+    assert out.count("0.0031") == 2  # each model's batch price, a column of its own
+    assert main(["replay", str(study), "--batch", "--batch-retry", "sometimes"]) == 2
+    capsys.readouterr()
+    command = ["replay", str(study), "--batch", "--poll-interval", "0", "--batch-size", "2"]
+    assert main(command) == 0
+    captured = capsys.readouterr()
+    assert "6 responses stored of 6 pending" in captured.out
+    assert captured.err.count("submitted batch") == 4
+    assert len(stub.created) == 4
