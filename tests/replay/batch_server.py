@@ -328,7 +328,10 @@ class _Handler(BaseHTTPRequestHandler):
     def get_batch(self, body: bytes, query: dict[str, str], batch_id: str) -> None:
         if self._poll_fault():
             return
-        batch = self.stub.batches[batch_id]
+        batch = self.stub.batches.get(batch_id)
+        if batch is None:
+            self._json(404, {"error": {"message": f"No batch {batch_id}", "type": "not_found"}})
+            return
         self.stub.look(batch)
         self._json(200, _openai_batch(batch))
 

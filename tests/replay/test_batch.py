@@ -16,9 +16,10 @@ import yaml
 from baton.cli.main import main
 from baton.domain import Item
 from baton.providers import Completion, CompletionRequest, FakeProvider
-from baton.replay import BatchMode
+from baton.replay import BatchMode, build_request, cache_key
 from baton.steps import BatchSettings, replay, replay_dry_run
-from baton.storage import open_store
+from baton.storage import BatchRecord, open_store
+from baton.study import load_study
 from tests.replay.batch_server import BatchServer
 
 KEY_ENV = "BATON_TEST_BATCH_KEY"
@@ -245,3 +246,25 @@ def test_the_cli_replays_in_batches_and_prices_both_ways(
     assert "6 responses stored of 6 pending" in captured.out
     assert captured.err.count("submitted batch") == 4
     assert len(stub.created) == 4
+
+
+def test_a_batch_the_provider_no_longer_has_fails_and_its_requests_go_out_again(
+    tmp_path: Path, study_data: dict[str, Any], stub: BatchServer
+) -> None:
+    study = batch_study(tmp_path, study_data, stub, providers="openai")
+    (item,) = add_items(tmp_path, ["lost"])
+    spec = load_study(study).incumbent
+    key = cache_key(spec, build_request(load_study(study), spec, item))
+    store = open_store(f"sqlite:///{tmp_path / 'baton.db'}")
+    store.add_batch(BatchRecord("baton-replay-gone", "replay", "openai", "old", (key,)))
+    store.update_batch("baton-replay-gone", state="submitted", external_id="batch_gone")
+    store.close()
+
+    replay(study, batch=fast())
+    responses, batches = stored(tmp_path)
+    assert all(r.error is None for r in responses)
+    assert len(responses) == 2
+    gone = next(b for b in batches if b.batch_key == "baton-replay-gone")
+    assert gone.state == "failed"
+    assert "no longer has it" in (gone.error or "")
+    assert stub.submitted()[key] == 1  # in the follow-up batch

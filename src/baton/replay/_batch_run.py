@@ -252,7 +252,12 @@ class _Runner:
         """Look at one batch; if it ended, store its results and close it (its status)."""
         assert row.external_id is not None
         self.tally.polls += 1
-        status = await self.clients[row.model].status(row.external_id)
+        try:
+            status = await self.clients[row.model].status(row.external_id)
+        except ProviderFatalError as error:
+            if error.cause != "not_found":
+                raise
+            status = BatchStatus("failed", detail=f"the provider no longer has it: {error}")
         if status.state == "running":
             return None
         await self.finish(row, status)
