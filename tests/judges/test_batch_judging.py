@@ -32,13 +32,15 @@ def stub(monkeypatch: pytest.MonkeyPatch) -> Iterator[BatchServer]:
     server.stop()
 
 
-def judged_study(tmp_path: Path, study_data: dict[str, Any], server: BatchServer) -> Path:
+def judged_study(
+    tmp_path: Path, study_data: dict[str, Any], server: BatchServer, provider: str = "openai"
+) -> Path:
     data = dict(study_data)
     data["judge_model"] = {
         "name": "judge",
-        "provider": "openai",
+        "provider": provider,
         "model": "m-judge",
-        "base_url": server.base_url,
+        "base_url": server.base_url if provider == "openai" else server.anthropic_url,
         "api_key_env": KEY_ENV,
         "price_per_mtok_input": 2.0,
         "price_per_mtok_output": 8.0,
@@ -75,10 +77,11 @@ def settings() -> BatchSettings:
     return BatchSettings(BatchMode(poll_interval_s=0.0))
 
 
+@pytest.mark.parametrize("provider", ["openai", "anthropic"])
 def test_batch_verdicts_come_from_the_batch_at_batch_prices(
-    tmp_path: Path, study_data: dict[str, Any], stub: BatchServer
+    tmp_path: Path, study_data: dict[str, Any], stub: BatchServer, provider: str
 ) -> None:
-    study = judged_study(tmp_path, study_data, stub)
+    study = judged_study(tmp_path, study_data, stub, provider)
     add_answers(tmp_path, ["Paris", "Rome", "Oslo"])
     interactive = FakeProvider()  # any interactive call would fail: none is made
     run = judge(study, batch=settings(), providers={"judge": interactive})
