@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 DOCS_STAMP := $(VENV)/.installed-docs
 
-.PHONY: docs docs-serve demo test lint typecheck unit clean bench-demo bench-calibration bench-ingest bench-redaction bench-replay local-llm bench-decisions bench-review bench-judges bench-simulate
+.PHONY: docs docs-serve demo test lint typecheck unit clean bench-demo bench-calibration bench-ingest bench-redaction bench-replay bench-batch local-llm bench-decisions bench-review bench-judges bench-simulate
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -74,6 +74,9 @@ local-llm:  ## build (once per machine, cached outside the repo) and serve SmolL
 
 bench-replay: $(TEST_STAMP)  ## replay throughput (bare SDK, engine, Inspect AI; native providers vs their SDKs) and memory at 100k items
 	$(BIN)/python -m benchmarks.replay
+
+bench-batch: $(TEST_STAMP)  ## batch replay: 100,000 requests through the batch stub, peak memory, writes per result
+	$(BIN)/python -m benchmarks.batch
 
 bench-review: $(TEST_STAMP)  ## review app: label submissions/s and p99 latency, 8 raters, SQLite and PostgreSQL
 	$(BIN)/python -m benchmarks.review

@@ -164,7 +164,7 @@ def test_scrub_masks_keys_and_keeps_one_line() -> None:
 def test_an_anthropic_tool_call_answers_with_its_input_as_json() -> None:
     from types import SimpleNamespace
 
-    from baton.providers._anthropic import _completion
+    from baton.providers._anthropic import to_completion
 
     reply = SimpleNamespace(
         content=[
@@ -174,7 +174,7 @@ def test_an_anthropic_tool_call_answers_with_its_input_as_json() -> None:
         usage=SimpleNamespace(input_tokens=12, output_tokens=5),
         stop_reason="tool_use",
     )
-    completion = _completion(reply)
+    completion = to_completion(reply)
     assert completion.text == '{"rationale": "ok", "verdict": "pass"}'
     assert (completion.input_tokens, completion.output_tokens) == (12, 5)
 

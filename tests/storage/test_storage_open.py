@@ -17,6 +17,8 @@ from baton.storage._sql import SqlStore
 
 def test_public_api() -> None:
     assert sorted(baton.storage.__all__) == [
+        "BatchRecord",
+        "BatchState",
         "CacheEntry",
         "Claim",
         "RUN_LEASE_S",

@@ -5,21 +5,28 @@ another store, ``-o/--output`` a file, ``--json`` for the result as data."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import typer
 from rich.console import Console
 from typer.core import TyperGroup
 
 from baton._version import __version__
+from baton.replay import BatchMode, BatchRetry
+from baton.steps import BatchSettings
 
 __all__ = [
+    "BATCH_OPTION",
+    "BATCH_RETRY_OPTION",
+    "BATCH_SIZE_OPTION",
     "COMMAND_ORDER",
     "EXIT_CODES",
     "JSON_OPTION",
+    "POLL_INTERVAL_OPTION",
     "STORE_OPTION",
     "STUDY_ARGUMENT",
     "app",
+    "batch_settings",
     "console",
     "err_console",
 ]
@@ -107,3 +114,38 @@ STORE_OPTION = typer.Option(
     None, "--store", help="Store URL (default: the study's, else baton.db beside it)."
 )
 JSON_OPTION = typer.Option(False, "--json", help="Print the result as JSON on stdout.")
+
+BATCH_OPTION = typer.Option(
+    False,
+    "--batch",
+    help="Go through the providers' batch APIs (OpenAI Batch, Anthropic Message Batches): "
+    "about half the price, answered within 24 h; a re-run resumes the open batches.",
+)
+POLL_INTERVAL_OPTION = typer.Option(
+    30.0, "--poll-interval", min=0.0, help="With --batch: seconds between looks at the batches."
+)
+BATCH_SIZE_OPTION = typer.Option(
+    None,
+    "--batch-size",
+    min=1,
+    help="With --batch: requests per batch at most (default: each API's own limit).",
+)
+BATCH_RETRY_OPTION = typer.Option(
+    "batch",
+    "--batch-retry",
+    help="With --batch: what a batch could not answer is asked in one follow-up batch "
+    "('batch'), interactively ('interactive') or left failed for the next run ('none').",
+)
+
+
+def batch_settings(
+    enabled: bool, *, poll_interval_s: float, max_requests: int | None, retry: str
+) -> BatchSettings | None:
+    """The step's batch settings (None without ``--batch``); a bad ``--batch-retry`` is a
+    usage error."""
+    if retry not in get_args(BatchRetry):
+        raise typer.BadParameter(f"--batch-retry takes {', '.join(get_args(BatchRetry))}")
+    if not enabled:
+        return None
+    mode = BatchMode(poll_interval_s=poll_interval_s, max_requests=max_requests, retry=retry)  # type: ignore[arg-type]  # checked above
+    return BatchSettings(mode, on_event=lambda line: err_console.print(line, markup=False))

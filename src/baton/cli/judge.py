@@ -11,11 +11,16 @@ from rich.markup import escape
 from rich.table import Table
 
 from baton.cli._app import (
+    BATCH_OPTION,
+    BATCH_RETRY_OPTION,
+    BATCH_SIZE_OPTION,
     EXIT_CODES,
     JSON_OPTION,
+    POLL_INTERVAL_OPTION,
     STORE_OPTION,
     STUDY_ARGUMENT,
     app,
+    batch_settings,
     console,
     err_console,
 )
@@ -62,6 +67,10 @@ def judge(
         help="Exit 4 when more than this share of the judgments failed or the judge "
         "model abstained.",
     ),
+    batch: bool = BATCH_OPTION,
+    poll_interval: float = POLL_INTERVAL_OPTION,
+    batch_size: int | None = BATCH_SIZE_OPTION,
+    batch_retry: str = BATCH_RETRY_OPTION,
 ) -> int:
     """Run every dimension's judge and checks on every response without a current verdict.
 
@@ -70,19 +79,28 @@ def judge(
     asked again. Abstentions are kept (and cached): --rejudge abstained judges them again.
     Exits 4 if more than --max-failures of the judgments failed (the judge model could not
     be asked: judged on the next run) or abstained, 130 if interrupted.
+
+    With --batch, the judge models' questions go through their batch APIs first, at batch
+    prices, and the verdicts are made from the answers; what the batches could not answer,
+    and a second question after an unparseable answer, are asked interactively.
     """
+    batched = batch_settings(
+        batch, poll_interval_s=poll_interval, max_requests=batch_size, retry=batch_retry
+    )
     if rejudge not in (None, "abstained"):
         raise typer.BadParameter("--rejudge takes 'abstained'")
     chosen: Rejudge | None = "abstained" if rejudge else None
     if dry_run:
         plan = judge_dry_run(path, store=store)
         if as_json:
-            print_json({**asdict(plan), "calls": plan.calls, "cost_usd": plan.cost_usd})
+            costs = {"cost_usd": plan.cost_usd, "batch_cost_usd": plan.batch_cost_usd}
+            print_json({**asdict(plan), "calls": plan.calls, **costs})
             return 0
         console.print(cost_table(plan, title="Dry run: what judging would do now"))
         console.print(
             f"dry run: {plan.calls:,} judge calls, estimated cost at most "
-            f"${plan.cost_usd:,.4f} (a retry after an unparseable answer comes on top)",
+            f"${plan.cost_usd:,.4f} interactively, ${plan.batch_cost_usd:,.4f} with --batch "
+            "(a retry after an unparseable answer comes on top)",
             soft_wrap=True,
         )
         return 0
@@ -95,6 +113,7 @@ def judge(
             rejudge=chosen,
             max_failures=max_failures,
             on_batch=lambda n: bar.advance(task, n),
+            batch=batched,
         )
     for line in change_lines(run.changes):
         err_console.print(line, soft_wrap=True, markup=False)

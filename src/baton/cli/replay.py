@@ -11,11 +11,16 @@ import typer
 from rich.table import Table
 
 from baton.cli._app import (
+    BATCH_OPTION,
+    BATCH_RETRY_OPTION,
+    BATCH_SIZE_OPTION,
     EXIT_CODES,
     JSON_OPTION,
+    POLL_INTERVAL_OPTION,
     STORE_OPTION,
     STUDY_ARGUMENT,
     app,
+    batch_settings,
     console,
     err_console,
 )
@@ -94,6 +99,10 @@ def replay(
         help="Exit 4 when more than this share of the pairs asked failed.",
     ),
     as_json: bool = JSON_OPTION,
+    batch: bool = BATCH_OPTION,
+    poll_interval: float = POLL_INTERVAL_OPTION,
+    batch_size: int | None = BATCH_SIZE_OPTION,
+    batch_retry: str = BATCH_RETRY_OPTION,
 ) -> int:
     """Send every item to the incumbent and each candidate; store each response once.
 
@@ -102,27 +111,41 @@ def replay(
     asked again) and answers requests asked before from the cache. An endpoint that fails
     5 connections in a row is declared down and its calls fail at once. Exits 4 if more
     than --max-failures of the pairs asked failed, 130 if interrupted.
+
+    With --batch, the requests go through the providers' batch APIs at their batch prices
+    (the study's batch_price_per_mtok_*, else half price); each batch is recorded in the
+    store before it is relied on, so a re-run after a crash polls the same batches and
+    submits none twice.
     """
+    batched = batch_settings(
+        batch, poll_interval_s=poll_interval, max_requests=batch_size, retry=batch_retry
+    )
     if dry_run:
         dry = replay_dry_run(path, store=store, limit=limit, cache=not no_cache)
         for line in change_lines(dry.changes):
             err_console.print(line, soft_wrap=True, markup=False)
         plan = dry.plan
         if as_json:
-            print_json({**asdict(plan), "calls": plan.calls, "cost_usd": plan.cost_usd})
+            costs = {"cost_usd": plan.cost_usd, "batch_cost_usd": plan.batch_cost_usd}
+            print_json({**asdict(plan), "calls": plan.calls, **costs})
             return 0
         console.print(cost_table(plan))
         stale = f", {plan.stale:,} of them re-asked for the edited study" if plan.stale else ""
         console.print(
             f"dry run: {plan.calls:,} calls{stale}, estimated cost at most "
-            f"${plan.cost_usd:,.4f} (input ≈ 4 characters a token; output at most "
-            "max_tokens, else 256)"
+            f"${plan.cost_usd:,.4f} interactively, ${plan.batch_cost_usd:,.4f} with --batch "
+            "(input ≈ 4 characters a token; output at most max_tokens, else 256)"
         )
         return 0
     options = ReplayOptions(concurrency=concurrency, cache=not no_cache, failed_only=retry_failed)
     if as_json:
         run = replay_step(
-            path, store=store, limit=limit, options=options, max_failures=max_failures
+            path,
+            store=store,
+            limit=limit,
+            options=options,
+            max_failures=max_failures,
+            batch=batched,
         )
         print_json(asdict(run.summary))
         return EXIT_CODES["runtime"] if run.failures.exceeded else 0
@@ -135,6 +158,7 @@ def replay(
             progress=RichProgress(bar),
             max_failures=max_failures,
             on_down=lambda line: err_console.print(f"[red]down:[/] {line}", soft_wrap=True),
+            batch=batched,
         )
     summary = run.summary
     for line in change_lines(run.changes):

@@ -18,7 +18,12 @@ from baton.judges._checks import (
     RefusalPhrases,
 )
 from baton.judges._client import JudgeClient, JudgeReply, JudgeSpend
-from baton.judges._engine import JudgeSummary, judge_responses, pending_cases
+from baton.judges._engine import (
+    JudgeSummary,
+    judge_in_batches,
+    judge_responses,
+    pending_cases,
+)
 from baton.judges._llm import BUILTIN_TEMPLATES, LLMJudge, builtin_template
 from baton.judges._output import CANNOT_JUDGE, OUTPUTS, Parsed, parse_output
 from baton.judges._refusal import OUTCOMES, refusal_outcome
@@ -57,6 +62,7 @@ __all__ = [
     "abstain",
     "build_judges",
     "builtin_template",
+    "judge_in_batches",
     "judge_names",
     "judge_responses",
     "judged",

@@ -23,11 +23,25 @@ from dataclasses import dataclass, field, replace
 from baton.domain import Item, Response, Verdict
 from baton.errors import ProviderError
 from baton.judges._base import Judge, JudgeCase
-from baton.replay import BatchOptions, run_in_batches
+from baton.judges._llm import LLMJudge
+from baton.providers import BatchClient, BatchOutcome, key_redactor
+from baton.replay import (
+    BatchJob,
+    BatchMode,
+    BatchOptions,
+    BatchTally,
+    cache_key,
+    max_stored_chars,
+    run_in_batches,
+    run_provider_batches,
+    stored_completion,
+)
 from baton.storage import CacheEntry, Store
-from baton.study import Study
+from baton.study import ModelSpec, Study
 
-__all__ = ["JudgeSummary", "judge_responses", "pending_cases"]
+__all__ = ["JudgeSummary", "judge_in_batches", "judge_responses", "pending_cases"]
+
+BATCH_STEP = "judge"
 
 
 @dataclass(frozen=True)
@@ -186,3 +200,99 @@ def _wanted(held: Verdict | None, current: bool, *, abstained: bool) -> bool:
     if not current:
         return not abstained
     return abstained and held is not None and held.abstention is not None
+
+
+async def judge_in_batches(
+    study: Study,
+    items: Sequence[Item],
+    judges: Mapping[str, Sequence[Judge]],
+    store: Store,
+    clients: Mapping[str, BatchClient],
+    *,
+    mode: BatchMode,
+    on_event: Callable[[str], None] | None = None,
+) -> BatchTally:
+    """Put the first question of every pending judgment (both orders, pairwise) to the LLM
+    judges' models through their batch APIs (``clients``, by judge model name), resuming the
+    open batches of an earlier run first, and keep each answer in the judge cache, stored
+    once. ``judge_responses`` then makes the verdicts from the cache: what a batch could not
+    answer (after ``mode.follow_ups`` further batches with ``mode.retry == "batch"``), and
+    the second question after an unparseable answer, it asks interactively; an answer that
+    stays unparseable is an abstention, never a score."""
+    tally = BatchTally()
+    rounds = 1 + (mode.follow_ups if mode.retry == "batch" else 0)
+    for _ in range(rounds):
+        jobs = _uncached_jobs(study, items, judges, store)
+        if not jobs and not store.batches(BATCH_STEP, open_only=True):
+            break
+        specs = {job.spec.name: job.spec for job in jobs}
+        writer = _CacheWriter(store, {job.custom_id: job.spec for job in jobs}, specs)
+        await run_provider_batches(
+            BATCH_STEP,
+            jobs,
+            clients,
+            store,
+            mode=mode,
+            store_results=writer,
+            tally=tally,
+            on_event=on_event,
+        )
+    return tally
+
+
+def _uncached_jobs(
+    study: Study, items: Sequence[Item], judges: Mapping[str, Sequence[Judge]], store: Store
+) -> list[BatchJob]:
+    """The first requests of the pending LLM judgments that the judge cache cannot answer."""
+    jobs: dict[str, BatchJob] = {}
+    for case, judge in pending_cases(study, items, judges, store)[0]:
+        if not isinstance(judge, LLMJudge):
+            continue
+        spec = judge.client.spec
+        for request in judge.requests(case):
+            key = cache_key(spec, request)
+            jobs.setdefault(key, BatchJob(key, spec, request))
+    keys = list(jobs)
+    for start in range(0, len(keys), 2000):
+        for key in store.cached(keys[start : start + 2000]):
+            del jobs[key]
+    return list(jobs.values())
+
+
+class _CacheWriter:
+    """Keeps each answer of a batch in the judge cache, once (one transaction a chunk)."""
+
+    def __init__(
+        self, store: Store, specs_by_key: dict[str, ModelSpec], specs: dict[str, ModelSpec]
+    ) -> None:
+        self._store = store
+        self._specs = specs_by_key
+        self._redact = key_redactor(list(specs.values()))
+
+    async def __call__(self, outcomes: Sequence[BatchOutcome]) -> None:
+        held = self._store.cached([o.custom_id for o in outcomes if o.completion is not None])
+        entries = []
+        for outcome in outcomes:
+            spec = self._specs.get(outcome.custom_id)
+            if outcome.completion is None or spec is None or outcome.custom_id in held:
+                continue  # failed (asked again), answered already, or no longer asked
+            completion = stored_completion(
+                outcome.completion,
+                redact=self._redact,
+                max_chars=max_stored_chars(spec),
+                refuse_empty=False,  # an empty judgment is unparseable: asked again, then abstained
+            )
+            entries.append(
+                CacheEntry(
+                    key=outcome.custom_id,
+                    provider=spec.provider,
+                    model=spec.model,
+                    text=completion.text,
+                    input_tokens=completion.input_tokens,
+                    output_tokens=completion.output_tokens,
+                    latency_s=0.0,
+                    finish_reason=completion.finish_reason,
+                )
+            )
+        if entries:
+            self._store.add_responses([], cache=entries)

@@ -17,6 +17,13 @@ from baton.providers._base import (
     CompletionRequest,
     Provider,
 )
+from baton.providers._batch import (
+    BatchClient,
+    BatchLimits,
+    BatchOutcome,
+    BatchStatus,
+)
+from baton.providers._batch_clients import create_batch_client
 from baton.providers._fake import FakeProvider
 from baton.providers._native import model_problems
 from baton.providers._registry import (
@@ -34,6 +41,10 @@ __all__ = [
     "ENTRY_POINT_GROUP",
     "FILTERED_TEXT",
     "REDACTED",
+    "BatchClient",
+    "BatchLimits",
+    "BatchOutcome",
+    "BatchStatus",
     "Completion",
     "CompletionRequest",
     "FakeProvider",
@@ -41,6 +52,7 @@ __all__ = [
     "ProviderFactory",
     "Redactor",
     "close_providers",
+    "create_batch_client",
     "create_provider",
     "create_providers",
     "key_redactor",

@@ -22,11 +22,13 @@ if TYPE_CHECKING:
 
     from baton.study import ModelSpec
 
-__all__ = ["AnthropicProvider", "create_anthropic_provider"]
+__all__ = ["AnthropicProvider", "create_anthropic_provider", "message_params", "to_completion"]
 
 DEFAULT_KEY_ENV = "ANTHROPIC_API_KEY"
 DEFAULT_MAX_TOKENS = 1024
-INSTALL_HINT = "the anthropic provider needs the anthropic SDK: pip install 'baton-migrate[anthropic]'"
+INSTALL_HINT = (
+    "the anthropic provider needs the anthropic SDK: pip install 'baton-migrate[anthropic]'"
+)
 
 
 def _sdk() -> ModuleType:
@@ -70,31 +72,33 @@ class AnthropicProvider:
         return f"AnthropicProvider(base_url={self.base_url!r})"
 
     async def complete(self, request: CompletionRequest) -> Completion:
-        parameters = dict(request.parameters)
-        max_tokens = parameters.pop("max_tokens", DEFAULT_MAX_TOKENS)
-        system = "\n\n".join(m.content for m in request.messages if m.role == "system")
-        if system:
-            parameters["system"] = system
-        turns = [
-            {"role": m.role, "content": m.content} for m in request.messages if m.role != "system"
-        ]
         try:
-            reply = await self._client.messages.create(
-                model=request.model, max_tokens=max_tokens, messages=turns, **parameters
-            )
+            reply = await self._client.messages.create(**message_params(request))
         except Exception as error:
             translated = sdk_error(self._sdk, error, secret=self._secret)
             if translated is None:
                 raise
             raise translated from error
-        return _completion(reply)
+        return to_completion(reply)
 
     async def aclose(self) -> None:
         """Close the HTTP connections."""
         await self._client.close()
 
 
-def _completion(reply: Any) -> Completion:
+def message_params(request: CompletionRequest) -> dict[str, Any]:
+    """The Messages API's parameters for ``request``: system messages joined into
+    ``system``, ``max_tokens`` (required) defaulting to ``DEFAULT_MAX_TOKENS``."""
+    parameters = dict(request.parameters)
+    max_tokens = parameters.pop("max_tokens", DEFAULT_MAX_TOKENS)
+    system = "\n\n".join(m.content for m in request.messages if m.role == "system")
+    if system:
+        parameters["system"] = system
+    turns = [{"role": m.role, "content": m.content} for m in request.messages if m.role != "system"]
+    return {"model": request.model, "max_tokens": max_tokens, "messages": turns, **parameters}
+
+
+def to_completion(reply: Any) -> Completion:
     """A completion from the SDK's message: its text blocks joined; a forced tool call (how
     judges ask for structured output) gives the tool's input as JSON text instead."""
     content = getattr(reply, "content", None)

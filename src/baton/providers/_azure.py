@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from baton.errors import ProviderFatalError
 from baton.providers._base import Completion, CompletionRequest, blocked_completion
 from baton.providers._http import PLACEHOLDER_KEY, api_key_from_env, scrub, sdk_error
-from baton.providers._openai import _completion, is_prompt_filtered
+from baton.providers._openai import is_prompt_filtered, to_completion
 
 if TYPE_CHECKING:
     from types import ModuleType
@@ -124,7 +124,7 @@ class AzureOpenAIProvider:
             if translated is None:
                 raise
             raise translated from error
-        return _completion(reply)
+        return to_completion(reply)
 
     async def aclose(self) -> None:
         """Close the HTTP connections (and the Entra ID credential)."""

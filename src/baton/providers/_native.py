@@ -81,7 +81,10 @@ def model_problems(spec: ModelSpec) -> list[tuple[str, str]]:
     module, extra = _SDKS.get(spec.provider, ("", ""))
     if module and not _installed(module):
         problems.append(
-            ("provider", f"provider {spec.provider} needs {module}: pip install 'baton-migrate[{extra}]'")
+            (
+                "provider",
+                f"provider {spec.provider} needs {module}: pip install 'baton-migrate[{extra}]'",
+            )
         )
     if spec.provider == "azure" and spec.entra_id and not _installed("azure.identity"):
         problems.append(("entra_id", "needs azure-identity: pip install 'baton-migrate[azure]'"))

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
     from baton.study import ModelSpec
 
-__all__ = ["OpenAICompatProvider", "create_openai_provider", "is_prompt_filtered"]
+__all__ = ["OpenAICompatProvider", "create_openai_provider", "is_prompt_filtered", "to_completion"]
 
 DEFAULT_KEY_ENV = "OPENAI_API_KEY"
 INSTALL_HINT = "the openai provider needs the openai SDK: pip install 'baton-migrate[openai]'"
@@ -86,7 +86,7 @@ class OpenAICompatProvider:
             if translated is None:
                 raise
             raise translated from error
-        return _completion(reply)
+        return to_completion(reply)
 
     async def aclose(self) -> None:
         """Close the HTTP connections."""
@@ -99,7 +99,7 @@ def is_prompt_filtered(sdk: ModuleType, error: Exception) -> bool:
     return isinstance(error, sdk.BadRequestError) and getattr(error, "code", None) == CONTENT_FILTER
 
 
-def _completion(reply: Any) -> Completion:
+def to_completion(reply: Any) -> Completion:
     """A completion from the SDK's reply; a reply without a choice is malformed. An answer
     the content filter stopped is recorded as such (``blocked_completion``)."""
     choices = getattr(reply, "choices", None)

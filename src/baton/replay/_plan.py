@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from baton.domain import Item
 from baton.replay._batching import calls_for, chunks, pending_pairs
-from baton.replay._requests import estimated_tokens, token_cost
+from baton.replay._requests import batch_token_cost, estimated_tokens, token_cost
 from baton.storage import Store
 from baton.study import Study
 
@@ -21,7 +21,8 @@ class ModelPlan:
     """One model's share of a replay: ``pending`` pairs, of which ``cached`` need no call
     (the cache, or an identical request to another model, answers them), and the
     ``calls`` left, with their estimated tokens and cost (output at most ``max_tokens``);
-    ``stale`` of the pending pairs hold a response to what the study asked before."""
+    ``stale`` of the pending pairs hold a response to what the study asked before;
+    ``batch_cost_usd`` what the calls would cost through the provider's batch API."""
 
     model: str
     pending: int
@@ -31,6 +32,7 @@ class ModelPlan:
     output_tokens: int
     cost_usd: float
     stale: int = 0
+    batch_cost_usd: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,10 @@ class ReplayPlan:
     @property
     def cost_usd(self) -> float:
         return sum(m.cost_usd for m in self.models)
+
+    @property
+    def batch_cost_usd(self) -> float:
+        return sum(m.batch_cost_usd for m in self.models)
 
     @property
     def stale(self) -> int:
@@ -87,6 +93,7 @@ def plan_replay(
                 tokens_out,
                 cost,
                 stale=pending.stale[spec.name],
+                batch_cost_usd=batch_token_cost(spec, tokens_in, tokens_out),
             )
         )
     return ReplayPlan(tuple(plans))

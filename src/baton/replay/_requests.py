@@ -16,8 +16,10 @@ if TYPE_CHECKING:
     from hashlib import _Hash as Hash
 
 __all__ = [
+    "BATCH_DISCOUNT",
     "BATON_PARAMETERS",
     "DEFAULT_OUTPUT_TOKENS",
+    "batch_token_cost",
     "build_request",
     "cache_key",
     "completion_cost",
@@ -124,6 +126,22 @@ def token_cost(model: ModelSpec, input_tokens: int, output_tokens: int) -> float
     return (
         input_tokens * model.price_per_mtok_input + output_tokens * model.price_per_mtok_output
     ) / 1e6
+
+
+BATCH_DISCOUNT = 0.5
+"""What a batch API charges of the interactive price where the study gives no batch price."""
+
+
+def batch_token_cost(model: ModelSpec, input_tokens: int, output_tokens: int) -> float:
+    """USD cost of that many tokens through the provider's batch API: the model's batch
+    prices, else ``BATCH_DISCOUNT`` of its interactive ones."""
+    price_in = model.batch_price_per_mtok_input
+    price_out = model.batch_price_per_mtok_output
+    if price_in is None:
+        price_in = model.price_per_mtok_input * BATCH_DISCOUNT
+    if price_out is None:
+        price_out = model.price_per_mtok_output * BATCH_DISCOUNT
+    return (input_tokens * price_in + output_tokens * price_out) / 1e6
 
 
 def completion_cost(model: ModelSpec, completion: Completion) -> float:

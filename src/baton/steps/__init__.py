@@ -45,7 +45,14 @@ from baton.steps._loop import (
     study_result,
 )
 from baton.steps._open import StudyStore, open_study, recorded_step, study_store
-from baton.steps._replay import ReplayDryRun, ReplayRun, replay, replay_dry_run, replay_study
+from baton.steps._replay import (
+    BatchSettings,
+    ReplayDryRun,
+    ReplayRun,
+    replay,
+    replay_dry_run,
+    replay_study,
+)
 from baton.steps._report import ReportRun, load_estimate, report, report_estimate
 from baton.steps._sheets import EXPORT_FORMATS, ExportFormat, LabelSheet, SheetRow
 from baton.steps._status import (
@@ -69,6 +76,7 @@ __all__ = [
     "DEFAULT_MAX_FAILURES",
     "DEFAULT_REJECTS",
     "EXPORT_FORMATS",
+    "BatchSettings",
     "DemoOptions",
     "DemoRun",
     "ExportFormat",

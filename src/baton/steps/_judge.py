@@ -15,32 +15,40 @@ from baton.domain import Label, Verdict
 from baton.errors import NotReadyError, StepInterruptedError
 from baton.judges import (
     BUILTIN_TEMPLATES,
+    Judge,
     JudgeSpend,
     JudgeSummary,
     LLMJudge,
     build_judges,
     builtin_template,
+    judge_in_batches,
     judge_responses,
     pending_cases,
 )
-from baton.providers import Provider
+from baton.providers import BatchClient, Provider, create_batch_client
 from baton.replay import (
+    BATCH_DISCOUNT,
     BatchOptions,
+    BatchTally,
     ModelPlan,
     ReplayPlan,
     RetryPolicy,
+    batch_token_cost,
     cache_key,
     estimated_tokens,
     token_cost,
 )
 from baton.steps._failures import DEFAULT_MAX_FAILURES, Failures, judge_failures
 from baton.steps._open import StudyStore, recorded_step, study_store
+from baton.steps._replay import BatchSettings
 from baton.steps._versions import StudyChanges, record_version
-from baton.study import Study
+from baton.storage import Store
+from baton.study import DimensionSpec, ModelSpec, Study
 
 __all__ = [
     "JudgeAgreement",
     "JudgeRun",
+    "batch_priced_judges",
     "judge",
     "judge_agreement",
     "judge_dry_run",
@@ -61,6 +69,7 @@ class JudgeRun:
     spend: dict[str, JudgeSpend]
     changes: StudyChanges
     failures: Failures
+    batches: BatchTally | None = None
 
 
 Rejudge = Literal["abstained"]
@@ -79,15 +88,18 @@ def judge_study(
     rejudge: Rejudge | None = None,
     max_failures: float = DEFAULT_MAX_FAILURES,
     resume: str = "baton judge",
+    batch: BatchSettings | None = None,
 ) -> JudgeRun:
     """Run every judge the study configures on every response without a current verdict,
     recorded as a ``judge`` run. ``providers`` replaces judge models' providers by name.
     ``rejudge="abstained"`` judges only the current abstentions again, without the cache.
+    With ``batch``, the judge models' first questions go through their batch APIs (the
+    verdicts are then made from their answers, at batch prices; see ``judge_in_batches``).
     Interrupted (Ctrl-C), it raises ``StepInterruptedError`` naming ``resume``."""
     study, store = opened.study, opened.store
     changes = record_version(store, study)
     judges = build_judges(
-        study,
+        study if batch is None else batch_priced_judges(study),
         base_dir=base_dir,
         store=store,
         providers=providers,
@@ -102,9 +114,12 @@ def judge_study(
         if on_batch is not None:
             on_batch(batch)
 
-    async def run() -> JudgeSummary:
+    async def run() -> tuple[JudgeSummary, BatchTally | None]:
         try:
-            return await judge_responses(
+            tally = None
+            if batch is not None:
+                tally = await _batches(study, judges.by_dimension, store, batch)
+            summary = await judge_responses(
                 study,
                 store.items(),
                 judges.by_dimension,
@@ -114,19 +129,89 @@ def judge_study(
                 on_batch=counted,
                 rejudge_abstained=rejudge == "abstained",
             )
+            return summary, tally
         finally:
             await judges.aclose()
 
     try:
         with recorded_step(store, "judge", changes.fingerprint, {}, exclusive=True) as recorded:
-            summary = asyncio.run(run())
+            summary, tally = asyncio.run(run())
             recorded.update(asdict(summary))
+            if tally is not None:
+                recorded.update(batches=asdict(tally))
     except KeyboardInterrupt:
         pending = len(pending_cases(study, store.items(), judges.by_dimension, store)[0])
         raise StepInterruptedError(
             "judge", done=done[0], pending=done[0] + pending, resume=resume
         ) from None
-    return JudgeRun(summary, judges.spend, changes, judge_failures(summary, max_failures))
+    failures = judge_failures(summary, max_failures)
+    return JudgeRun(summary, judges.spend, changes, failures, tally)
+
+
+async def _batches(
+    study: Study,
+    by_dimension: Mapping[str, Sequence[Judge]],
+    store: Store,
+    batch: BatchSettings,
+) -> BatchTally:
+    """The judge models' first questions through their batch APIs, into the judge cache."""
+    models = {
+        judge.client.spec.name: judge.client.spec
+        for judges in by_dimension.values()
+        for judge in judges
+        if isinstance(judge, LLMJudge)
+    }
+    clients: dict[str, BatchClient] = (
+        dict(batch.clients)
+        if batch.clients is not None
+        else {name: create_batch_client(spec) for name, spec in models.items()}
+    )
+    try:
+        return await judge_in_batches(
+            study,
+            store.items(),
+            by_dimension,
+            store,
+            clients,
+            mode=batch.mode,
+            on_event=batch.on_event,
+        )
+    finally:
+        for client in clients.values():
+            await client.aclose()
+
+
+def batch_priced_judges(study: Study) -> Study:
+    """``study`` with every judge model priced at its batch prices (its own, else
+    ``BATCH_DISCOUNT`` of the interactive ones), so verdicts cost what batches charge."""
+
+    def priced(spec: ModelSpec | None) -> ModelSpec | None:
+        if spec is None:
+            return None
+        price_in = spec.batch_price_per_mtok_input
+        price_out = spec.batch_price_per_mtok_output
+        return spec.model_copy(
+            update={
+                "price_per_mtok_input": spec.price_per_mtok_input * BATCH_DISCOUNT
+                if price_in is None
+                else price_in,
+                "price_per_mtok_output": spec.price_per_mtok_output * BATCH_DISCOUNT
+                if price_out is None
+                else price_out,
+            }
+        )
+
+    def dimension(spec: DimensionSpec) -> DimensionSpec:
+        judge = spec.judge.model_copy(update={"model": priced(spec.judge.model)})
+        checks = [j.model_copy(update={"model": priced(j.model)}) for j in spec.checks]
+        return spec.model_copy(update={"judge": judge, "checks": checks})
+
+    return study.model_copy(
+        update={
+            "judge_model": priced(study.judge_model),
+            "dimensions": [dimension(d) for d in study.dimensions],
+        }
+    )
 
 
 def plan_judging(
@@ -166,7 +251,19 @@ def plan_judging(
     plans = []
     for name, (pending, cached, calls, tokens_in, tokens_out) in rows.items():
         cost = token_cost(specs[name], tokens_in, tokens_out)
-        plans.append(ModelPlan(name, pending, cached, calls, tokens_in, tokens_out, cost))
+        batch_cost = batch_token_cost(specs[name], tokens_in, tokens_out)
+        plans.append(
+            ModelPlan(
+                name,
+                pending,
+                cached,
+                calls,
+                tokens_in,
+                tokens_out,
+                cost,
+                batch_cost_usd=batch_cost,
+            )
+        )
     return ReplayPlan(tuple(plans))
 
 
@@ -246,10 +343,13 @@ def judge(
     on_batch: Callable[[int], None] | None = None,
     rejudge: Rejudge | None = None,
     max_failures: float = DEFAULT_MAX_FAILURES,
+    batch: BatchSettings | None = None,
 ) -> JudgeRun:
     """``baton judge``: every configured judge on every response without a current verdict
     (rubric templates named in the study are found beside it); ``rejudge="abstained"``
-    judges the abstentions again instead, without the cache."""
+    judges the abstentions again instead, without the cache. With ``batch`` (``baton judge
+    --batch``), the judge models are asked through their batch APIs first, at batch prices;
+    a run stopped while batches were open polls the same batches when run again."""
     path = Path(study)
     where = f" --store {store}" if store else ""
     with study_store(path, store=store) as opened:
@@ -263,7 +363,8 @@ def judge(
             on_batch=on_batch,
             rejudge=rejudge,
             max_failures=max_failures,
-            resume=f"baton judge {path}{where}",
+            resume=f"baton judge {path}{where}" + (" --batch" if batch else ""),
+            batch=batch,
         )
 
 

@@ -13,7 +13,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from baton.storage._base import CacheEntry, RunRecord, RunStatus, SheetUnit, Store, StudyVersion
+from baton.storage._base import (
+    BatchRecord,
+    BatchState,
+    CacheEntry,
+    RunRecord,
+    RunStatus,
+    SheetUnit,
+    Store,
+    StudyVersion,
+)
 from baton.storage._engine import create_store_engine, parse_store_url
 from baton.storage._review_base import (
     Claim,
@@ -30,6 +39,8 @@ from baton.storage._sql import SqlStore
 
 __all__ = [
     "RUN_LEASE_S",
+    "BatchRecord",
+    "BatchState",
     "CacheEntry",
     "Claim",
     "Rater",

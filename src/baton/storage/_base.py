@@ -10,7 +10,16 @@ from typing import Any, Literal, Protocol
 from baton.domain import Item, Label, Look, LookCall, Response, Verdict
 from baton.storage._review_base import ReviewStore
 
-__all__ = ["CacheEntry", "RunRecord", "RunStatus", "SheetUnit", "Store", "StudyVersion"]
+__all__ = [
+    "BatchRecord",
+    "BatchState",
+    "CacheEntry",
+    "RunRecord",
+    "RunStatus",
+    "SheetUnit",
+    "Store",
+    "StudyVersion",
+]
 
 RunStatus = Literal["running", "done", "failed", "interrupted"]
 """``interrupted``: the run's process died (was killed) before it could record an end."""
@@ -73,6 +82,35 @@ class SheetUnit:
     region: str
     inclusion_prob: float
     models: tuple[str, ...]
+
+
+BatchState = Literal["intent", "submitted", "stored", "failed"]
+"""Where a provider batch stands: ``intent`` (recorded, the provider may not have it yet),
+``submitted`` (the provider's id is known), ``stored`` (its results are in the store: done),
+``failed`` (the provider refused or lost it whole: its requests are asked again)."""
+
+
+@dataclass(frozen=True)
+class BatchRecord:
+    """One batch handed to a provider's batch API, recorded before it is relied on.
+
+    ``batch_key`` is Baton's own name for it (sent as the batch's metadata and input file
+    name, so a batch accepted just before a crash is found again); ``external_id`` the
+    provider's id once known; ``custom_ids`` the requests it carries (each a request's
+    content address); ``model`` the study's name for the model asked."""
+
+    batch_key: str
+    step: str
+    provider: str
+    model: str
+    custom_ids: tuple[str, ...]
+    state: BatchState = "intent"
+    external_id: str | None = None
+    created_at: datetime | None = None
+    submitted_at: datetime | None = None
+    finished_at: datetime | None = None
+    stored_at: datetime | None = None
+    error: str | None = None
 
 
 class Store(Protocol):
@@ -196,6 +234,26 @@ class Store(Protocol):
         """Add an ingest in one transaction: the items, the incumbent's logged responses
         and a ``done`` run of step ``ingest`` whose summary is ``summary`` plus
         ``items_written`` and ``responses_written``. Returns (items, responses) written."""
+        ...
+
+    def add_batch(self, batch: BatchRecord) -> None:
+        """Record a new provider batch (state ``intent``), before it is submitted."""
+        ...
+
+    def update_batch(
+        self,
+        batch_key: str,
+        *,
+        state: BatchState,
+        external_id: str | None = None,
+        error: str | None = None,
+    ) -> None:
+        """Move a batch to ``state`` (stamping when it was submitted, stored or failed),
+        with the provider's id once known and, for a failed one, why."""
+        ...
+
+    def batches(self, step: str, *, open_only: bool = False) -> list[BatchRecord]:
+        """The batches of ``step``, oldest first; ``open_only``: those not stored or failed."""
         ...
 
     def close(self) -> None: ...

@@ -317,6 +317,25 @@ Table(
     Column("models", Text, nullable=False),
     Column("issued_at", UtcDateTime(), nullable=False),
 )
+# The provider batches as first released. A snapshot: never change it.
+_v10 = MetaData()
+Table(
+    "provider_batches",
+    _v10,
+    Column("batch_key", KEY, primary_key=True),
+    Column("step", String, nullable=False, index=True),
+    Column("provider", String, nullable=False),
+    Column("model", String, nullable=False),
+    Column("external_id", String, nullable=True),
+    Column("state", String, nullable=False),
+    Column("custom_ids", Text, nullable=False),
+    Column("requests", Integer, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("submitted_at", UtcDateTime(), nullable=True),
+    Column("finished_at", UtcDateTime(), nullable=True),
+    Column("stored_at", UtcDateTime(), nullable=True),
+    Column("error", Text, nullable=True),
+)
 
 
 @_migration
@@ -351,3 +370,12 @@ def m009_label_sheets(connection: Connection) -> None:
     export``): each unit's item, dimension, inclusion probability and the models in the
     order their answers were shown (A, B, ...), so an import can unblind the labels."""
     _v9.create_all(connection, checkfirst=False)
+
+
+@_migration
+def m010_provider_batches(connection: Connection) -> None:
+    """The batches handed to a provider's batch API (``baton replay --batch``, ``baton judge
+    --batch``): recorded before submission (state ``intent``), then with the provider's id,
+    the custom ids they carry, and when they were submitted, finished and stored, so a killed
+    run polls the same batches again and never submits one twice."""
+    _v10.create_all(connection, checkfirst=False)

@@ -45,7 +45,16 @@ from baton.domain import (
 )
 from baton.errors import StorageError
 from baton.storage import _tables as t
-from baton.storage._base import CacheEntry, RunRecord, RunStatus, SheetUnit, StudyVersion
+from baton.storage._base import (
+    BatchRecord,
+    BatchState,
+    CacheEntry,
+    RunRecord,
+    RunStatus,
+    SheetUnit,
+    StudyVersion,
+)
+from baton.storage._batch_rows import batch_record, batch_row, batch_stamps
 from baton.storage._engine import WRITE, describe, storage_error
 from baton.storage._migrations import migrate
 from baton.storage._review import SqlReviewStore
@@ -333,6 +342,34 @@ class SqlStore:
                 )
             )
         return written_items, written_responses
+
+    def add_batch(self, batch: BatchRecord) -> None:
+        self._add("recording a provider batch", t.provider_batches, [batch_row(batch)])
+
+    def update_batch(
+        self,
+        batch_key: str,
+        *,
+        state: BatchState,
+        external_id: str | None = None,
+        error: str | None = None,
+    ) -> None:
+        table = t.provider_batches
+        values: dict[str, Any] = {"state": state, **batch_stamps(state)}
+        if external_id is not None:
+            values["external_id"] = external_id
+        if error is not None:
+            values["error"] = error
+        with self._transaction("updating a provider batch", write=True) as connection:
+            connection.execute(update(table).where(table.c.batch_key == batch_key).values(**values))
+
+    def batches(self, step: str, *, open_only: bool = False) -> list[BatchRecord]:
+        table = t.provider_batches
+        query = select(table).where(table.c.step == step)
+        if open_only:
+            query = query.where(table.c.state.in_(("intent", "submitted")))
+        query = query.order_by(table.c.created_at, table.c.batch_key)
+        return [batch_record(row) for row in self._read("reading provider batches", query)]
 
     def close(self) -> None:
         self._engine.dispose()

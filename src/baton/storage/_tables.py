@@ -36,6 +36,7 @@ __all__ = [
     "label_sheet_units",
     "labels",
     "metadata",
+    "provider_batches",
     "replay_cache",
     "responses",
     "review_raters",
@@ -269,4 +270,23 @@ label_sheet_units = Table(
     Column("inclusion_prob", Float, nullable=False),
     Column("models", Text, nullable=False),
     Column("issued_at", UtcDateTime(), nullable=False),
+)
+
+
+provider_batches = Table(
+    "provider_batches",
+    metadata,
+    Column("batch_key", KEY, primary_key=True),
+    Column("step", String, nullable=False, index=True),
+    Column("provider", String, nullable=False),
+    Column("model", String, nullable=False),
+    Column("external_id", String, nullable=True),
+    Column("state", String, nullable=False),
+    Column("custom_ids", Text, nullable=False),
+    Column("requests", Integer, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("submitted_at", UtcDateTime(), nullable=True),
+    Column("finished_at", UtcDateTime(), nullable=True),
+    Column("stored_at", UtcDateTime(), nullable=True),
+    Column("error", Text, nullable=True),
 )

@@ -98,6 +98,18 @@ class ModelSpec(_Spec):
     price_per_mtok_output: float = Field(
         default=0.0, ge=0, description="USD per million output tokens."
     )
+    batch_price_per_mtok_input: float | None = Field(
+        default=None,
+        ge=0,
+        description="USD per million input tokens through the provider's batch API "
+        "(baton replay --batch); default: half of price_per_mtok_input.",
+    )
+    batch_price_per_mtok_output: float | None = Field(
+        default=None,
+        ge=0,
+        description="USD per million output tokens through the provider's batch API; "
+        "default: half of price_per_mtok_output.",
+    )
     base_url: str | None = Field(
         default=None,
         description="The provider's API base URL (e.g. http://127.0.0.1:8080/v1 for a local "
@@ -465,15 +477,16 @@ def study_fingerprint(study: Study) -> str:
     """A hash of everything in the study that changes what a run produces.
 
     Rate limits, timeouts and where the API key is read from do not count; an unset base
-    URL or phone region list is left out, so studies written before it existed keep their
-    fingerprint.
+    URL, batch price or phone region list is left out, so studies written before it existed
+    keep their fingerprint.
     """
     data = study.model_dump(mode="json")
     for spec in (data["incumbent"], *data["candidates"]):
         for name in _OPERATIONAL:
             spec.pop(name)
-        if spec["base_url"] is None:
-            del spec["base_url"]
+        for name in ("base_url", "batch_price_per_mtok_input", "batch_price_per_mtok_output"):
+            if spec[name] is None:
+                del spec[name]
     if data.get("ingest") is None:
         data.pop("ingest", None)  # studies without the section keep their fingerprint
     elif data["ingest"]["redaction"]["phone_regions"] is None:
