@@ -387,7 +387,9 @@ def test_a_missing_sdk_says_which_extra_to_install(
         raise ImportError(f"No module named {name!r}")
 
     monkeypatch.setattr(importlib.import_module(module), "import_module", missing)
-    with pytest.raises(ProviderFatalError, match=rf"pip install 'baton\[{extra}\]'") as caught:
+    with pytest.raises(
+        ProviderFatalError, match=rf"pip install 'baton-migrate\[{extra}\]'"
+    ) as caught:
         build()
     assert caught.value.cause == "not_installed"
 

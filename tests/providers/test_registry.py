@@ -88,9 +88,9 @@ def test_a_third_party_provider_registers_like_the_built_ins(
 def test_a_missing_sdk_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "openai", None)  # makes `import openai` fail
     monkeypatch.setitem(sys.modules, "anthropic", None)
-    with pytest.raises(ProviderFatalError, match=r"pip install 'baton\[openai\]'"):
+    with pytest.raises(ProviderFatalError, match=r"pip install 'baton-migrate\[openai\]'"):
         create_provider(spec("openai", base_url="http://127.0.0.1:9/v1"))
-    with pytest.raises(ProviderFatalError, match=r"pip install 'baton\[anthropic\]'"):
+    with pytest.raises(ProviderFatalError, match=r"pip install 'baton-migrate\[anthropic\]'"):
         create_provider(spec("anthropic", base_url="http://127.0.0.1:9"))
 
 

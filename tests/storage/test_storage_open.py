@@ -111,7 +111,7 @@ def test_a_failed_connection_never_shows_the_password() -> None:
 
 def test_postgres_without_psycopg_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "psycopg", None)  # makes `import psycopg` fail
-    with pytest.raises(StorageError, match=r"pip install 'baton\[postgres\]'"):
+    with pytest.raises(StorageError, match=r"pip install 'baton-migrate\[postgres\]'"):
         open_store("postgresql://u@127.0.0.1:1/db")
 
 
