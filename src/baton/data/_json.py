@@ -1,10 +1,25 @@
 """JSON from files Baton is given, read strictly: UTF-8, no key twice in one object, no
-nesting deeper than a parser can follow. What is wrong is said without quoting the data."""
+nesting deeper than a parser can follow. What is wrong is said without quoting the data.
+
+With ``orjson`` installed (the ``fast`` extra), a line of JSON Lines is first read the fast
+way (``orjson``: strict UTF-8 and RFC 8259, but it keeps the last of two equal keys
+without a word) and accepted at once when that alone proves it strict: a flat object
+(strings, numbers, booleans and nulls in it, nothing nested), no ``\\\\`` in the line,
+and as many unescaped double quotes as its keys and string values need (a key written twice
+would need two more). Anything else (nesting, a backslash pair, a line ``orjson`` refuses)
+is read again the strict way with the standard library, which finds and names what is
+wrong: the fast way never accepts what the strict way rejects.
+"""
 
 from __future__ import annotations
 
 import json
 from typing import Any
+
+try:
+    import orjson
+except ImportError:  # the ``fast`` extra is not installed: every line is read strictly
+    orjson = None  # type: ignore[assignment]
 
 from baton.errors import InputError
 
@@ -49,10 +64,36 @@ def _parse(raw: bytes, *, first: bool) -> tuple[Any, tuple[str | None, str] | No
         return None, (None, f"malformed JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})")
 
 
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _plainly_strict(raw: bytes) -> bool:
+    """Whether ``raw`` is, without doubt, one JSON object with no key twice (the fast way;
+    False means "read it the strict way", not "wrong")."""
+    if orjson is None or b"\\\\" in raw:
+        return False
+    try:
+        value = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return False
+    if type(value) is not dict:
+        return False
+    strings = len(value)
+    for item in value.values():
+        if not isinstance(item, _SCALARS):
+            return False
+        strings += type(item) is str
+    # without a backslash pair, every \" is an escaped quote and every other " opens or
+    # closes a key or a string value; a key written twice adds two the object lacks
+    return raw.count(b'"') - raw.count(b'\\"') == 2 * strings
+
+
 def json_problem(raw: bytes, *, first: bool = False) -> tuple[str | None, str] | None:
     """What is wrong with one line of JSON Lines (``first``: the file's first, which may
     start with a byte-order mark): the field at fault (or None) and the problem; None if it
     is a JSON object."""
+    if _plainly_strict(raw):
+        return None
     value, problem = _parse(raw, first=first)
     if problem is not None:
         return problem
