@@ -36,9 +36,9 @@ __all__ = [
 Span = tuple[int, int]
 
 _DIGIT = re.compile(r"\d")
-_CLUSTER = re.compile(r"\b\d(?:[ \u00a0().\-/+]*\d){6,}")
-"""A run of digits, spaces and ``().-/+`` from a digit to a digit, holding seven digits or
-more (counted by the pattern itself: a run with fewer never reaches Python)."""
+_CLUSTER = re.compile(r"\b\d[\d \u00a0().\-/+]{5,}\d")
+_NOT_DIGITS = str.maketrans("", "", " \u00a0().-/+")
+_CLUSTER_DIGITS = 7
 _LOOKAHEAD = 2
 
 
@@ -51,7 +51,11 @@ def _clusters(text: str) -> tuple[Span, ...]:
     """The runs of digits, spaces and ``().-/+`` holding seven digits or more: every card,
     SSN and phone number lies in one, so those detectors look only there (found once per
     text)."""
-    return tuple(m.span() for m in _CLUSTER.finditer(text))
+    return tuple(
+        m.span()
+        for m in _CLUSTER.finditer(text)
+        if len(m.group().translate(_NOT_DIGITS)) >= _CLUSTER_DIGITS
+    )
 
 
 def in_clusters(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:

@@ -56,16 +56,7 @@ _ASSIGNED = re.compile(
     r"|\bBearer\s+|\bBasic\s+)"
     r"[\"']?(?P<value>[^\s\"',;]{6,})"
 )
-_RUN = re.compile(
-    r"(?<![A-Za-z0-9+/_-])(?=[A-Za-z0-9+/_-]{20})"
-    r"(?:sk[-_]|[rp]k_|gh[pousr]_|github_pat_|glpat-|xox|hf_|npm_|[a-z0-9+/_-]*+[A-Z]"
-    r"|[0-9+/_-]++(?![a-z]))"
-    r"[A-Za-z0-9+/_-]*={0,2}"
-)
-"""A run of key characters 20 long or longer that starts with a lower-case provider prefix,
-holds a capital letter, or holds no letter at all: a run of lower-case letters and digits
-(a hex digest, a long word) is neither a key nor a random token, and the pattern passes
-over it without making a match object."""
+_RUN = re.compile(r"[A-Za-z0-9+/_-]{20,}={0,2}")
 _MIN_TOKEN = 24
 _TOKEN_EDGE = frozenset("+/.@-=_")
 _PREFIXES = (
@@ -123,6 +114,8 @@ def secret_spans(text: str) -> list[Span]:
     for run in _RUN.finditer(text):
         start, end = run.span()
         found = run.group()
+        if found.islower() and not found.startswith(_PREFIXES):
+            continue  # a lower-case run (a hex digest, a long word) is neither
         if found.startswith(_PREFIXES):
             key = _KEYS.match(text, start)
             if key is not None:
