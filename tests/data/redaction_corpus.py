@@ -8,6 +8,11 @@ prefixes and lengths), written in the formats people use; none is checked with t
 libraries the redactor uses. ``score`` runs a redactor over the corpus: the recall of each
 type, and the negatives each type fired on. Used by ``test_redaction_corpus.py`` and by
 ``python -m benchmarks.redaction``.
+
+The best-effort types have corpora of their own: US street addresses (``address``, the
+opt-in detector) and people's names (``name``, no detector: the benchmark shows how a
+library scores on them), with ``NAMED_NEGATIVES``, sentences full of capitalised names of
+products, places, companies and events but no person and no street address.
 """
 
 from __future__ import annotations
@@ -19,7 +24,16 @@ from dataclasses import dataclass
 
 from baton.data import Redactor
 
-__all__ = ["NEGATIVES", "KindScore", "Positive", "positives", "score"]
+__all__ = [
+    "NAMED_NEGATIVES",
+    "NEGATIVES",
+    "KindScore",
+    "Positive",
+    "address_positives",
+    "name_positives",
+    "positives",
+    "score",
+]
 
 SEED = 20261205
 
@@ -529,6 +543,139 @@ NEGATIVES: tuple[str, ...] = (
 )
 
 
+# --- best effort: street addresses and people's names -------------------------------------
+
+_STREETS = [
+    "Main", "Oak", "Maple", "Elm", "Cedar", "Washington", "Lake", "Hill", "Park", "Pine",
+    "Sunset", "Lincoln", "Jackson", "Highland", "Madison", "Ridge", "Church", "Spring", "Mill",
+    "River", "Martin Luther King", "Old Mill",
+]  # fmt: skip
+_STREET_TYPES = [
+    "Street", "St", "St.", "Avenue", "Ave", "Ave.", "Road", "Rd", "Boulevard", "Blvd", "Drive",
+    "Dr", "Lane", "Ln", "Court", "Ct", "Place", "Way", "Terrace", "Parkway",
+]  # fmt: skip
+_DIRECTIONS = ["", "", "", "N ", "S. ", "West ", "E "]
+_UNITS = ["", "", "", ", Apt 4B", " Suite 210", ", Unit 12", " #305"]
+_CITIES = [
+    ("Portland", "OR", "97205"), ("Austin", "TX", "78701"), ("Denver", "CO", "80202"),
+    ("Boston", "MA", "02108"), ("Seattle", "WA", "98101"), ("Chicago", "IL", "60601"),
+    ("Springfield", "IL", "62701"), ("Columbus", "OH", "43215"), ("Salt Lake City", "UT", "84101"),
+]  # fmt: skip
+_ADDRESS_TEMPLATES = [
+    "Please ship the replacement to {a}.",
+    "My address is {a}, can you update it?",
+    "I moved to {a} last month and the bill still goes to the old place.",
+    "Deliver to {a} between 9 and 5.",
+    "The package was left at {a} but I never got it.",
+    "send the forms to {a} thanks",
+]
+
+
+def address_positives() -> list[Positive]:
+    """US street addresses in sentences: house number, optional direction, street name and
+    type, optional unit, then a city, state and ZIP, a city and state, or nothing."""
+    r = random.Random(SEED + 1)
+    found = []
+    for k in range(72):
+        number = str(r.choice([r.randint(1, 99), r.randint(100, 9999), r.randint(10000, 39999)]))
+        street = f"{number} {r.choice(_DIRECTIONS)}{r.choice(_STREETS)} {r.choice(_STREET_TYPES)}"
+        street += r.choice(_UNITS)
+        city, state, zip_code = r.choice(_CITIES)
+        written = [f"{street}, {city}, {state} {zip_code}", f"{street}, {city}, {state}", street]
+        text = r.choice(_ADDRESS_TEMPLATES).format(a=written[k % 3])
+        found.append(Positive("address", text, street.split(",")[0]))
+    return found + [Positive("address", text, value) for text, value in _WRITTEN_ADDRESSES]
+
+
+_WRITTEN_ADDRESSES = [
+    ("Our HQ moved to 1 Infinite Loop, Cupertino, CA 95014 in May.", "1 Infinite Loop"),
+    ("Meet me at 350 Fifth Avenue, New York, NY 10118 at noon.", "350 Fifth Avenue"),
+    ("Send it to 1600 Pennsylvania Avenue NW, Washington, DC 20500.", "1600 Pennsylvania Avenue"),
+    ("I live at 742 Evergreen Terrace, Springfield.", "742 Evergreen Terrace"),
+    ("The letter went to 4 Privet Drive, Little Whinging.", "4 Privet Drive"),
+    ("Address: 1060 W Addison St, Chicago, IL 60613", "1060 W Addison St"),
+    ("ship to 221B Baker Street, London NW1 6XE please", "221B Baker Street"),
+    ("Return address 2 Old Mill Lane, Unit 7, Boulder, CO 80301.", "2 Old Mill Lane"),
+    ("My new place is 88 Harbor View Rd. in Bar Harbor.", "88 Harbor View Rd."),
+    ("Bill to 500 N Michigan Ave Suite 600, Chicago, IL 60611.", "500 N Michigan Ave"),
+    ("Mail goes to P.O. Box 4521, Austin, TX 78701.", "P.O. Box 4521"),
+    ("i'm at 12 oak street now, apartment 3", "12 oak street"),
+    ("Deliver to 77 Massachusetts Ave, Cambridge, MA 02139.", "77 Massachusetts Ave"),
+    ("Our shop: 15 Rue de la Paix, 75002 Paris.", "15 Rue de la Paix"),
+]
+"""Written by hand, not generated: well-known addresses and ones the detector is known to
+miss (a PO box, lower case, a French address)."""
+
+
+_FIRST_NAMES = [
+    "John", "Maria", "Wei", "Aisha", "Carlos", "Emma", "Liam", "Olivia", "Noah", "Sophia",
+    "Hiroshi", "Fatima", "Pierre", "Anna", "James", "Priya", "Mohammed", "Laura", "Ivan", "Chloe",
+]  # fmt: skip
+_LAST_NAMES = [
+    "Smith", "Garcia", "Chen", "Khan", "Müller", "Johnson", "Brown", "Rossi", "Nguyen", "O'Brien",
+    "Kowalski", "Tanaka", "Dubois", "Silva", "Patel", "Andersson", "Williams", "Schmidt", "Novak",
+    "Lopez",
+]  # fmt: skip
+_NAME_TEMPLATES = [
+    "Hi, this is {n} from accounting.",
+    "Please forward this to {n} before Friday.",
+    "{n} said the refund was approved.",
+    "My name is {n} and I cannot log in.",
+    "Can you ask {n} to call me back?",
+    "The ticket was opened by {n} yesterday.",
+    "Dear {n}, your order has shipped.",
+    "thanks, {n}",
+]
+
+
+def name_positives() -> list[Positive]:
+    """People's names (given name and surname, some with a title) in sentences."""
+    r = random.Random(SEED + 2)
+    found = []
+    for k in range(72):
+        name = f"{r.choice(_FIRST_NAMES)} {r.choice(_LAST_NAMES)}"
+        if k % 6 == 0:
+            name = r.choice(["Dr. ", "Mr. ", "Ms. ", "Mrs. "]) + name
+        found.append(Positive("name", r.choice(_NAME_TEMPLATES).format(n=name), name))
+    return found
+
+
+NAMED_NEGATIVES: tuple[str, ...] = (
+    "The Golden Gate Bridge and Mountain View are in California.",
+    "We use Google Cloud, Amazon Web Services and Microsoft Azure.",
+    "Visual Studio Code crashed after the Windows Update.",
+    "The New York Times reported on the Federal Reserve.",
+    "Order the Big Mac Meal with a Diet Coke.",
+    "Our Customer Success Team answers within 24 hours.",
+    "Read the Terms of Service and the Privacy Policy.",
+    "The Monthly Report shows different totals than the Weekly Summary.",
+    "Apple Pay and Google Pay are accepted at checkout.",
+    "Harry Potter and the Philosopher's Stone is on sale.",
+    "The Supreme Court ruled on the Clean Air Act.",
+    "Mount Everest is higher than Kilimanjaro.",
+    "Premier League results: Manchester United 2, Arsenal 1.",
+    "Set Dark Mode in Settings, then restart Google Chrome.",
+    "I flew Delta Air Lines from Atlanta to Salt Lake City.",
+    "The Eiffel Tower and the Louvre Museum are in Paris.",
+    "Buy 3 Large Pizzas for 25 dollars on Main Street Day.",
+    "He lives on the 4th floor and works 5 days a week.",
+    "Take Exit 12 and turn left after 300 yards.",
+    "The score was 21 Park Rangers to 14 River Hawks.",
+    "Version 12 Street Fighter is out on 3 platforms.",
+    "Route 66 runs through 8 states.",
+    "Black Friday deals start at 6 AM Eastern Time.",
+    "The Python Software Foundation released Python 3.13.",
+    "Contact Customer Support via the Help Center.",
+    "Wall Street fell 2 percent while Main Street shops stayed open.",
+    "The 5 Oak Ridge labs and 3 Park Avenue boutiques reported sales.",
+    "Apollo 11 landed in the Sea of Tranquility in 1969.",
+    "Our 2 Lake District cottages sleep 6 guests each.",
+    "Pixel 8 Pro and Galaxy S24 Ultra were compared.",
+)
+"""Capitalised names of products, places, companies and events, and numbers before them;
+no person and no street address."""
+
+
 @dataclass(frozen=True)
 class KindScore:
     """One type's recall over its positives, and the negatives it fired on."""
@@ -543,17 +690,22 @@ class KindScore:
         return self.found / self.positives if self.positives else 1.0
 
 
-def score(redactor: Redactor) -> tuple[dict[str, KindScore], list[str]]:
-    """Each type's score over the corpus, and the negatives anything fired on."""
+def score(
+    redactor: Redactor,
+    cases: list[Positive] | None = None,
+    negatives: tuple[str, ...] = NEGATIVES,
+) -> tuple[dict[str, KindScore], list[str]]:
+    """Each type's score over the corpus (``cases``: the built-in types' positives unless
+    given), and the negatives anything fired on."""
     totals: dict[str, list[int]] = {}
-    for case in positives():
+    for case in positives() if cases is None else cases:
         redacted, _counts = redactor.redact(case.text)
         hit = case.value not in redacted and f"[{case.kind.upper()}]" in redacted
         tally = totals.setdefault(case.kind, [0, 0, 0])
         tally[0] += 1
         tally[1] += hit
     fired = []
-    for text in NEGATIVES:
+    for text in negatives:
         _redacted, counts = redactor.redact(text)
         for kind in counts:
             totals.setdefault(kind, [0, 0, 0])[2] += 1

@@ -96,3 +96,21 @@ def test_invalid_sections_name_the_field(
     with pytest.raises(StudyError) as caught:
         parse_study(with_ingest(study_data, ingest), source="study.yaml")
     assert any(f == field and message in m for f, m in caught.value.problems), caught.value
+
+
+def test_the_address_detector_is_off_and_out_of_the_fingerprint_unless_asked(
+    study_data: dict[str, Any],
+) -> None:
+    plain = parse_study(with_ingest(study_data, {"sampling": {"size": 50}}))
+    assert plain.ingest is not None
+    assert not plain.ingest.redaction.addresses
+    off = parse_study(
+        with_ingest(study_data, {"sampling": {"size": 50}, "redaction": {"addresses": False}})
+    )
+    on = parse_study(
+        with_ingest(study_data, {"sampling": {"size": 50}, "redaction": {"addresses": True}})
+    )
+    assert study_fingerprint(off) == study_fingerprint(plain)
+    assert study_fingerprint(on) != study_fingerprint(plain)
+    assert on.ingest is not None
+    assert on.ingest.redaction.active

@@ -278,9 +278,14 @@ def _items(
     counts: dict[str, Counter[str]] = {}
     seen: Counter[str] = Counter()
     items, responses = [], []
+    done: dict[str, tuple[str, Counter[str]]] = {}
 
     def clean(field: str, text: str) -> str:
-        redacted, found = redactor.redact(text)
+        # each distinct text is redacted once (logs repeat prompts); its matches still
+        # count once per record that holds it
+        if text not in done:
+            done[text] = redactor.redact(text)
+        redacted, found = done[text]
         counts.setdefault(field, Counter()).update(found)
         return redacted
 

@@ -25,9 +25,11 @@ phone      ``[PHONE]``      numbers libphonenumber finds valid: international (`
 Deliberately left alone (near misses): Luhn-invalid card-like numbers, digit runs that no
 numbering plan accepts or that are labelled as order, part or invoice numbers, part numbers
 such as ``123-456-789``, dates, times, versions, prices, ISBNs, ``user@localhost``, hex
-digests. Not covered: names and street addresses (no library recognises them offline
-without a language model). Then come the study's own patterns (``[NAME]``) and its own
-function (``module:function``, ``str -> str``; each value it changes counts once).
+digests. Opt-in and best effort (``ingest.redaction.addresses``): US street addresses
+(``[ADDRESS]``, ``_addresses``). Not covered: people's names (no library tells them from
+product, place and company names offline without a language model). Then come the
+study's own patterns (``[NAME]``) and its own function (``module:function``,
+``str -> str``; each value it changes counts once).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from typing import Protocol
 
 from stdnum import luhn
 
+from baton.data._addresses import address_spans, require_usaddress
 from baton.data._detectors import (
     Span,
     card_spans,
@@ -202,6 +205,9 @@ def _regions(spec: IngestRedaction) -> tuple[str, ...]:
 def redactor_for(spec: IngestRedaction) -> Redactor:
     """The redactor a study's ``ingest.redaction`` section describes."""
     rules: tuple[Detector, ...] = builtin_detectors(_regions(spec)) if spec.builtins else ()
+    if spec.addresses:
+        require_usaddress()
+        rules += (BuiltinDetector("address", address_spans),)
     rules += tuple(RedactionRule(p.name, re.compile(p.pattern)) for p in spec.patterns)
     if spec.function is None:
         return Redactor(rules)

@@ -489,8 +489,12 @@ def study_fingerprint(study: Study) -> str:
                 del spec[name]
     if data.get("ingest") is None:
         data.pop("ingest", None)  # studies without the section keep their fingerprint
-    elif data["ingest"]["redaction"]["phone_regions"] is None:
-        del data["ingest"]["redaction"]["phone_regions"]  # nor those written before it
+    else:
+        redaction = data["ingest"]["redaction"]
+        if redaction["phone_regions"] is None:
+            del redaction["phone_regions"]  # nor those written before it
+        if not redaction["addresses"]:
+            del redaction["addresses"]
     _drop_judging(data)
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
