@@ -26,11 +26,20 @@ def sources() -> list[Path]:
 
 
 def install_targets(text: str) -> list[str]:
-    """What each ``pip install`` line of a text asks for (options dropped)."""
+    """What each ``pip install`` line of a text asks for: the words after the options, up
+    to the end of the command (a word that ends a sentence or a parenthesis ends it)."""
     targets = []
     for match in INSTALL.finditer(text):
-        words = (raw.strip("'\"`").rstrip(",;)").strip("'\"`") for raw in match.group(1).split())
-        targets += [word for word in words if word and not word.startswith("-")]
+        for raw in match.group(1).split():
+            word = raw.strip("'\"`")
+            if word.startswith("-"):
+                continue
+            ends = word[-1:] in ").,;:" and not word.endswith("]")
+            word = word.rstrip(").,;:").strip("'\"`")
+            if word:
+                targets.append(word)
+            if ends:
+                break
     return targets
 
 
@@ -68,6 +77,10 @@ def test_the_install_check_refuses_another_package() -> None:
     assert check_target(f"{NAME}[no-such-extra]") is not None
     assert check_target(f"{NAME}[openai,postgres]") is None
     assert check_target(".[test]") is None
+    targets = install_targets(
+        "run `pip install -e '.[openai]' boto3`, then (pip install 'x'). Then"
+    )
+    assert targets == [".[openai]", "boto3", "x"]
 
 
 def test_the_result_reference_names_every_key() -> None:

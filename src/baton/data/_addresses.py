@@ -48,7 +48,7 @@ def require_usaddress() -> None:
         _usaddress()
     except ImportError:
         raise InputError(
-            "the address detector needs usaddress: pip install 'baton[addresses]'",
+            "the address detector needs usaddress: pip install 'baton-migrate[addresses]'",
             source="ingest.redaction.addresses",
         ) from None
 

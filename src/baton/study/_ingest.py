@@ -186,7 +186,7 @@ class IngestRedaction(_Spec):
         default=False,
         description="Best effort, off unless asked: US street addresses (a house number, "
         "a street name and type, then unit, city, state, ZIP), confirmed by the usaddress "
-        "parser (pip install 'baton[addresses]'). Recall about 0.9 on the test corpus; "
+        "parser (pip install 'baton-migrate[addresses]'). Recall about 0.9 on the test corpus; "
         "addresses of other countries and those without a street type are missed.",
     )
     patterns: list[RedactionPattern] = Field(default_factory=list)
