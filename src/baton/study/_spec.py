@@ -29,6 +29,7 @@ from baton.study._ingest import (
     IngestFields,
     IngestRedaction,
     IngestSampling,
+    IngestSpark,
     IngestSpec,
     RedactionPattern,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "IngestFields",
     "IngestRedaction",
     "IngestSampling",
+    "IngestSpark",
     "IngestSpec",
     "JudgeSpec",
     "LabelBudget",
@@ -427,8 +429,11 @@ def study_fingerprint(study: Study) -> str:
             del spec["base_url"]
     if data.get("ingest") is None:
         data.pop("ingest", None)  # studies without the section keep their fingerprint
-    elif data["ingest"]["redaction"]["phone_regions"] is None:
-        del data["ingest"]["redaction"]["phone_regions"]  # nor those written before it
+    else:
+        if data["ingest"]["redaction"]["phone_regions"] is None:
+            del data["ingest"]["redaction"]["phone_regions"]  # nor those written before it
+        del data["ingest"]["engine"]  # both engines draw the same sample
+        del data["ingest"]["spark"]
     _drop_judging(data)
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
