@@ -60,7 +60,7 @@ class Drawn:
     """One drawn record: its fields as read, and its place in the design."""
 
     source: str
-    row: int
+    row: int | None
     fields: dict[str, Any]
     strata: tuple[str | None, ...]
     frequency: int
