@@ -58,15 +58,15 @@ def items_of(result: IngestResult) -> list[tuple[Any, ...]]:
     )
 
 
-def answers(result: IngestResult) -> list[tuple[str, str]]:
+def answers(result: IngestResult) -> list[tuple[str, str | None]]:
     return sorted((r.item_id, r.text) for r in result.responses)
 
 
 def weights_by_region(result: IngestResult) -> dict[str, float]:
-    totals: Counter[str] = Counter()
+    totals: dict[str, float] = {}
     for item in result.items:
-        totals[item.region] += item.weight
-    return dict(totals)
+        totals[item.region] = totals.get(item.region, 0.0) + item.weight
+    return totals
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
