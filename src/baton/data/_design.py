@@ -37,6 +37,7 @@ __all__ = [
     "DrawPlan",
     "StratumCount",
     "cutoff",
+    "draw_units",
     "key_sql",
     "plan_draw",
     "rank_key",
@@ -82,6 +83,12 @@ def rank_sql(seed: int, unit: str) -> str:
 def rank_key(seed: int, unit: str) -> str:
     """A unit's place in the draw for ``seed``, as ``rank_sql`` computes it."""
     return hashlib.md5(f"{int(seed)}{SEP}{unit}".encode(), usedforsecurity=False).hexdigest()
+
+
+def draw_units(units: Sequence[str], n: int, seed: int) -> list[str]:
+    """The draw of one stratum in Python: the ``n`` unit keys of smallest rank for ``seed``
+    (what the engines compute in SQL; the reference their tests hold them to)."""
+    return sorted(units, key=lambda unit: (rank_key(seed, unit), unit))[:n]
 
 
 def cutoff(n: int, units: int) -> str | None:
