@@ -122,8 +122,8 @@ def test_a_table_name_is_drawn_like_the_file(
     log = str(write_log(tmp_path, production_log(600), "parquet"))
     spark.read.parquet(log).createOrReplaceTempView("baton_logs")
     duck = read_logs(study, [log])
-    options = IngestOptions(engine="spark", spark_session=spark)
-    from_table = read_logs(study, ["table:baton_logs"], options=options)
+    on_spark = study_factory(sampling={"size": 50, "strata": ["tier"]}, engine="spark")
+    from_table = read_logs(on_spark, ["table:baton_logs"])  # on the session already running
     assert items_of(from_table) == items_of(duck)
     assert from_table.summary.files[0].format == "table"
 
