@@ -254,7 +254,8 @@ def spark_draw(
     logs = _logs_frame(spark, sources, frames, settings)
     regions = ", ".join(_lit(region) for region in settings.regions)
     ok = f"_kept AND _error IS NULL AND {_window(settings)} AND region IN ({regions})"
-    logs = logs.withColumn("_ok", F.expr(ok)).withColumn(
+    logs = logs.withColumn("_ok", F.expr(ok)).withColumn("_ts_us", F.expr("unix_micros(ts)"))
+    logs = logs.withColumn(
         "_unit", F.expr(key_sql(unit_fields(width, dedup=settings.sampling.dedup)))
     )
     progress("counting records, strata and distinct prompts")
@@ -450,7 +451,7 @@ def _representatives(spark: Any, valid: Any, picked: list[Any], strata: list[str
     schema = "_unit string, _freq long, _prob double, _rank string"
     picks = F.broadcast(spark.createDataFrame(design, schema))
     record = key_sql(unit_fields(len(strata), dedup=False))
-    kept = ["_path", *_VALUES, *strata, "_freq", "_prob", "_rank"]
+    kept = ["_path", *_VALUES, "_ts_us", *strata, "_freq", "_prob", "_rank"]
     return list(
         valid.join(picks, "_unit")
         .withColumn("_record", F.expr(record))
@@ -463,8 +464,8 @@ def _representatives(spark: Any, valid: Any, picked: list[Any], strata: list[str
 
 def _drawn(row: Any, strata: list[str]) -> Drawn:
     values = {name: row[name] for name in _VALUES}
-    ts = values["ts"]
-    values["ts"] = ts.replace(tzinfo=UTC).isoformat() if isinstance(ts, datetime) else None
+    micros = row["_ts_us"]  # not the timestamp: pyspark would read it in the local time zone
+    values["ts"] = None if micros is None else (_EPOCH + timedelta(microseconds=micros)).isoformat()
     strata_values = tuple(row[s] for s in strata)
     path = _local(str(row["_path"]))
     return Drawn(path, None, values, strata_values, int(row["_freq"]), float(row["_prob"]))
