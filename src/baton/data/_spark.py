@@ -132,6 +132,12 @@ def spark_session(settings: SparkSettings) -> Iterator[Any]:
                     spark.conf.set(key, value)
 
 
+def _storage_level() -> Any:
+    from pyspark import StorageLevel  # noqa: PLC0415 (only when the engine runs)
+
+    return StorageLevel.MEMORY_AND_DISK
+
+
 def _sql() -> tuple[Any, Any]:
     """pyspark's SQL functions and ``Window``."""
     from pyspark.sql import Window, functions  # noqa: PLC0415 (only when the engine runs)
@@ -258,16 +264,29 @@ def spark_draw(
     logs = logs.withColumn(
         "_unit", F.expr(key_sql(unit_fields(width, dedup=settings.sampling.dedup)))
     )
-    progress("counting records, strata and distinct prompts")
+    progress("counting records and strata")
     names = ", ".join(source.name for source in sources)
     stats, counts = _count(logs, settings, strata, names)
     stats.invalid = _report_invalid(logs, names, rejects, stats.invalid)
+    valid = logs.where("_ok")
+    if settings.sampling.dedup:  # distinct prompts: one pass, kept (memory, then disk)
+        progress("counting distinct prompts")
+        firsts = [F.first(name).alias(name) for name in ("region", *strata)]
+        units = valid.groupBy("_unit").agg(F.count("*").alias("_freq"), *firsts)
+        units = units.persist(_storage_level())
+        counts = _distinct_units(units, strata, names)
+    else:
+        units = valid.withColumn("_freq", F.lit(1).cast("long"))
     plan = plan_draw(settings.sampling, settings.regions, counts)
     progress("drawing the sample")
-    with spark_errors(names):
-        picked = _pick(spark, logs.where("_ok"), settings, strata, plan.sizes)
+    try:
+        with spark_errors(names):
+            picked = _pick(spark, units, settings, strata, plan.sizes)
+            if settings.sampling.dedup:
+                picked = _representatives(spark, valid, picked, strata)
+    finally:
         if settings.sampling.dedup:
-            picked = _representatives(spark, logs.where("_ok"), picked, strata)
+            units.unpersist()
     drawn = [_drawn(row, strata) for row in picked]
     outside = stats.outside_regions
     figures = {
@@ -330,7 +349,7 @@ class _Stats:
 def _count(
     logs: Any, settings: DrawSettings, strata: list[str], names_of_logs: str
 ) -> tuple[_Stats, dict[tuple[str | None, ...], StratumCount]]:
-    """One aggregation: records per source and state, units per stratum."""
+    """Records per source and state, and per stratum (a small aggregation, no unit keys)."""
     F, _window_class = _sql()
 
     good = "_kept AND _error IS NULL"
@@ -342,25 +361,13 @@ def _count(
         F.expr(f"CASE WHEN {good} THEN region END").alias("region"),
         *(F.expr(f"CASE WHEN _ok THEN {s} END").alias(s) for s in strata),
     ]
-    unit = (
-        F.expr("CASE WHEN _ok THEN _unit END").alias("_u")
-        if settings.sampling.dedup
-        else F.lit(None).cast("string").alias("_u")
-    )
-    names = ["_src", "_kept", "_bad", "_inside", "region", *strata]
     with spark_errors(names_of_logs):
-        rows = (
-            logs.groupBy(*keys, unit)
-            .count()
-            .groupBy(*names)
-            .agg(F.count("_u").alias("_units"), F.sum("count").alias("_records"))
-            .collect()
-        )
+        rows = logs.groupBy(*keys).count().collect()
     stats = _Stats(records={}, outside_regions={})
     counts: dict[tuple[str | None, ...], StratumCount] = {}
     assert stats.outside_regions is not None
     for row in rows:
-        records = int(row["_records"])
+        records = int(row["count"])
         stats.records[int(row["_src"])] = stats.records.get(int(row["_src"]), 0) + records
         if not row["_kept"]:
             stats.where_filtered += records
@@ -373,10 +380,29 @@ def _count(
             stats.outside_regions[region] = stats.outside_regions.get(region, 0) + records
         else:
             key = (str(row["region"]), *(row[s] for s in strata))
-            units = int(row["_units"]) if settings.sampling.dedup else records
             before = counts.get(key, StratumCount(0, 0))
-            counts[key] = StratumCount(before.units + units, before.records + records)
+            counts[key] = StratumCount(before.units + records, before.records + records)
     return stats, counts
+
+
+def _distinct_units(
+    units: Any, strata: list[str], names_of_logs: str
+) -> dict[tuple[str | None, ...], StratumCount]:
+    """Distinct units and records per stratum, from the units' frame."""
+    F, _window_class = _sql()
+
+    with spark_errors(names_of_logs):
+        rows = (
+            units.groupBy("region", *strata)
+            .agg(F.count("*").alias("_units"), F.sum("_freq").alias("_records"))
+            .collect()
+        )
+    return {
+        (str(row["region"]), *(row[s] for s in strata)): StratumCount(
+            int(row["_units"]), int(row["_records"])
+        )
+        for row in rows
+    }
 
 
 def _local(path: str) -> str:
@@ -399,7 +425,7 @@ def _report_invalid(logs: Any, names: str, rejects: RejectLog, count: int) -> in
 
 def _pick(
     spark: Any,
-    valid: Any,
+    units: Any,
     settings: DrawSettings,
     strata: list[str],
     sizes: dict[tuple[str | None, ...], tuple[int, int]],
@@ -409,10 +435,6 @@ def _pick(
 
     if not sizes:
         return []
-    if settings.sampling.dedup:
-        units = valid.groupBy("region", *strata, "_unit").agg(F.count("*").alias("_freq"))
-    else:
-        units = valid.withColumn("_freq", F.lit(1).cast("long"))
     schema = ", ".join(
         [
             "_a_region string",
