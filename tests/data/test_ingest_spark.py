@@ -4,7 +4,10 @@ stay one line naming the file and the field."""
 
 from __future__ import annotations
 
+import json
 import random
+import subprocess
+import sys
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -194,3 +197,20 @@ def test_a_log_of_unknown_format_is_refused_before_spark_reads_it(
     log.write_text("x", encoding="utf-8")
     error = one_line_error(study_factory(), [str(log)], spark)
     assert "parquet:" in str(error)
+
+
+def test_without_pyspark_the_command_says_what_to_install(
+    tmp_path: Path, study_data: dict[str, Any]
+) -> None:
+    study = tmp_path / "study.yaml"
+    study.write_text(json.dumps(study_data), encoding="utf-8")
+    log = write_log(tmp_path, production_log(20), "jsonl")
+    code = (
+        "import sys\n"
+        "sys.modules['pyspark'] = None  # as if it were not installed\n"
+        "from baton.cli.main import main\n"
+        f"sys.exit(main(['ingest', {str(study)!r}, {str(log)!r}, '--engine', 'spark']))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 2
+    assert "pip install 'baton[spark]'" in done.stderr
