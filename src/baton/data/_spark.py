@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import glob
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -155,9 +155,12 @@ def _error_text(exc: BaseException) -> str:
 @contextmanager
 def spark_errors(source: str, *, field: str | None = None) -> Iterator[None]:
     """Spark's errors as an ``InputError`` on ``source``: one line, without the data."""
-    from py4j.protocol import Py4JError  # noqa: PLC0415 (only when the engine runs)
-    from pyspark.errors import PySparkException  # noqa: PLC0415
+    from pyspark.errors import PySparkException  # noqa: PLC0415 (only when the engine runs)
 
+    try:
+        from py4j.protocol import Py4JError  # noqa: PLC0415 (not with Spark Connect alone)
+    except ImportError:
+        Py4JError = PySparkException
     try:
         yield
     except (PySparkException, Py4JError) as exc:
@@ -249,7 +252,7 @@ def spark_draw(
     *,
     settings: DrawSettings,
     rejects: RejectLog,
-    progress: Any,
+    progress: Callable[[str], None],
 ) -> tuple[list[Drawn], dict[str, Any], dict[int, int]]:
     """Draw the sample on Spark: the drawn records, the draw's figures (as DuckDB's) and
     the records of each source."""
