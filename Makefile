@@ -57,8 +57,8 @@ bench-simulate: $(STAMP)  ## seconds per synthetic table at the calibration benc
 bench-judges: $(STAMP)  ## reference_match against NQ-301's human labels; the LLM-judge path's speed
 	$(BIN)/python -m benchmarks.judges
 
-bench-ingest: $(STAMP)  ## time and peak memory to ingest 5.3M Parquet rows and 1M JSONL lines
-	$(BIN)/python -m benchmarks.ingest
+bench-ingest: $(TEST_STAMP)  ## time and peak memory to ingest 5.3M Parquet rows and 1M JSONL lines (ARGS="--engines duckdb,spark --sizes 5300000,50000000" compares the engines)
+	$(BIN)/python -m benchmarks.ingest $(ARGS)
 
 bench-redaction: $(STAMP)  ## redaction recall and false positives per type over the corpus; speed
 	$(BIN)/python -m benchmarks.redaction

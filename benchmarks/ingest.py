@@ -9,6 +9,14 @@ redaction, storing into a fresh SQLite store. Run with ``make bench-ingest``.
 
 Targets (2 cores): Parquet <= 15 s and <= 2 GB peak RSS; JSONL <= 30 s.
 
+``--engines duckdb,spark --sizes 5300000,50000000`` instead draws the same sample from
+Parquet logs of each size with each engine (Spark: a local session, ``local[2]``, driver
+heap 512 MB), printing wall time, the drawing process's peak RSS and, for Spark, the
+driver JVM's peak RSS (``VmHWM`` of each process, read from ``/proc`` when the ingest ends;
+in local mode the JVM also runs the executors' work). ``--data-dir`` keeps the generated
+logs there and reuses them on the next run. Target: the Spark driver's memory flat as the
+log grows, <= 1 GB at 50M rows. Docs: docs/benchmarks/ingest-spark.md.
+
 ``--compare-redaction`` instead times the Parquet ingest with the built-in redaction on and
 off (alternately, ``--repeat`` times each; the medians count, of the ingest's wall time and
 of the whole process's processor time, which a loaded machine disturbs less): ``python -m
@@ -26,6 +34,7 @@ import json
 import resource
 import shutil
 import statistics
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -154,7 +163,14 @@ def generate(
     return parquet, jsonl, time.perf_counter() - started
 
 
-def write_study(folder: Path, sample: int, *, redaction: bool = True, name: str = "study") -> Path:
+def write_study(
+    folder: Path,
+    sample: int,
+    *,
+    redaction: bool = True,
+    name: str = "study",
+    engine: str = "duckdb",
+) -> Path:
     study = {
         "name": "bench-ingest",
         "service": {"system_prompt": "You are the support assistant."},
@@ -174,6 +190,8 @@ def write_study(folder: Path, sample: int, *, redaction: bool = True, name: str 
             "fields": {"timestamp": "ts", "segment": "segment", "incumbent_answer": "answer"},
             "sampling": {"size": sample, "strata": ["segment"], "seed": 7},
             "redaction": {"builtins": redaction},
+            "engine": engine,
+            "spark": {"master": "local[2]", "conf": SPARK_CONF | {"spark.local.dir": str(folder)}},
         },
     }
     path = folder / f"{name}.yaml"
@@ -181,15 +199,41 @@ def write_study(folder: Path, sample: int, *, redaction: bool = True, name: str 
     return path
 
 
+SPARK_CONF = {
+    "spark.driver.memory": "512m",
+    "spark.sql.shuffle.partitions": "16",
+    "spark.sql.files.maxPartitionBytes": "64m",
+}
+
 _CHILD = (
-    "import re, sys, time\n"
+    "import os, re, sys, time\n"
     "from baton.cli.main import main\n"
+    "def hwm(pid):\n"
+    "    try:\n"
+    "        status = open(f'/proc/{pid}/status').read()\n"
+    "    except OSError:\n"
+    "        return 0\n"
+    "    found = re.search(r'VmHWM:\\s+(\\d+) kB', status)\n"
+    "    return int(found.group(1)) if found else 0  # a process that has exited has none\n"
+    "def descendants(pid):\n"
+    "    found = []\n"
+    "    try:\n"
+    "        tasks = os.listdir(f'/proc/{pid}/task')\n"
+    "    except OSError:\n"
+    "        return found\n"
+    "    for task in tasks:\n"
+    "        try:\n"
+    "            children = open(f'/proc/{pid}/task/{task}/children').read().split()\n"
+    "        except OSError:\n"
+    "            continue\n"
+    "        for child in children:\n"
+    "            found += [int(child), *descendants(int(child))]\n"
+    "    return found\n"
     "started = time.perf_counter()\n"
     "code = main(sys.argv[1:])\n"
     "took = time.perf_counter() - started\n"
-    "status = open('/proc/self/status').read()\n"
-    "peak = re.search(r'VmHWM:\\s+(\\d+) kB', status).group(1)\n"
-    "print(peak, took, file=sys.stderr)\n"
+    "jvm = sum(hwm(pid) for pid in descendants(os.getpid()))  # the JVM outlives its session\n"
+    "print(hwm('self'), took, jvm, file=sys.stderr)\n"
     "sys.exit(code)\n"
 )
 
@@ -207,12 +251,13 @@ def run_ingest(study: Path, log: Path, store: Path) -> dict[str, float | int]:
     if done.returncode != 0:
         raise SystemExit(f"ingest failed: {done.stderr}")
     summary = json.loads(done.stdout)
-    peak_kb, took = done.stderr.strip().splitlines()[-1].split()
+    peak_kb, took, jvm_kb = done.stderr.strip().splitlines()[-1].split()
     return {
         "seconds": seconds,
         "cpu_seconds": cpu,
         "ingest_seconds": float(took),
         "peak_rss_mb": int(peak_kb) / 1024,
+        "jvm_peak_rss_mb": int(jvm_kb) / 1024,
         "items": summary["items_written"],
         "records": summary["records"],
     }
@@ -247,6 +292,49 @@ def compare_redaction(folder: Path, rows: int, sample: int, repeat: int, *, numb
         print(f"median {what}: {on:.2f} s with redaction, {off:.2f} s without: {on / off - 1:+.1%}")
 
 
+def compare_engines(data_dir: Path, sizes: list[int], engines: list[str], sample: int) -> None:
+    """Each engine on each size of Parquet log: wall time and the drawing processes' peaks."""
+    print(
+        f"{'rows':>12}{'engine':>8}{'drawn':>8}{'process s':>11}{'ingest s':>10}"
+        f"{'python RSS':>12}{'JVM RSS':>10}"
+    )
+    for rows in sizes:
+        folder = data_dir / f"rows-{rows}"
+        folder.mkdir(parents=True, exist_ok=True)
+        parquet = folder / "logs.parquet"
+        if not parquet.exists():
+            print(f"generating {rows:,} rows in {folder} ...", flush=True)
+            (folder / "tmp").mkdir(exist_ok=True)
+            _parquet, jsonl, seconds = generate(folder, rows, 1)
+            jsonl.unlink()
+            print(f"  generated in {seconds:.1f} s", flush=True)
+        drawn: dict[str, set[str]] = {}
+        for engine in engines:
+            study = write_study(folder, sample, engine=engine, name=f"study-{engine}")
+            store = folder / f"{engine}.db"
+            store.unlink(missing_ok=True)
+            result = run_ingest(study, parquet, store)
+            assert result["records"] == rows
+            drawn[engine] = _item_ids(store)
+            jvm = f"{result['jvm_peak_rss_mb']:>7,.0f} MB" if engine == "spark" else f"{'-':>10}"
+            print(
+                f"{rows:>12,}{engine:>8}{result['items']:>8,}{result['seconds']:>11.1f}"
+                f"{result['ingest_seconds']:>10.1f}{result['peak_rss_mb']:>9,.0f} MB{jvm}",
+                flush=True,
+            )
+        if len(drawn) > 1:
+            same = len({frozenset(ids) for ids in drawn.values()}) == 1
+            print(f"{'':>12}the engines drew {'the same' if same else 'DIFFERENT'} items")
+
+
+def _item_ids(store: Path) -> set[str]:
+    connection = sqlite3.connect(store)
+    try:
+        return {row[0] for row in connection.execute("SELECT item_id FROM items")}
+    finally:
+        connection.close()
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=5_300_000, help="Parquet log rows")
@@ -262,7 +350,25 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="with --compare-redaction: a sentence of numbers and personal data in every record",
     )
+    parser.add_argument(
+        "--engines", default=None, help="compare engines on Parquet logs: duckdb,spark"
+    )
+    parser.add_argument(
+        "--sizes", default="5300000", help="with --engines: Parquet rows, comma-separated"
+    )
+    parser.add_argument(
+        "--data-dir", type=Path, default=None, help="keep and reuse generated logs here"
+    )
     args = parser.parse_args(argv)
+    if args.engines:
+        data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="baton-bench-ingest-"))
+        try:
+            row_counts = [int(size) for size in args.sizes.split(",")]
+            compare_engines(data_dir, row_counts, args.engines.split(","), args.sample)
+        finally:
+            if args.data_dir is None:
+                shutil.rmtree(data_dir, ignore_errors=True)
+        return
     folder = Path(tempfile.mkdtemp(prefix="baton-bench-ingest-"))
     if args.compare_redaction:
         try:

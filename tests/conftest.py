@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -30,3 +31,24 @@ def study_data() -> dict[str, Any]:
         ],
         "labels": {"budget": 100},
     }
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[Any]:
+    """One local Spark session for the whole test session (two cores, few partitions, no
+    UI); ``baton ingest --engine spark`` draws on it as on a user's own session."""
+    from pyspark.sql import SparkSession  # a JVM starts: only when a test asks for it
+
+    session = (
+        SparkSession.builder.master("local[2]")
+        .appName("baton-tests")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.default.parallelism", "2")
+        .config("spark.driver.memory", "1g")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()

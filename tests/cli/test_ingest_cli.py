@@ -211,3 +211,31 @@ def test_dry_run_shows_the_mapping_and_counts_and_writes_nothing(
     assert main(["ingest", "log.jsonl"]) == 0
     assert "stored 12 new items" in capsys.readouterr().out
     assert stored(tmp_path)[:2] == (12, 12)
+
+
+def test_ingest_on_spark_stores_what_duckdb_would(
+    tmp_path: Path, study_data: dict[str, Any], spark: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    study = write_study(tmp_path, study_data, sampling={"size": 40})
+    log = write_log(tmp_path, 400)
+    assert main(["ingest", str(study), str(log), "--dry-run", "--json"]) == 0
+    duck = json.loads(capsys.readouterr().out)
+    assert main(["ingest", str(study), str(log), "--engine", "spark", "--json"]) == 0
+    on_spark = json.loads(capsys.readouterr().out)
+    assert on_spark["regions"] == duck["regions"]
+    assert on_spark["sampled"] == duck["sampled"] == 40
+    assert stored(tmp_path) == (40, 40, ["ingest"])
+    assert main(["ingest", str(study), str(log), "--engine", "spark", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["items_written"] == 0  # the same sample again
+
+
+def test_spark_options_are_checked_before_anything_runs(
+    tmp_path: Path, study_data: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    study = write_study(tmp_path, study_data)
+    log = write_log(tmp_path, 10)
+    both = ["--spark-remote", "sc://localhost", "--spark-master", "local[1]"]
+    assert main(["ingest", str(study), str(log), "--engine", "spark", *both]) == 2
+    not_connect = ["--spark-remote", "http://localhost:15002"]
+    assert main(["ingest", str(study), str(log), "--engine", "spark", *not_connect]) == 2
+    assert "sc://" in capsys.readouterr().err

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from baton.steps import record_version, study_changes
-from baton.steps._versions import diff_studies
+from baton.steps._versions import diff_studies, study_document
 from baton.storage import Store, open_store
-from baton.study import parse_study
+from baton.study import parse_study, study_fingerprint
 
 
 @pytest.fixture
@@ -113,3 +113,18 @@ def test_changes_are_against_the_last_version_recorded(
     assert [c.path for c in back.changes] == ["dimensions[correctness].margin"]
     assert not back.new_version
     assert [v.digest for v in store.study_versions()][-1] == recorded.digest
+
+
+def test_the_ingest_engine_changes_nothing_stored(study_data: dict[str, Any]) -> None:
+    def on_spark(d: dict[str, Any]) -> None:
+        d["ingest"] = {"engine": "spark", "spark": {"remote": "sc://spark.internal:15002"}}
+
+    found = changes(study_data, on_spark)
+    assert {scope for path, scope, _ in found if ".engine" in path or ".spark" in path} == {
+        "nothing"
+    }
+    plain = parse_study({**study_data, "ingest": {}})
+    spark = parse_study({**study_data, "ingest": {"engine": "spark"}})
+    assert study_fingerprint(spark) == study_fingerprint(plain)
+    assert "engine" not in study_document(plain)["ingest"]  # versions recorded before stay
+    assert study_document(spark)["ingest"]["engine"] == "spark"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 
 import typer
@@ -15,6 +16,13 @@ from baton.steps import DEFAULT_REJECTS
 from baton.steps import ingest as ingest_step
 
 _STUDY_SUFFIXES = (".yaml", ".yml")
+
+
+class Engine(StrEnum):
+    """Where the sample is drawn."""
+
+    duckdb = "duckdb"
+    spark = "spark"
 
 
 def summary_table(summary: IngestSummary) -> Table:
@@ -90,7 +98,8 @@ def ingest(
         ...,
         metavar="[STUDY] LOGS",
         help="Log files or globs: JSONL, CSV or Parquet, plain or .gz; a first argument "
-        "ending in .yaml or .yml is the study.",
+        "ending in .yaml or .yml is the study. With --engine spark also URLs Spark reads "
+        "(s3a://, abfss://, hdfs://), directories, delta:PATH and table:NAME.",
     ),
     study: Path | None = typer.Option(
         None, "--study", help="The study file (default: study.yaml)."
@@ -113,6 +122,22 @@ def ingest(
         None, help="SQL condition on the logs' columns, e.g. \"channel = 'web'\"."
     ),
     seed: int | None = typer.Option(None, help="Seed of the draw (default: the study's)."),
+    engine: Engine | None = typer.Option(
+        None,
+        help="Where the sample is drawn: duckdb (this machine) or spark (a Spark session or "
+        "cluster); default: the study's ingest.engine. Both draw the same sample.",
+    ),
+    spark_remote: str | None = typer.Option(
+        None,
+        "--spark-remote",
+        help="With --engine spark: a Spark Connect URL (sc://host:15002) to draw on.",
+    ),
+    spark_master: str | None = typer.Option(
+        None,
+        "--spark-master",
+        help="With --engine spark: the master of a session started here (default: the "
+        "study's ingest.spark.master, local[*]).",
+    ),
     store: str | None = STORE_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> int:
@@ -129,6 +154,12 @@ def ingest(
     """
     if rejects is not None and not skip_invalid:
         raise typer.BadParameter("--rejects goes with --skip-invalid", param_hint="--rejects")
+    if spark_remote is not None and spark_master is not None:
+        raise typer.BadParameter(
+            "name a Spark Connect URL or a master, not both", param_hint="--spark-remote"
+        )
+    if spark_remote is not None and not spark_remote.startswith("sc://"):
+        raise typer.BadParameter("a Spark Connect URL starts sc://", param_hint="--spark-remote")
     study_path, logs = _split(paths, study)
     with console.status("ingesting") as status:
         report = ingest_step(
@@ -140,6 +171,9 @@ def ingest(
             where=where,
             seed=seed,
             dry_run=dry_run,
+            engine=None if engine is None else engine.value,
+            spark_remote=spark_remote,
+            spark_master=spark_master,
             progress=status.update,
             on_change=lambda line: err_console.print(line, soft_wrap=True, markup=False),
         )

@@ -1,11 +1,9 @@
 """The draw, in DuckDB: load the logs' light columns, check every record, deduplicate,
 stratify by region and secondary strata, and draw a seeded sample without replacement.
 
-Within a stratum the draw keeps the units (distinct prompts, or records without dedup)
-with the smallest ``hash(unit, seed)``: a simple random sample that is the same for the
-same seed whatever the number of threads. A unit's inclusion probability is
-``drawn / units`` of its stratum; its representative is its first record in file order.
-Only the drawn records' text is read into Python.
+The design (unit keys, strata sizes, the ranking that draws, inclusion probabilities, the
+representative of a deduplicated unit) is ``_design``'s, which the Spark engine draws too;
+this module only evaluates it. Only the drawn units' records are read into Python.
 """
 
 from __future__ import annotations
@@ -17,7 +15,13 @@ from typing import Any
 
 import duckdb
 
-from baton.data._allocation import region_allocation, stratum_allocation
+from baton.data._design import (
+    StratumCount,
+    key_sql,
+    plan_draw,
+    rank_sql,
+    unit_fields,
+)
 from baton.data._duck import (
     SEP,
     FieldMap,
@@ -38,7 +42,6 @@ _CONTENT = ("region", "prompt", "messages", "ts", "segment", "answer", "referenc
 _FETCH_BATCH = 10_000
 
 Progress = Callable[[str], None]
-StratumKey = tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -57,7 +60,7 @@ class Drawn:
     """One drawn record: its fields as read, and its place in the design."""
 
     source: str
-    row: int
+    row: int | None
     fields: dict[str, Any]
     strata: tuple[str | None, ...]
     frequency: int
@@ -176,16 +179,12 @@ def _load(
     columns = ", ".join(f"{name} VARCHAR" for name in strata)
     connection.execute(
         "CREATE OR REPLACE TEMP TABLE rows_ (_file INTEGER, _ord BIGINT, region VARCHAR, "
-        f"{columns + ', ' if columns else ''}ts TIMESTAMPTZ, unit UBIGINT, _error VARCHAR)"
+        f"{columns + ', ' if columns else ''}ts TIMESTAMPTZ, unit VARCHAR, _error VARCHAR)"
     )
     for item in prepared:
         norm = item.norm
-        content = ", ".join(norm.exprs[name].value for name in ("region", *strata))
-        unit = (
-            f"hash({content}, {norm.exprs['prompt'].value}, {norm.exprs['messages'].value})"
-            if settings.sampling.dedup
-            else "NULL"
-        )
+        keyed = unit_fields(len(strata), dedup=settings.sampling.dedup)
+        unit = key_sql([norm.exprs[name].value for name in keyed])
         where = f"WHERE ({settings.where})" if settings.where else ""
         with duck_errors(item.log.name):
             connection.execute(
@@ -237,24 +236,29 @@ def _count_regions(
             stats.outside_regions[str(region)] = int(inside)
 
 
+def _keep(settings: DrawSettings) -> str:
+    """SQL: a loaded record is valid, in the time window and in a study region."""
+    regions = ", ".join(literal(region) for region in settings.regions)
+    return f"_error IS NULL AND {_window(settings.sampling)} AND region IN ({regions})"
+
+
 def _build_units(connection: duckdb.DuckDBPyConnection, settings: DrawSettings) -> None:
     strata = "".join(f", s{i}" for i in range(len(settings.mapping.strata)))
-    regions = ", ".join(literal(region) for region in settings.regions)
     key = f"CAST(_file AS BIGINT) * {_ROW_BITS} + _ord"
-    keep = f"_error IS NULL AND {_window(settings.sampling)} AND region IN ({regions})"
+    keep = _keep(settings)
     if settings.sampling.dedup:
         firsts = "".join(f", any_value(s{i}) AS s{i}" for i in range(len(settings.mapping.strata)))
         select = (  # the unit hashes the region and strata too: grouping by it alone is enough
             f"SELECT any_value(region) AS region{firsts}, unit, count(*) AS frequency, "
-            f"min({key}) AS rep FROM rows_ WHERE {keep} GROUP BY unit"
+            f"NULL::BIGINT AS rep FROM rows_ WHERE {keep} GROUP BY unit"
         )
     else:
         select = (
-            f"SELECT region{strata}, CAST({key} AS UBIGINT) AS unit, 1 AS frequency, "
-            f"{key} AS rep FROM rows_ WHERE {keep}"
+            f"SELECT region{strata}, unit, 1 AS frequency, {key} AS rep FROM rows_ WHERE {keep}"
         )
     connection.execute(f"CREATE OR REPLACE TEMP TABLE units AS {select}")
-    connection.execute("DROP TABLE rows_")
+    if not settings.sampling.dedup:
+        connection.execute("DROP TABLE rows_")  # with dedup, it says where a unit's records are
 
 
 def _allocate(connection: duckdb.DuckDBPyConnection, settings: DrawSettings, stats: _Stats) -> None:
@@ -264,34 +268,17 @@ def _allocate(connection: duckdb.DuckDBPyConnection, settings: DrawSettings, sta
     rows = connection.execute(
         f"SELECT region{strata}, count(*), sum(frequency) FROM units GROUP BY ALL"
     ).fetchall()
-    units: dict[str, dict[StratumKey, int]] = {r: {} for r in settings.regions}
-    traffic: dict[str, dict[StratumKey, int]] = {r: {} for r in settings.regions}
-    for row in rows:
-        key = tuple(row[1 : 1 + width])
-        units[row[0]][key], traffic[row[0]][key] = int(row[-2]), int(row[-1])
-    wanted = region_allocation(
-        settings.sampling,
-        {r: sum(traffic[r].values()) for r in settings.regions},
-        list(settings.regions),
-    )
-    plan: list[tuple[Any, ...]] = []
-    for region in settings.regions:
-        size = min(wanted[region], sum(units[region].values()))
-        sizes = stratum_allocation(size, traffic[region], units[region])
-        plan += [(region, *key, n, units[region][key]) for key, n in sizes.items() if n]
-        stats.regions[region] = {
-            "records": sum(traffic[region].values()),
-            "units": sum(units[region].values()),
-            "allocated": wanted[region],
-            "drawn": size,
-        }
+    counts = {tuple(row[: 1 + width]): StratumCount(int(row[-2]), int(row[-1])) for row in rows}
+    plan = plan_draw(settings.sampling, settings.regions, counts)
+    stats.regions.update(plan.regions)
     columns = "".join(f", s{i} VARCHAR" for i in range(width))
     connection.execute(
         f"CREATE OR REPLACE TEMP TABLE alloc (region VARCHAR{columns}, n BIGINT, units BIGINT)"
     )
-    if plan:
-        marks = ", ".join("?" for _ in plan[0])
-        connection.executemany(f"INSERT INTO alloc VALUES ({marks})", plan)
+    if plan.sizes:
+        rows_in = [(*key, n, units) for key, (n, units) in plan.sizes.items()]
+        marks = ", ".join("?" for _ in rows_in[0])
+        connection.executemany(f"INSERT INTO alloc VALUES ({marks})", rows_in)
 
 
 def _fetch(
@@ -304,48 +291,75 @@ def _fetch(
     same = "".join(f" AND a.s{i} IS NOT DISTINCT FROM u.s{i}" for i in range(width))
     groups = "region" + "".join(f", s{i}" for i in range(width))
     most = max(1, _scalar(connection, "SELECT max(n) FROM alloc"))
-    firsts = (  # each stratum's units with the smallest hash(unit, seed), in that order
-        f"SELECT {groups}, min_by({{'rep': rep, 'frequency': frequency}}, "
-        f"hash(unit, {settings.seed}), {most}) AS firsts FROM units GROUP BY ALL"
+    firsts = (  # each stratum's units of smallest rank, in that order
+        f"SELECT {groups}, min_by({{'unit': unit, 'rep': rep, 'frequency': frequency}}, "
+        f"{rank_sql(settings.seed, 'unit')}, {most}) AS firsts FROM units GROUP BY ALL"
     )
     connection.execute(
-        "CREATE OR REPLACE TEMP TABLE picks AS SELECT "
-        f"CAST(u.pick.rep // {_ROW_BITS} AS INTEGER) AS _file, u.pick.rep % {_ROW_BITS} AS _ord, "
+        "CREATE OR REPLACE TEMP TABLE picks AS SELECT u.pick.unit AS unit, u.pick.rep AS rep, "
         "u.pick.frequency AS frequency, CAST(a.n AS DOUBLE) / a.units AS inclusion_prob "
         f"FROM (SELECT {groups}, unnest(firsts) AS pick, generate_subscripts(firsts, 1) AS rk "
         f"FROM ({firsts})) AS u JOIN alloc AS a ON a.region = u.region{same} WHERE u.rk <= a.n"
     )
-    drawn: list[Drawn] = []
+    if settings.sampling.dedup:  # every record of a drawn unit, to choose its representative
+        members = (
+            "SELECT r._file, r._ord, p.unit, p.frequency, p.inclusion_prob FROM rows_ AS r "
+            f"JOIN picks AS p USING (unit) WHERE {_keep(settings)}"
+        )
+    else:
+        members = (
+            f"SELECT CAST(rep // {_ROW_BITS} AS INTEGER) AS _file, rep % {_ROW_BITS} AS _ord, "
+            "unit, frequency, inclusion_prob FROM picks"
+        )
+    connection.execute(f"CREATE OR REPLACE TEMP TABLE members AS {members}")
     progress("reading the drawn records")
+    found: list[tuple[str, str, Drawn]] = []
     for item in prepared:
-        drawn += _fetch_file(connection, item, width)
-    return drawn
+        found += _fetch_file(connection, item, width)
+    if not settings.sampling.dedup:
+        return [drawn for _unit, _key, drawn in found]
+    return _representatives(found)
 
 
-def _fetch_file(connection: duckdb.DuckDBPyConnection, item: _Prepared, width: int) -> list[Drawn]:
+def _representatives(found: list[tuple[str, str, Drawn]]) -> list[Drawn]:
+    """Each unit's record of smallest record key (the first in file order on a tie)."""
+    best: dict[str, tuple[str, Drawn]] = {}
+    for unit, record_key, drawn in found:
+        if unit not in best or record_key < best[unit][0]:
+            best[unit] = (record_key, drawn)
+    chosen = {id(drawn) for _key, drawn in best.values()}
+    return [drawn for _unit, _key, drawn in found if id(drawn) in chosen]
+
+
+def _fetch_file(
+    connection: duckdb.DuckDBPyConnection, item: _Prepared, width: int
+) -> list[tuple[str, str, Drawn]]:
+    """The file's records of drawn units: (unit, record key, record), in file order."""
     index = item.log.index
     design = {
-        int(ordinal): (int(frequency), float(prob))
-        for ordinal, frequency, prob in connection.execute(
-            f"SELECT _ord, frequency, inclusion_prob FROM picks WHERE _file = {index}"
+        int(ordinal): (str(unit), int(frequency), float(prob))
+        for ordinal, unit, frequency, prob in connection.execute(
+            f"SELECT _ord, unit, frequency, inclusion_prob FROM members WHERE _file = {index}"
         ).fetchall()
     }
     if not design:
         return []
     names = [*_CONTENT, "id", *(f"s{i}" for i in range(width))]
+    record_key = key_sql([item.norm.exprs[n].value for n in unit_fields(width, dedup=False)])
     with duck_errors(item.log.name):
         rows = connection.execute(
-            f"SELECT ordinality, {item.norm.values(names)} FROM (SELECT * FROM "
+            f"SELECT ordinality, {record_key}, {item.norm.values(names)} FROM (SELECT * FROM "
             f"{_source(item.reader)} WHERE ordinality IN "
-            f"(SELECT _ord FROM picks WHERE _file = {index})) AS src ORDER BY ordinality"
+            f"(SELECT _ord FROM members WHERE _file = {index})) AS src ORDER BY ordinality"
         ).fetchall()
-    drawn = []
+    found = []
     for row in rows:
-        values = dict(zip(names, row[1:], strict=True))
+        values = dict(zip(names, row[2:], strict=True))
         strata = tuple(values.pop(f"s{i}") for i in range(width))
         ts = values.get("ts")
         values["ts"] = ts.isoformat() if isinstance(ts, datetime) else None
-        frequency, prob = design[int(row[0])]
+        unit, frequency, prob = design[int(row[0])]
         row_number = item.log.row_of(int(row[0]))
-        drawn.append(Drawn(item.log.name, row_number, values, strata, frequency, prob))
-    return drawn
+        drawn = Drawn(item.log.name, row_number, values, strata, frequency, prob)
+        found.append((unit, str(row[1]), drawn))
+    return found

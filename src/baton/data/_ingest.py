@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Literal, cast
 from urllib.parse import urlparse
 
 from baton.data._draw import Drawn, DrawSettings, draw_sample
@@ -27,6 +27,13 @@ from baton.data._duck import FieldMap, connect, log_columns
 from baton.data._fields import FieldResolution, resolve_fields
 from baton.data._logfiles import RejectLog, discover, scan_text
 from baton.data._redaction import Redactor, redactor_for
+from baton.data._spark import (
+    SparkSettings,
+    spark_columns,
+    spark_draw,
+    spark_session,
+    spark_sources,
+)
 from baton.domain import ExpectedBehaviour, Item, Message, Response, Role
 from baton.errors import InputError, StudyError
 from baton.storage import Store
@@ -57,6 +64,11 @@ class IngestOptions:
     threads: int | None = None
     memory_limit: str = "1GB"
     study_source: str = "study.yaml"
+    engine: Literal["duckdb", "spark"] | None = None
+    spark_remote: str | None = None
+    spark_master: str | None = None
+    spark_session: Any = None
+    """With the spark engine: a SparkSession of the caller's to draw on (Python only)."""
 
 
 @dataclass(frozen=True)
@@ -208,29 +220,9 @@ def read_logs(
     redactor = redactor_for(spec.redaction)
     seed = spec.sampling.seed if options.seed is None else options.seed
     rejects = RejectLog(options.rejects_path, skip=options.skip_invalid)
+    draw = _draw_spark if (options.engine or spec.engine) == "spark" else _draw_duckdb
     try:
-        with tempfile.TemporaryDirectory(prefix="baton-ingest-") as tmp:
-            files = discover(list(logs))
-            for log in files:
-                if log.format != "parquet":
-                    say(f"checking {log.path} line by line")
-                    scan_text(log, rejects, Path(tmp))
-            connection = connect(
-                Path(tmp), threads=options.threads, memory_limit=options.memory_limit
-            )
-            try:
-                strata = tuple(spec.sampling.strata)
-                mapping = resolve_fields(spec.fields, log_columns(connection, files), strata=strata)
-                settings = DrawSettings(
-                    FieldMap(mapping.fields, strata),
-                    tuple(r.name for r in study.regions),
-                    spec.sampling,
-                    seed,
-                    options.where,
-                )
-                drawn, figures = draw_sample(connection, files, settings, rejects, say)
-            finally:
-                connection.close()
+        drawn, figures, files, mapping = draw(study, logs, options, seed, rejects, say)
     finally:
         rejects.close()
     if figures["records"] - figures["invalid"] <= 0:
@@ -248,6 +240,88 @@ def read_logs(
         warnings=tuple(_warnings(figures)),
     )
     return IngestResult(tuple(items), tuple(responses), summary)
+
+
+_Drawing = tuple[list[Drawn], dict[str, Any], tuple[LogFileSummary, ...], FieldResolution]
+
+
+def _draw_duckdb(  # noqa: PLR0917 (the two engines' one signature)
+    study: Study,
+    logs: Sequence[str],
+    options: IngestOptions,
+    seed: int,
+    rejects: RejectLog,
+    say: Progress,
+) -> _Drawing:
+    spec = study.ingest or IngestSpec()
+    with tempfile.TemporaryDirectory(prefix="baton-ingest-") as tmp:
+        files = discover(list(logs))
+        for log in files:
+            if log.format != "parquet":
+                say(f"checking {log.path} line by line")
+                scan_text(log, rejects, Path(tmp))
+        connection = connect(Path(tmp), threads=options.threads, memory_limit=options.memory_limit)
+        try:
+            strata = tuple(spec.sampling.strata)
+            mapping = resolve_fields(spec.fields, log_columns(connection, files), strata=strata)
+            settings = DrawSettings(
+                FieldMap(mapping.fields, strata),
+                tuple(r.name for r in study.regions),
+                spec.sampling,
+                seed,
+                options.where,
+            )
+            drawn, figures = draw_sample(connection, files, settings, rejects, say)
+        finally:
+            connection.close()
+    summaries = tuple(LogFileSummary(f.name, f.format, f.records) for f in files)
+    return drawn, figures, summaries, mapping
+
+
+def _draw_spark(  # noqa: PLR0917 (the two engines' one signature)
+    study: Study,
+    logs: Sequence[str],
+    options: IngestOptions,
+    seed: int,
+    rejects: RejectLog,
+    say: Progress,
+) -> _Drawing:
+    spec = study.ingest or IngestSpec()
+    sources = spark_sources(list(logs))
+    say("starting Spark")
+    with spark_session(_spark_settings(spec, options)) as spark:
+        frames, columns = spark_columns(spark, sources)
+        strata = tuple(spec.sampling.strata)
+        mapping = resolve_fields(spec.fields, columns, strata=strata)
+        settings = DrawSettings(
+            FieldMap(mapping.fields, strata),
+            tuple(r.name for r in study.regions),
+            spec.sampling,
+            seed,
+            options.where,
+        )
+        drawn, figures, records = spark_draw(
+            spark, sources, frames, settings=settings, rejects=rejects, progress=say
+        )
+    summaries = tuple(
+        LogFileSummary(source.name, source.format, records.get(source.index, 0))
+        for source in sources
+    )
+    return drawn, figures, summaries, mapping
+
+
+def _spark_settings(spec: IngestSpec, options: IngestOptions) -> SparkSettings:
+    """The command line's remote, else its master, else the study's remote, else its
+    master."""
+    remote = options.spark_remote
+    if remote is None and options.spark_master is None:
+        remote = spec.spark.remote
+    return SparkSettings(
+        remote=remote,
+        master=options.spark_master or spec.spark.master,
+        conf=tuple(spec.spark.conf.items()),
+        session=options.spark_session,
+    )
 
 
 def ingest_logs(
@@ -347,7 +421,7 @@ def _item(
 
 
 def _summary(
-    files: list[Any],
+    files: tuple[LogFileSummary, ...],
     figures: dict[str, Any],
     rejects: RejectLog,
     options: IngestOptions,
@@ -360,7 +434,7 @@ def _summary(
     in_study = sum(r.records for r in regions.values())
     units = sum(r.units for r in regions.values())
     return IngestSummary(
-        files=tuple(LogFileSummary(f.name, f.format, f.records) for f in files),
+        files=files,
         records=figures["records"],
         rejected=rejects.count,
         rejects_file=str(options.rejects_path) if rejects.skip and options.rejects_path else None,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Literal
 
 from baton.data import IngestOptions, IngestReport, ingest_logs, read_logs
 from baton.steps._open import study_store
@@ -28,6 +29,9 @@ def ingest(
     where: str | None = None,
     seed: int | None = None,
     dry_run: bool = False,
+    engine: Literal["duckdb", "spark"] | None = None,
+    spark_remote: str | None = None,
+    spark_master: str | None = None,
     progress: Callable[[str], None] | None = None,
     on_change: Callable[[str], None] | None = None,
 ) -> IngestReport:
@@ -38,6 +42,12 @@ def ingest(
     ``dry_run``: read, check, map and draw as an ingest would, and write nothing (no store
     is opened, no rejects file written): the summary says which column each field would be
     read from, which columns would be ignored, and what each region would give.
+
+    ``engine``: where the sample is drawn, ``duckdb`` (this machine) or ``spark``; default:
+    the study's ``ingest.engine``. With Spark, ``spark_remote`` (a Spark Connect URL,
+    sc://...) or ``spark_master`` (local[*], yarn, spark://...) names the session, else the
+    study's ``ingest.spark``; the logs may then also be URLs, ``delta:PATH`` or
+    ``table:NAME``. Both engines draw the same sample.
 
     ``on_change`` is told, a line at a time, what changed in the study since the store last
     saw it (and what that means for the items stored)."""
@@ -50,6 +60,9 @@ def ingest(
         where=where,
         seed=seed,
         study_source=str(path),
+        engine=engine,
+        spark_remote=spark_remote,
+        spark_master=spark_master,
     )
     if dry_run:
         result = read_logs(load_study(path), logs, options=options, progress=progress)

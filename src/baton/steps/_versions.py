@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from baton.storage import Store
-from baton.study import Study, study_fingerprint
+from baton.study import IngestSpark, Study, study_fingerprint
 
 __all__ = [
     "Scope",
@@ -41,6 +41,7 @@ _REFRESH: dict[Scope, str] = {
     "decisions": "nothing to redo: decisions are computed anew (baton decide, baton report)",
     "nothing": "nothing to redo",
 }
+_SPARK_DEFAULT = IngestSpark().model_dump(mode="json")
 _REQUEST_FIELDS = {"provider", "model", "base_url", "parameters", "system_prompt"}
 
 
@@ -99,7 +100,19 @@ def study_document(study: Study) -> dict[str, Any]:
         for name, unset in _PLATFORM_DEFAULTS.items():
             if spec.get(name, unset) == unset:
                 spec.pop(name, None)  # versions recorded before these fields read the same
-    return data
+    return _without_default_engine(data)
+
+
+def _without_default_engine(data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` without the ingest engine where it is the default: versions recorded
+    before the setting existed stay the same version."""
+    ingest = data.get("ingest")
+    if not isinstance(ingest, dict) or ingest.get("engine", "duckdb") != "duckdb":
+        return data
+    if ingest.get("spark", _SPARK_DEFAULT) != _SPARK_DEFAULT:
+        return data
+    rest = {k: v for k, v in ingest.items() if k not in ("engine", "spark")}
+    return {**data, "ingest": rest}
 
 
 _PLATFORM_DEFAULTS: dict[str, Any] = {
@@ -153,7 +166,8 @@ def record_version(store: Store, study: Study) -> StudyChanges:
 
 def diff_studies(before: dict[str, Any], after: dict[str, Any]) -> list[StudyChange]:
     """Every leaf field that differs between two study documents, with what it invalidates."""
-    old, new = _flatten(before), _flatten(after)
+    old = _flatten(_without_default_engine(before))
+    new = _flatten(_without_default_engine(after))
     _collapse_entries(old, new)
     models = [m["name"] for m in (after["incumbent"], *after["candidates"])]
     changes = []
@@ -220,6 +234,8 @@ def _invalidates(path: str, models: list[str]) -> tuple[Scope, tuple[str, ...], 
 
 
 def _other_scope(head: str, rest: str, models: list[str]) -> tuple[Scope, tuple[str, ...], str]:
+    if head == "ingest" and rest.startswith(("engine", "spark")):
+        return "nothing", (), "nothing stored (both engines draw the same sample)"
     if head == "ingest":
         return "items", tuple(models), "the sample of items, and so everything"
     if head == "service" and rest.startswith(("system_prompt", "parameters")):

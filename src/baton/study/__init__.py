@@ -13,6 +13,7 @@ from baton.study._ingest import (
     IngestFields,
     IngestRedaction,
     IngestSampling,
+    IngestSpark,
     IngestSpec,
     RedactionPattern,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "IngestFields",
     "IngestRedaction",
     "IngestSampling",
+    "IngestSpark",
     "IngestSpec",
     "JudgeSpec",
     "LabelBudget",

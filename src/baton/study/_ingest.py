@@ -18,11 +18,13 @@ __all__ = [
     "IngestFields",
     "IngestRedaction",
     "IngestSampling",
+    "IngestSpark",
     "IngestSpec",
     "RedactionPattern",
 ]
 
 Allocation = Literal["proportional", "equal", "custom"]
+Engine = Literal["duckdb", "spark"]
 
 
 class _Spec(BaseModel):
@@ -217,9 +219,38 @@ class IngestRedaction(_Spec):
         return self.builtins or self.addresses or bool(self.patterns) or self.function is not None
 
 
+class IngestSpark(_Spec):
+    """Which Spark session draws the sample with `engine: spark`: a Spark Connect server
+    (`remote`), else a session of this process on `master` (default: every local core)."""
+
+    remote: str | None = Field(
+        default=None,
+        pattern=r"^sc://",
+        description="A Spark Connect URL (sc://host:15002/;token=...): the sample is drawn on "
+        "that cluster and only the drawn items come back. Needs pyspark[connect].",
+    )
+    master: str = Field(
+        default="local[*]",
+        min_length=1,
+        description="The master of a session started in this process when `remote` is unset "
+        "(local[*], local[4], yarn, spark://host:7077, k8s://...).",
+    )
+    conf: dict[str, str] = Field(
+        default_factory=dict,
+        description="Spark settings for a session started in this process "
+        "(e.g. spark.driver.memory: 2g, spark.sql.shuffle.partitions: '64').",
+    )
+
+
 class IngestSpec(_Spec):
     """How `baton ingest` turns production logs into items."""
 
     fields: IngestFields = Field(default_factory=IngestFields)
     sampling: IngestSampling = Field(default_factory=IngestSampling)
     redaction: IngestRedaction = Field(default_factory=IngestRedaction)
+    engine: Engine = Field(
+        default="duckdb",
+        description="Where the sample is drawn: duckdb (this machine) or spark (a Spark "
+        "session or cluster, for logs in a data lake). Both draw the same sample.",
+    )
+    spark: IngestSpark = Field(default_factory=IngestSpark)

@@ -30,6 +30,7 @@ from baton.study._ingest import (
     IngestFields,
     IngestRedaction,
     IngestSampling,
+    IngestSpark,
     IngestSpec,
     RedactionPattern,
 )
@@ -41,6 +42,7 @@ __all__ = [
     "IngestFields",
     "IngestRedaction",
     "IngestSampling",
+    "IngestSpark",
     "IngestSpec",
     "JudgeSpec",
     "LabelBudget",
@@ -495,6 +497,8 @@ def study_fingerprint(study: Study) -> str:
             del redaction["phone_regions"]  # nor those written before it
         if not redaction["addresses"]:
             del redaction["addresses"]
+        del data["ingest"]["engine"]  # both engines draw the same sample
+        del data["ingest"]["spark"]
     _drop_judging(data)
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
