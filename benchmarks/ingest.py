@@ -33,8 +33,8 @@ import argparse
 import json
 import resource
 import shutil
-import statistics
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
