@@ -128,3 +128,17 @@ def test_the_ingest_engine_changes_nothing_stored(study_data: dict[str, Any]) ->
     assert study_fingerprint(spark) == study_fingerprint(plain)
     assert "engine" not in study_document(plain)["ingest"]  # versions recorded before stay
     assert study_document(spark)["ingest"]["engine"] == "spark"
+
+
+def test_an_upgrade_alone_is_not_a_new_version() -> None:
+    """Fields added to the study since versions were first recorded (the native providers',
+    batch prices, the ingest engine, address redaction) are left out of a version's document
+    while unset, so a store recorded by an earlier Baton sees no change after an upgrade.
+    The digest below is the example study's as the release before them recorded it."""
+    import yaml
+
+    from baton.steps._versions import study_digest
+    from baton.study import example_study_text
+
+    study = parse_study(yaml.safe_load(example_study_text()))
+    assert study_digest(study) == "e8d746d8d11abaef"

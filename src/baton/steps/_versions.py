@@ -121,8 +121,11 @@ _PLATFORM_DEFAULTS: dict[str, Any] = {
     "project": None,
     "api_version": None,
     "entra_id": False,
+    "batch_price_per_mtok_input": None,
+    "batch_price_per_mtok_output": None,
 }
-"""The native providers' model fields, left out of a version's document while unset."""
+"""Model fields added after versions were first recorded (the native providers', batch
+prices), left out of a version's document while unset."""
 
 
 def _model_documents(data: dict[str, Any]) -> list[dict[str, Any]]:
