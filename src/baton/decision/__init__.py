@@ -34,12 +34,14 @@ from baton.decision._noninferiority import (
     noninferiority_outcome,
 )
 from baton.decision._planning import (
+    CellPlan,
     JudgePrior,
     LabelPlan,
     StratumPlan,
     plan_labels,
     simulated_labels_from_prior,
 )
+from baton.decision._power import plan_power
 from baton.decision._sequential import (
     Arm,
     SequentialOptions,
@@ -56,6 +58,7 @@ __all__ = [
     "SIGNAL",
     "Arm",
     "CandidateVerdict",
+    "CellPlan",
     "Decision",
     "InterimLook",
     "InterimState",
@@ -78,6 +81,7 @@ __all__ = [
     "noninferiority_outcome",
     "noninferiority_probability",
     "plan_labels",
+    "plan_power",
     "planned_rounds_of",
     "pocock_spending",
     "run_sequential",
