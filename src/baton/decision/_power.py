@@ -191,11 +191,13 @@ def _reason(
     need = math.inf if target <= judge_part else per_label / (target - judge_part)
     if need > min(MAX_LABELS_NEEDED, 4 * pool):
         wide = (boundary + level_z) * math.sqrt(judge_part + per_label / max(pool, 1))
+        if delta + margin >= -1e-9:
+            other = f"a margin of about {wide - delta:.3f} would be reachable"
+        else:
+            other = f"a margin of {max(-delta - wide, 0.0):.3f} or less would be called no-go"
         return (
             f"margin unreachable at this judge quality: Δ ≈ {delta:+.3f} sits too close to "
-            f"−{margin:g} even with all {pool} judged items labelled; a margin of about "
-            f"{wide - delta if delta >= -margin else max(-delta - wide, 0.0):.3f} "
-            "would be reachable"
+            f"−{margin:g} even with all {pool} judged items labelled; {other}"
         )
     labels = math.ceil(need)
     if labels > pool:
