@@ -23,6 +23,7 @@ from baton.decision._interim import (
 from baton.decision._looks import (
     EARLY_NO_GO,
     MIN_LOOK_LABELS,
+    LookDesign,
     SequentialDecisions,
     decide_comparisons,
     sequential_decisions,
@@ -65,6 +66,7 @@ __all__ = [
     "JudgePrior",
     "LabelPlan",
     "LabelUnit",
+    "LookDesign",
     "Outcome",
     "SequentialDecisions",
     "SequentialOptions",

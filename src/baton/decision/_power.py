@@ -44,7 +44,7 @@ from numpy.typing import NDArray
 from scipy import special
 
 from baton.decision._interim import InterimState, interim_look
-from baton.decision._looks import EARLY_NO_GO, MIN_LOOK_LABELS
+from baton.decision._looks import EARLY_NO_GO, MIN_LOOK_LABELS, LookDesign
 from baton.decision._noninferiority import MAX_LABELS_NEEDED
 from baton.decision._planning import CellPlan, JudgePrior, LabelPlan, StratumPlan
 from baton.decision._types import SIGNAL
@@ -122,32 +122,58 @@ def _allocation_gain(base: _Model, candidates: list[_Model]) -> float:
     return float(np.mean(gains)) if gains else 1.0
 
 
-def _boundaries(looks: NDArray[np.float64], share: float, confidence: float) -> NDArray[np.float64]:
-    """The go/no-go boundary (z) at each of a stratum's looks (labels per model); NaN before
-    the first look, inf where no call is possible (past the budget)."""
-    out = np.full(len(looks), np.nan)
-    state = InterimState()
+def _boundaries(
+    looks: NDArray[np.float64], share: float, confidence: float, design: LookDesign
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The go and no-go boundaries (z) at each point a stratum gets labels (labels per
+    model): NaN where the design makes no look (before ``MIN_LOOK_LABELS``, between looks
+    ``look_ratio`` apart), inf where no call is possible (past the budget)."""
+    go, no_go = np.full(len(looks), np.nan), np.full(len(looks), np.nan)
+    go_state, no_state = InterimState(), InterimState()
     for k, n in enumerate(looks):
+        time = n / share
         if n < MIN_LOOK_LABELS:
             continue
-        time = n / share
         if time > 1.0 + 1e-9:
-            out[k:] = math.inf
+            go[k:], no_go[k:] = math.inf, math.inf
             break
-        step = interim_look(state, information=float(n), time=time, confidence=confidence)
-        state, out[k] = step.state, step.boundary
-    return out
+        last = k == len(looks) - 1 or time >= 1.0 - 1e-9
+        if go_state.information > 0 and n < design.look_ratio * go_state.information and not last:
+            continue
+        time = min(time, 1.0)
+        step = interim_look(
+            go_state,
+            information=float(n),
+            time=time,
+            confidence=confidence,
+            spending=design.go_spending,
+        )
+        go_state, go[k] = step.state, step.boundary
+        no_go[k] = go[k]
+        if design.separate_no_go():
+            other = interim_look(
+                no_state,
+                information=float(n),
+                time=time,
+                confidence=design.no_go_confidence(confidence),
+                spending=design.no_go_spending,
+            )
+            no_state, no_go[k] = other.state, other.boundary
+    return go, no_go
 
 
-_BOUNDARIES: dict[tuple[float, float, float, float], NDArray[np.float64]] = {}
+_BOUNDARIES: dict[
+    tuple[float, float, float, float, LookDesign],
+    tuple[NDArray[np.float64], NDArray[np.float64]],
+] = {}
 
 
 def _cached_boundaries(
-    step: float, last: float, share: float, confidence: float
-) -> NDArray[np.float64]:
-    key = (step, last, share, confidence)
+    step: float, last: float, share: float, confidence: float, design: LookDesign
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    key = (step, last, share, confidence, design)
     if key not in _BOUNDARIES:
-        _BOUNDARIES[key] = _boundaries(_looks(step, last), share, confidence)
+        _BOUNDARIES[key] = _boundaries(_looks(step, last), share, confidence, design)
     return _BOUNDARIES[key]
 
 
@@ -217,7 +243,7 @@ def _stratum_paths(
     baseline_residual: float,
     *,
     looks: NDArray[np.float64],
-    bounds: NDArray[np.float64],
+    bounds: tuple[NDArray[np.float64], NDArray[np.float64]],
     rng: np.random.Generator,
     paths: int,
 ) -> list[tuple[NDArray[np.float64], NDArray[np.bool_]]]:
@@ -245,9 +271,9 @@ def _stratum_paths(
         estimate = delta + fixed + (own - base) / looks[None, :]
         sd = np.sqrt(judge_part + (residual + baseline_residual) / looks)[None, :]
         z = (estimate + margin) / sd
-        looked = np.isfinite(bounds)[None, :]
-        go = looked & (z >= bounds[None, :])
-        no_go = (looked & (z <= -bounds[None, :])) | (z <= _EARLY_Z)
+        go_at, no_go_at = bounds
+        go = np.isfinite(go_at)[None, :] & (z >= go_at[None, :])
+        no_go = (np.isfinite(no_go_at)[None, :] & (z <= -no_go_at[None, :])) | (z <= _EARLY_Z)
         called = go | no_go
         first = np.where(called.any(axis=1), called.argmax(axis=1), -1)
         at = np.where(first >= 0, looks[np.maximum(first, 0)], np.inf)
@@ -269,6 +295,7 @@ def plan_power(
     max_labels: int = 20_000,
     delta: float | None = None,
     allocated: bool = True,
+    design: LookDesign | None = None,
     paths: int = 2000,
     seed: int = 0,
     on_stratum: Callable[[int, int], None] | None = None,
@@ -277,7 +304,8 @@ def plan_power(
     95% probability, from the judged responses of ``table`` under ``prior`` (module doc).
     ``delta``: assume this Δ in every cell (e.g. 0: the candidate as good as the incumbent)
     rather than the one the judge's pass shares imply; ``allocated``: labels drawn by the
-    allocation (as ``baton next`` does), else uniformly; ``on_stratum(done, total)``."""
+    allocation (as ``baton next`` does), else uniformly; ``design``: the loop's looks and
+    spending (``LookDesign``); ``on_stratum(done, total)``."""
     rng = np.random.default_rng(seed)
     models = _models(table, prior)
     model_names = sorted({m for _, m, _ in models})
@@ -286,7 +314,7 @@ def plan_power(
     n_models = len(model_names)
     share = max_labels / max(n_models * len(strata), 1)
     step = max(1.0, float(batch_units) / max(len(strata), 1))
-    design = _Design(confidence, share, step, max_labels, n_models, len(strata))
+    layout = _Design(confidence, share, step, max_labels, n_models, len(strata))
     cell_plans: list[CellPlan] = []
     stratum_plans: list[StratumPlan] = []
     totals = np.zeros(paths)
@@ -300,8 +328,8 @@ def plan_power(
         gain = _allocation_gain(base, [m for _, m in present]) if allocated else 1.0
         last = max(1.0, min(float(pool), math.floor(share)))
         looks = _looks(step, last)
-        bounds = _cached_boundaries(step, last, share, confidence)
-        finite = bounds[np.isfinite(bounds)]
+        bounds = _cached_boundaries(step, last, share, confidence, design or LookDesign())
+        finite = bounds[0][np.isfinite(bounds[0])]
         final = float(finite[-1]) if len(finite) else float(special.ndtri(confidence))
         margin = float(margins.get(dim, 0.0))
         cells = [
@@ -328,7 +356,7 @@ def plan_power(
                 level_z = float(special.ndtri(level))
                 sd2 = (judge_part, residual + base.residual * gain)
                 reason = _reason(
-                    d, mg, sd2=sd2, pool=pool, boundary=final, level_z=level_z, design=design
+                    d, mg, sd2=sd2, pool=pool, boundary=final, level_z=level_z, design=layout
                 )
                 if l80 is not None:
                     reason = f"95% {reason}"
