@@ -9,6 +9,7 @@ import pytest
 from baton.decision import (
     JudgePrior,
     LabelPlan,
+    LookDesign,
     SequentialOptions,
     plan_power,
     run_sequential,
@@ -113,3 +114,17 @@ def test_a_better_judge_needs_fewer_labels() -> None:
     poor = plan(table, prior=JudgePrior(0.75, 0.75), max_labels=4000).cells[0]
     assert good.labels_80 is not None
     assert poor.labels_80 is None or poor.labels_80 > good.labels_80
+
+
+def test_the_plan_follows_the_loop_design() -> None:
+    """Where the budget only just suffices, the O'Brien–Fleming-type go side (a lower last
+    boundary) is planned to call go more often; a cell at the margin stays near α."""
+    table = judged(1000, {"inc": 0.75, "cand": 0.75})
+    obf = LookDesign(go_spending="obf", no_go_spending="pocock", no_go_alpha=0.2)
+    at_zero = {
+        name: plan(table, delta=0.0, max_labels=100, batch_units=10, design=design).cells[0]
+        for name, design in (("pocock", LookDesign()), ("obf", obf))
+    }
+    assert at_zero["obf"].p_go > at_zero["pocock"].p_go + 0.03
+    at_margin = plan(table, delta=-0.1, max_labels=240, batch_units=20, design=obf).cells[0]
+    assert at_margin.p_go <= 0.1 + 3 * np.sqrt(0.1 * 0.9 / 4000)
