@@ -29,6 +29,7 @@ from baton.decision import (
     JudgePrior,
     LabelPlan,
     LabelUnit,
+    LookDesign,
     SequentialDecisions,
     allocate_units,
     allocation_weights,
@@ -122,6 +123,7 @@ def plan_study(
     *,
     simulate: bool = False,
     delta: float | None = None,
+    design: LookDesign | None = None,
     replications: int = 20,
     batch_units: int = 20,
     seed: int = 0,
@@ -131,7 +133,8 @@ def plan_study(
     responses: the loop's rule on a normal approximation of the calibrated estimate
     (``plan_power``, seconds), or with ``simulate`` the label loop itself run on
     ``replications`` simulated studies (``plan_labels``, a refit at every look: minutes).
-    ``delta`` assumes that Δ in every cell (``plan_power`` only); ``on_progress(done,
+    ``delta`` assumes that Δ in every cell, ``design`` plans another ``LookDesign`` than
+    the product's (``plan_power`` only); ``on_progress(done,
     total)`` is told the strata or simulated studies done."""
     study, store = opened.study, opened.store
     table = evidence_table(study, store.items(), store.verdicts(), [])
@@ -150,6 +153,7 @@ def plan_study(
             batch_units=batch_units,
             max_labels=budget,
             delta=delta,
+            design=design,
             seed=seed,
             on_stratum=on_progress,
         )
@@ -191,6 +195,7 @@ def plan(
     store: str | None = None,
     simulate: bool = False,
     delta: float | None = None,
+    design: LookDesign | None = None,
     replications: int = 20,
     batch_units: int = 20,
     seed: int = 0,
@@ -204,6 +209,7 @@ def plan(
             prior,
             simulate=simulate,
             delta=delta,
+            design=design,
             replications=replications,
             batch_units=batch_units,
             seed=seed,
