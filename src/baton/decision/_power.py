@@ -12,7 +12,12 @@ with n labels per model out of N judged items is
 
 g the prediction (the pass rate of the items with the same judge verdict) and v the
 residual variance. A good judge has small v, so each label carries more information than a
-label alone (v = θ(1 − θ) without a judge).
+label alone (v = θ(1 − θ) without a judge). The allocation (``allocate_units``) draws
+labels where judge and raters disagree most, which lowers v by a factor computed from the
+judge verdicts' shares (``_allocation_gain``); labels are drawn without replacement from
+the pool, so the residuals' running sum is a Brownian bridge tied at the pool. σ(n) (uniform
+labels) matched the ``bayes`` posterior sd within 3% at 40, 100 and 200 labels of a
+400-item stratum (judge Se = Sp = 0.9).
 
 The loop's rule is then applied to that normal approximation: the stratum's looks at the
 labels it gets per round (the batch spread over the blocking strata), its first look at
@@ -22,7 +27,7 @@ estimate are drawn (a shared incumbent residual for the stratum's candidates) an
 cell's labels to its call counted; the 80% and 95% quantiles are the labels to decide with
 that probability. It runs in well under a second where the simulated loop refits the model
 at every look (``plan_labels``, kept as ``baton plan --simulate``); the decisions benchmark
-and ``tests/test_power.py`` compare the two.
+and ``tests/decision/test_power.py`` compare the two.
 
 A need is never printed beyond what the stratum's pool of items (the judged items of its
 scarcest model) or its share of the budget can supply; a cell that is not reached says why:
