@@ -20,6 +20,7 @@ import pandas as pd
 from baton.decision import (
     Arm,
     LabelUnit,
+    LookDesign,
     SequentialOptions,
     SequentialResult,
     _sequential,
@@ -31,13 +32,30 @@ from baton.simulate import SimulatedStudy, evidence_with_truth, simulate_study
 
 from ._decisions_scenarios import SCENARIOS, scenario_spec
 
-__all__ = ["ARMS", "DIAGNOSTIC_ARMS", "Kind", "Record", "Task", "run_task", "world_table"]
+__all__ = [
+    "ARMS",
+    "DESIGNS",
+    "DIAGNOSTIC_ARMS",
+    "Kind",
+    "Record",
+    "Task",
+    "run_task",
+    "world_table",
+]
 
 Kind = Literal["human", "random", "allocated", "weights-only", "plan"]
 ARMS: tuple[Kind, ...] = ("human", "random", "allocated")
 """(a) human-only + random labels, (b) bayes + random labels, (c) bayes + allocation."""
 DIAGNOSTIC_ARMS: tuple[Kind, ...] = ("weights-only",)
 """(c) with uniform draws within strata: what the allocation's stratum weights alone do."""
+DESIGNS: dict[str, LookDesign] = {
+    "pocock": LookDesign(),
+    "obf": LookDesign(go_spending="obf", no_go_spending="pocock", no_go_alpha=0.2),
+}
+"""The loop's looks and spending (``LookDesign``): ``pocock``, today's rule (one boundary of
+Pocock type on both sides, a look at every batch); ``obf``, the go side of O'Brien–Fleming
+type and the no-go side of Pocock type at 0.2 for a cell exactly at the margin."""
+
 _ARM_OF: dict[Kind, Arm] = {
     "human": "human",
     "random": "random",
@@ -56,6 +74,7 @@ class Task:
     budget: int
     plan_reps: int = 4
     draws: int = 1000
+    design: str = "pocock"
 
 
 @dataclass(frozen=True)
@@ -173,6 +192,7 @@ def _run_arm(task: Task) -> Record:
         margins=_margins(world),
         blocking=_blocking(world),
         n_draws=task.draws,
+        design=DESIGNS[task.design],
     )
     rng = np.random.default_rng([task.rep, list(_ARM_OF).index(task.kind)])
     diagnostic = task.kind == "weights-only"

@@ -108,18 +108,20 @@ def ratio_table(records: pd.DataFrame, scenarios: Sequence[str]) -> list[dict[st
 
 def _go_share(rows: pd.DataFrame) -> tuple[float, int]:
     calls = [o for outcomes in rows["outcomes"] for o in outcomes.values()]
-    return float(np.mean([c == "go" for c in calls])), len(calls)
+    return float(np.mean([c == "go" for c in calls])) if calls else float("nan"), len(calls)
 
 
 def _cell_rate(k: int, n: int) -> str:
-    """k of n cells as a rate with its 90% Wilson interval (cells of one run are not
-    independent, so read it as a lower bound on the uncertainty)."""
+    """k of n cells as a rate ± its binomial standard error, with its 90% Wilson interval
+    (cells of one run are not independent, so read both as a lower bound on the
+    uncertainty)."""
     if n == 0:
         return "–"
     z, p = 1.645, k / n
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return f"{_pct(p)} ({k} of {n}) [{_pct(centre - half)}–{_pct(centre + half)}]"
+    se = np.sqrt(p * (1 - p) / n)
+    return f"{_pct(p)} ± {_pct(se)} ({k} of {n}) [{_pct(centre - half)}–{_pct(centre + half)}]"
 
 
 def _no_go_labels(rows: pd.DataFrame) -> str:
@@ -142,7 +144,8 @@ def check_table(records: pd.DataFrame, checks: Sequence[str]) -> list[dict[str, 
                     "scenario": scenario,
                     "arm": ARM_NAMES[arm],
                     "reps": len(rows),
-                    "P(candidate go)": f"{_pct(share)} of {n}",
+                    "P(candidate go) ± SE": f"{_pct(share)} ± "
+                    f"{_pct(float(np.sqrt(share * (1 - share) / max(n, 1))))} of {n}",
                     "cells called go [90% Wilson]": _cell_rate(
                         int(rows["cell_go"].sum()), int(rows["cells"].sum())
                     ),

@@ -38,7 +38,7 @@ from typing import Any
 import pandas as pd
 
 from ._decisions_bounds import allocation_bounds
-from ._decisions_runs import ARMS, DIAGNOSTIC_ARMS, Kind, Task, run_task
+from ._decisions_runs import ARMS, DESIGNS, DIAGNOSTIC_ARMS, Kind, Task, run_task
 from ._decisions_scenarios import CHECKS, DECISION_SCENARIOS, SCENARIOS
 from ._decisions_summary import arm_table, check_table, markdown, plan_table, ratio_table
 
@@ -61,6 +61,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--plan-reps", type=int, default=4, help="replications inside a plan")
     parser.add_argument("--plan-scenarios", nargs="+", default=["good"])
     parser.add_argument("--bound-reps", type=int, default=5, help="studies for the bounds")
+    parser.add_argument(
+        "--design", default="pocock", choices=list(DESIGNS), help="the loop's looks and spending"
+    )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--records", type=Path, default=None, help="append records (JSONL)")
     parser.add_argument("--summarise", type=Path, default=None, help="only print from records")
@@ -76,7 +79,15 @@ def _tasks_of_rep(args: argparse.Namespace, rep: int) -> Iterator[Task]:
             kinds.append("plan")
         for kind in kinds:
             yield Task(
-                scenario, rep, kind, args.items, args.batch, budget, args.plan_reps, args.draws
+                scenario,
+                rep,
+                kind,
+                args.items,
+                args.batch,
+                budget,
+                args.plan_reps,
+                args.draws,
+                args.design,
             )
 
 
@@ -129,7 +140,8 @@ def _report(records: pd.DataFrame, args: argparse.Namespace) -> str:
     bounds = [row for s in decisions for row in allocation_bounds(s, args.items, args.bound_reps)]
     return "\n\n".join(
         [
-            f"# Decisions benchmark: {args.items} judged items per region, batches of "
+            f"# Decisions benchmark (design {args.design}): {args.items} judged items per "
+            "region, batches of "
             f"{args.batch} units (× 3 models' labels), {args.draws} draws per fit, "
             f"{minutes:.0f} task-minutes",
             "## Labels until every blocking cell is decided\n\n"

@@ -49,11 +49,39 @@ def test_next_proposes_unlabelled_paired_items(study_path: Path, tmp_path: Path)
 def test_plan_prints_labels_per_stratum(
     study_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code = main(["plan", str(study_path), "--replications", "2", "--batch", "60"])
+    code = main(["plan", str(study_path), "--batch", "60"])
     assert code == 0
     out = capsys.readouterr().out
-    assert "Labels to decide" in out
+    assert "Labels per model to decide each cell" in out
+    assert "Labels per model to decide each stratum" in out
     assert "whole study decided with 80% probability" in out
+
+
+def test_plan_explains_every_cell_not_reached(
+    study_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    assert main(["plan", str(study_path), "--json"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert plan["method"] == "analytic"
+    assert plan["cells"]
+    reasons = ("margin unreachable", "pool of items too small", "budget")
+    for cell in plan["cells"]:
+        for level in ("labels_80", "labels_95"):
+            assert cell[level] is None or cell[level] <= cell["items_judged"]
+        if cell["labels_95"] is None:
+            assert any(r in cell["reason"] for r in reasons), cell
+        else:
+            assert cell["reason"] is None
+
+
+def test_plan_simulate_runs_the_loop_itself(
+    study_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    code = main(["plan", str(study_path), "--simulate", "--replications", "2", "--batch", "60"])
+    assert code == 0
+    assert "Labels per model to decide each stratum" in capsys.readouterr().out
 
 
 def test_decide_on_a_missing_study_is_one_line(

@@ -23,6 +23,7 @@ from baton.decision._interim import (
 from baton.decision._looks import (
     EARLY_NO_GO,
     MIN_LOOK_LABELS,
+    LookDesign,
     SequentialDecisions,
     decide_comparisons,
     sequential_decisions,
@@ -34,12 +35,14 @@ from baton.decision._noninferiority import (
     noninferiority_outcome,
 )
 from baton.decision._planning import (
+    CellPlan,
     JudgePrior,
     LabelPlan,
     StratumPlan,
     plan_labels,
     simulated_labels_from_prior,
 )
+from baton.decision._power import plan_power
 from baton.decision._sequential import (
     Arm,
     SequentialOptions,
@@ -56,12 +59,14 @@ __all__ = [
     "SIGNAL",
     "Arm",
     "CandidateVerdict",
+    "CellPlan",
     "Decision",
     "InterimLook",
     "InterimState",
     "JudgePrior",
     "LabelPlan",
     "LabelUnit",
+    "LookDesign",
     "Outcome",
     "SequentialDecisions",
     "SequentialOptions",
@@ -78,6 +83,7 @@ __all__ = [
     "noninferiority_outcome",
     "noninferiority_probability",
     "plan_labels",
+    "plan_power",
     "planned_rounds_of",
     "pocock_spending",
     "run_sequential",

@@ -32,6 +32,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -40,10 +41,13 @@ from scipy import optimize, special
 __all__ = [
     "InterimLook",
     "InterimState",
+    "Spending",
     "interim_look",
     "interim_thresholds",
     "interim_z",
+    "obf_spending",
     "pocock_spending",
+    "spent_by",
 ]
 
 Array = NDArray[np.float64]
@@ -57,9 +61,30 @@ _NEGLIGIBLE = 1e-7
 """Error left to spend below this is none (what root-finding leaves over)."""
 
 
+Spending = Literal["pocock", "obf"]
+"""Lan–DeMets spending functions: of Pocock type (even boundaries: early calls are cheap,
+the last look dear) or of O'Brien–Fleming type (strict early, close to the plain threshold
+at the end of the plan)."""
+
+
 def pocock_spending(t: float, alpha: float) -> float:
     """Error spent by the time fraction ``t`` of the plan: α ln(1 + (e − 1) t), at most α."""
     return alpha * math.log1p((math.e - 1.0) * min(max(t, 0.0), 1.0))
+
+
+def obf_spending(t: float, alpha: float) -> float:
+    """Error spent by ``t`` of the plan, O'Brien–Fleming type (Lan and DeMets 1983, one
+    sided): 2 − 2 Φ(z_{1−α/2} ÷ √t), α at t = 1."""
+    t = min(max(t, 0.0), 1.0)
+    if t <= 0.0:
+        return 0.0
+    z = float(special.ndtri(1.0 - alpha / 2.0))
+    return float(2.0 - 2.0 * special.ndtr(z / math.sqrt(t)))
+
+
+def spent_by(t: float, alpha: float, spending: Spending) -> float:
+    """Error spent by ``t`` under ``spending``."""
+    return obf_spending(t, alpha) if spending == "obf" else pocock_spending(t, alpha)
 
 
 @dataclass(frozen=True)
@@ -97,7 +122,12 @@ def _crossing(weights: Array, centres: Array, sd: float, boundary: float) -> flo
 
 
 def interim_look(
-    state: InterimState, *, information: float, time: float, confidence: float
+    state: InterimState,
+    *,
+    information: float,
+    time: float,
+    confidence: float,
+    spending: Spending = "pocock",
 ) -> InterimLook:
     """The boundary of a look with ``information`` labels (more than at the last look), at
     ``time`` = round ÷ planned rounds, and the state the next look starts from."""
@@ -105,7 +135,7 @@ def interim_look(
         raise ValueError("a look needs more labels than the last one")
     alpha = 1.0 - confidence
     weights, centres, sd = _from_previous(state, information)
-    budget = pocock_spending(time, alpha) - state.spent
+    budget = spent_by(time, alpha, spending) - state.spent
     if budget <= _NEGLIGIBLE or _crossing(weights, centres, sd, _LIMIT) >= budget:
         boundary = math.inf
     else:

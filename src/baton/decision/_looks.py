@@ -26,7 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from baton.calibration import Comparison
-from baton.decision._interim import InterimState, interim_look, interim_z
+from baton.decision._interim import InterimState, Spending, interim_look, interim_z
 from baton.decision._noninferiority import MAX_LABELS_NEEDED, labels_needed_estimate
 from baton.decision._types import Decision
 from baton.domain import Look, LookCall
@@ -34,6 +34,7 @@ from baton.domain import Look, LookCall
 __all__ = [
     "EARLY_NO_GO",
     "MIN_LOOK_LABELS",
+    "LookDesign",
     "SequentialDecisions",
     "decide_comparisons",
     "sequential_decisions",
@@ -61,6 +62,39 @@ Stratum = tuple[str, str]
 
 
 @dataclass(frozen=True)
+class LookDesign:
+    """How the label loop looks at a stratum and spends its error.
+
+    ``go_spending`` and ``no_go_spending``: the spending function of each side's boundary
+    (``_interim``; each side is computed on its own, which is conservative for both).
+    ``look_ratio``: a stratum is looked at again only once its labels reach this multiple
+    of its last look's (1: at every new label; the look at the end of the budget is always
+    made). Fewer looks cost less of the error, so each boundary is lower. ``no_go_alpha``:
+    the chance a cell exactly at the margin is called no-go over its looks (None: 1 −
+    confidence, the go side's): a no-go there is right, so this only sets how early a
+    clear loser stops; the error that matters, a no-go on a cell as good as the incumbent,
+    is measured at Δ = 0 in the decisions benchmark."""
+
+    go_spending: Spending = "pocock"
+    no_go_spending: Spending = "pocock"
+    look_ratio: float = 1.0
+    no_go_alpha: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.look_ratio < 1.0:
+            raise ValueError("look_ratio must be at least 1")
+        if self.no_go_alpha is not None and not 0.0 < self.no_go_alpha < 0.5:
+            raise ValueError("no_go_alpha must be in (0, 0.5)")
+
+    def separate_no_go(self) -> bool:
+        """Whether the no-go side has a boundary of its own."""
+        return self.no_go_spending != self.go_spending or self.no_go_alpha is not None
+
+    def no_go_confidence(self, confidence: float) -> float:
+        return confidence if self.no_go_alpha is None else 1.0 - self.no_go_alpha
+
+
+@dataclass(frozen=True)
 class SequentialDecisions:
     """This look's decisions, and the looks and calls to record."""
 
@@ -76,32 +110,35 @@ class _Stratum:
     state: InterimState
     boundary: float  # z a call needs now (inf: none possible; NaN: no look yet)
     new_look: bool
+    no_go_boundary: float = math.nan  # -z a no-go needs now (the go boundary's if one spending)
 
 
-def _replay(looks: Sequence[Look], confidence: float) -> tuple[InterimState, float]:
+def _replay(
+    looks: Sequence[Look], confidence: float, spending: Spending = "pocock"
+) -> tuple[InterimState, float]:
     """The state and last boundary after the recorded looks (in order of information)."""
     steps: list[tuple[float, float]] = []
     for look in sorted(looks, key=lambda item: item.information):
         if not steps or look.information > steps[-1][0]:
             steps.append((look.information, look.time))
-    return _replayed(tuple(steps), confidence)
+    return _replayed(tuple(steps), confidence, spending)
 
 
-_REPLAYED: dict[tuple[float, tuple[tuple[float, float], ...]], tuple[InterimState, float]] = {}
+_REPLAYED: dict[tuple[float, str, tuple[tuple[float, float], ...]], tuple[InterimState, float]] = {}
 _REPLAYED_MAX = 4096
 
 
 def _replayed(
-    steps: tuple[tuple[float, float], ...], confidence: float
+    steps: tuple[tuple[float, float], ...], confidence: float, spending: Spending = "pocock"
 ) -> tuple[InterimState, float]:
     """``_replay`` on (information, time) pairs. A loop that looks again after every batch
     extends the history it looked at last time, so the state after all but the last look is
     usually remembered; otherwise the looks are replayed from the first (no recursion: a
     study may look thousands of times)."""
-    key = (confidence, steps)
+    key = (confidence, spending, steps)
     if key in _REPLAYED:
         return _REPLAYED[key]
-    previous = (confidence, steps[:-1])
+    previous = (confidence, spending, steps[:-1])
     if steps and previous in _REPLAYED:
         state, boundary = _REPLAYED[previous]
         todo = steps[-1:]
@@ -109,7 +146,9 @@ def _replayed(
         state, boundary = InterimState(), math.nan
         todo = steps
     for information, time in todo:
-        step = interim_look(state, information=information, time=time, confidence=confidence)
+        step = interim_look(
+            state, information=information, time=time, confidence=confidence, spending=spending
+        )
         state, boundary = step.state, step.boundary
     if len(_REPLAYED) >= _REPLAYED_MAX:
         _REPLAYED.clear()
@@ -134,6 +173,7 @@ class _ThisLook:
     n_labelled: Mapping[tuple[str, str, str], int]
     history: dict[Stratum, list[Look]]
     n_items: Mapping[tuple[str, str, str], int]
+    design: LookDesign = field(default_factory=LookDesign)
     strata: dict[Stratum, _Stratum] = field(default_factory=dict)
     new_looks: list[Look] = field(default_factory=list)
 
@@ -142,15 +182,42 @@ class _ThisLook:
         least ``min_labels``); its cells share the labels, so the look, once per stratum."""
         key = (dimension, region)
         if key not in self.strata:
-            state, boundary = _replay(self.history.get(key, []), self.confidence)
+            design, history = self.design, self.history.get(key, [])
+            state, boundary = _replay(history, self.confidence, design.go_spending)
+            two = design.separate_no_go()
+            no_confidence = design.no_go_confidence(self.confidence)
+            no_state, no_boundary = (
+                _replay(history, no_confidence, design.no_go_spending) if two else (state, boundary)
+            )
             n = float(self.n_labelled.get((dimension, baseline, region), 0))
-            new_look = n > state.information and n >= self.min_labels
+            due = (
+                state.information == 0
+                or n >= design.look_ratio * state.information
+                or self.time >= 1.0
+            )
+            new_look = n > state.information and n >= self.min_labels and due
             if new_look:
                 time = min(self.time, 1.0)
-                step = interim_look(state, information=n, time=time, confidence=self.confidence)
+                step = interim_look(
+                    state,
+                    information=n,
+                    time=time,
+                    confidence=self.confidence,
+                    spending=design.go_spending,
+                )
                 state, boundary = step.state, step.boundary
+                no_boundary = boundary
+                if two:
+                    no_step = interim_look(
+                        no_state,
+                        information=n,
+                        time=time,
+                        confidence=no_confidence,
+                        spending=design.no_go_spending,
+                    )
+                    no_boundary = no_step.boundary
                 self.new_looks.append(Look(dimension, region, n, time))
-            self.strata[key] = _Stratum(state, boundary, new_look)
+            self.strata[key] = _Stratum(state, boundary, new_look, no_boundary)
         return self.strata[key]
 
     def open_cell(
@@ -164,8 +231,10 @@ class _ThisLook:
         z = interim_z(draws, c.margin)
         p = c.p_noninferior
         called: Literal["go", "no_go"] | None = None
-        if s.new_look and abs(z) >= s.boundary:
-            called = "go" if z > 0 else "no_go"
+        if s.new_look and z >= s.boundary:
+            called = "go"
+        elif s.new_look and z <= -s.no_go_boundary:
+            called, threshold = "no_go", _threshold(s.no_go_boundary, self.confidence)
         elif p <= EARLY_NO_GO:
             called, threshold = "no_go", max(threshold, 1.0 - EARLY_NO_GO)
         if called is not None:
@@ -217,6 +286,7 @@ def sequential_decisions(
     calls: Sequence[LookCall],
     min_labels: int = MIN_LOOK_LABELS,
     n_items: Mapping[tuple[str, str, str], int] | None = None,
+    design: LookDesign | None = None,
 ) -> SequentialDecisions:
     """Decisions at this look, given the recorded ``looks`` and frozen ``calls``.
 
@@ -225,12 +295,21 @@ def sequential_decisions(
     a stratum with fewer than ``min_labels`` is not looked at yet (no go; a no-go only at
     ``EARLY_NO_GO``). ``n_items`` (judged items per (dimension, model, region)) caps the
     labels an open cell can still get: a need beyond it is reported as not reachable.
+    ``design``: how the strata are looked at and each side's error spent (``LookDesign``).
     """
     frozen = {(c.dimension, c.candidate, c.region): c for c in calls}
     history: dict[Stratum, list[Look]] = {}
     for look in looks:
         history.setdefault((look.dimension, look.region), []).append(look)
-    this = _ThisLook(confidence, time, min_labels, n_labelled, history, dict(n_items or {}))
+    this = _ThisLook(
+        confidence,
+        time,
+        min_labels,
+        n_labelled,
+        history,
+        dict(n_items or {}),
+        design or LookDesign(),
+    )
     decisions, new_calls = [], []
     for c in comparisons:
         key = (c.dimension, c.candidate, c.region)

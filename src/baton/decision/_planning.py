@@ -20,7 +20,14 @@ import pandas as pd
 from baton.decision._sequential import SequentialOptions, run_sequential
 from baton.decision._types import SIGNAL
 
-__all__ = ["JudgePrior", "LabelPlan", "StratumPlan", "plan_labels", "simulated_labels_from_prior"]
+__all__ = [
+    "CellPlan",
+    "JudgePrior",
+    "LabelPlan",
+    "StratumPlan",
+    "plan_labels",
+    "simulated_labels_from_prior",
+]
 
 
 @dataclass(frozen=True)
@@ -44,6 +51,28 @@ class StratumPlan:
     labels_80: int | None
     labels_95: int | None
     decided_share: float
+    reason: str = ""
+    """Why a level is not reached (``plan_power``; empty when both are, or unknown)."""
+
+
+@dataclass(frozen=True)
+class CellPlan:
+    """One (dimension, candidate, region) cell's plan: the Δ assumed, the labels per model
+    its stratum needs for the cell to be called with 80% and 95% probability (None: not
+    within the budget and the pool), the chance of a go and of any call, and why a level
+    is not reached (empty when both are)."""
+
+    dimension: str
+    candidate: str
+    region: str
+    delta: float
+    margin: float
+    pool: int
+    labels_80: int | None
+    labels_95: int | None
+    p_go: float
+    p_decided: float
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -55,6 +84,11 @@ class LabelPlan:
     total_95: int | None
     minutes_per_label: float
     replications: int
+    """Simulated studies (``plan_labels``) or paths of the normal approximation
+    (``plan_power``)."""
+    cells: tuple[CellPlan, ...] = ()
+    """Per (dimension, candidate, region), from ``plan_power`` only."""
+    method: str = "simulated"
 
     def hours(self, labels: int | None) -> float | None:
         return None if labels is None else labels * self.minutes_per_label / 60

@@ -24,7 +24,7 @@ import pandas as pd
 
 from baton.calibration import Method, estimate_frame
 from baton.decision._allocation import LabelUnit, allocate_units, allocation_weights
-from baton.decision._looks import SequentialDecisions, sequential_decisions
+from baton.decision._looks import LookDesign, SequentialDecisions, sequential_decisions
 from baton.decision._types import SIGNAL, Decision, Outcome
 from baton.domain import Look, LookCall
 
@@ -54,6 +54,7 @@ class SequentialOptions:
     blocking: Mapping[str, bool]
     n_draws: int = 1000
     planned_rounds: int | None = None
+    design: LookDesign = field(default_factory=LookDesign)
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,7 @@ def _look(
         looks=history[0],
         calls=history[1],
         n_items=fit.judged(),
+        design=options.design,
     )
 
 

@@ -29,10 +29,12 @@ from baton.decision import (
     JudgePrior,
     LabelPlan,
     LabelUnit,
+    LookDesign,
     SequentialDecisions,
     allocate_units,
     allocation_weights,
     plan_labels,
+    plan_power,
     sequential_decisions,
 )
 from baton.errors import InsufficientLabelsError
@@ -119,16 +121,43 @@ def plan_study(
     opened: StudyStore,
     prior: JudgePrior,
     *,
+    simulate: bool = False,
+    delta: float | None = None,
+    design: LookDesign | None = None,
     replications: int = 20,
     batch_units: int = 20,
     seed: int = 0,
-    on_replication: Callable[[int], None] | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> LabelPlan:
-    """Labels needed per region and dimension before any label, from the judged responses."""
+    """Labels needed per cell, region and dimension before any label, from the judged
+    responses: the loop's rule on a normal approximation of the calibrated estimate
+    (``plan_power``, seconds), or with ``simulate`` the label loop itself run on
+    ``replications`` simulated studies (``plan_labels``, a refit at every look: minutes).
+    ``delta`` assumes that Δ in every cell, ``design`` plans another ``LookDesign`` than
+    the product's (``plan_power`` only); ``on_progress(done,
+    total)`` is told the strata or simulated studies done."""
     study, store = opened.study, opened.store
     table = evidence_table(study, store.items(), store.verdicts(), [])
     if table.empty:
         raise InsufficientLabelsError("nothing is judged yet: planning needs judged responses")
+    budget = max(study.labels.budget, 1)
+    if not simulate:
+        return plan_power(
+            table,
+            baseline=study.incumbent.name,
+            margins=study.margins,
+            blocking=study.blocking,
+            confidence=study.decision.confidence,
+            prior=prior,
+            minutes_per_label=study.labels.minutes_per_label,
+            batch_units=batch_units,
+            max_labels=budget,
+            delta=delta,
+            design=design,
+            seed=seed,
+            on_stratum=on_progress,
+        )
+    progress = on_progress
     return plan_labels(
         table,
         baseline=study.incumbent.name,
@@ -138,10 +167,10 @@ def plan_study(
         prior=prior,
         minutes_per_label=study.labels.minutes_per_label,
         batch_units=batch_units,
-        max_labels=max(study.labels.budget, 1),
+        max_labels=budget,
         replications=replications,
         seed=seed,
-        on_replication=on_replication,
+        on_replication=None if progress is None else lambda done: progress(done, replications),
     )
 
 
@@ -164,19 +193,25 @@ def plan(
     prior: JudgePrior = JudgePrior(),
     *,
     store: str | None = None,
+    simulate: bool = False,
+    delta: float | None = None,
+    design: LookDesign | None = None,
     replications: int = 20,
     batch_units: int = 20,
     seed: int = 0,
-    on_replication: Callable[[int], None] | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> LabelPlan:
-    """``baton plan``: labels per region and dimension to decide, before any label
-    (``on_replication`` is told how many simulated studies are done)."""
+    """``baton plan``: labels per cell, region and dimension to decide, before any label
+    (``plan_study``)."""
     with study_store(study, store=store) as opened:
         return plan_study(
             opened,
             prior,
+            simulate=simulate,
+            delta=delta,
+            design=design,
             replications=replications,
             batch_units=batch_units,
             seed=seed,
-            on_replication=on_replication,
+            on_progress=on_progress,
         )
