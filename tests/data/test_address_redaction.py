@@ -69,7 +69,7 @@ def test_without_usaddress_the_study_is_refused_naming_the_extra(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setitem(__import__("sys").modules, "usaddress", None)
-    with pytest.raises(InputError, match=r"baton\[addresses\]"):
+    with pytest.raises(InputError, match=r"baton-migrate\[addresses\]"):
         _addresses.require_usaddress()
     with pytest.raises(InputError, match=r"ingest\.redaction\.addresses"):
         _address_only()
