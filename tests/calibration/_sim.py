@@ -49,3 +49,46 @@ def paired_table(
                 )
             )
     return pd.concat(parts, ignore_index=True), truth
+
+
+def unequal_inclusion_table(
+    rng: np.random.Generator,
+    *,
+    n_items: int = 1500,
+    offsets: tuple[float, float] = (1.4, 0.4),
+    chosen: tuple[float, float] = (0.02, 0.6),
+) -> tuple[pd.DataFrame, dict[str, float]]:
+    """Two models ("inc", "cand") answer the same items; items are chosen for labelling
+    (both answers labelled) with probability ``chosen[1]`` when the judge fails the
+    candidate's answer, ``chosen[0]`` otherwise — so inclusion probabilities vary 30-fold,
+    and within the incumbent's judge cells they follow the candidate's verdict, which
+    tracks the item's difficulty and hence the incumbent's own pass rate. Dropping the
+    inclusion probabilities biases every method.
+
+    Returns the table (``inclusion_prob`` given) and each model's pass rate over the items.
+    """
+    difficulty = rng.normal(0.0, 1.5, n_items)
+    ids = np.arange(n_items).astype(str)
+    answers = {}
+    for model, offset, (se, sp) in zip(
+        ("inc", "cand"), offsets, ((0.9, 0.6), (0.75, 0.85)), strict=True
+    ):
+        y = rng.random(n_items) < expit(offset + difficulty)
+        says = np.where(y, rng.random(n_items) < se, rng.random(n_items) >= sp)
+        answers[model] = (y, says.astype(int))
+    prob = np.where(answers["cand"][1] == 0, chosen[1], chosen[0])
+    labelled = rng.random(n_items) < prob
+    parts = [
+        pd.DataFrame(
+            {
+                "item_id": ids,
+                "model": model,
+                "judge": says,
+                "human": np.where(labelled, y.astype(float), np.nan),
+                "inclusion_prob": prob,
+            }
+        )
+        for model, (y, says) in answers.items()
+    ]
+    truth = {model: float(y.mean()) for model, (y, _) in answers.items()}
+    return pd.concat(parts, ignore_index=True), truth
