@@ -1,7 +1,7 @@
 """Warm speed of ``estimate(method="bayes")`` at issue 16's size, for two source trees in
 the same run (the machine is shared and loaded: only figures taken side by side compare).
 
-Run: ``python -m benchmarks.calibration_speed_compare --trees ../main/src src``.
+Run: ``python -m benchmarks.calibration_speed_compare --trees OTHER_CHECKOUT/src src``.
 
 The table: 3 dimensions × 6 regions × 3 models × 5,000 judged items (270,000 rows), 30
 labelled items per (dimension, model, region), paired. Each tree is timed in a fresh
