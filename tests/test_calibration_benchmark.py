@@ -54,3 +54,24 @@ def test_speed_alone_gets_its_verdicts() -> None:
     lines = verdicts(None, None, speed)
     assert [line[:4] for line in lines] == ["PASS", "MISS"]
     assert "(CPU 1.50 s)" in _speed_text(speed)
+
+
+def test_the_boundary_benchmark_runs_both_floors_at_toy_size() -> None:
+    import pandas as pd
+    from benchmarks.calibration_boundary import _replication, summarise
+
+    rows = _replication(("0.97–0.995", 5, 0, 60))
+    assert {r["floor"] for r in rows} == {"κ", "minor"}
+    assert sum(bool(r["pooled"]) for r in rows) == 2  # one pooled interval per floor
+    assert "| 0.97–0.995 | 5 | κ |" in summarise(pd.DataFrame(rows))
+
+
+def test_the_sequential_benchmark_runs_every_user_at_toy_size() -> None:
+    from benchmarks.calibration_sequential import USERS, Settings, _run_study
+
+    settings = Settings(
+        regions=2, items=60, batch=10, rounds=3, margin=0.05, confidence=0.95, draws=200
+    )
+    result = _run_study(1, settings)
+    assert set(result) == set(USERS)
+    assert all(len(calls) == 2 for calls in result.values())

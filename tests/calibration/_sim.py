@@ -49,3 +49,49 @@ def paired_table(
                 )
             )
     return pd.concat(parts, ignore_index=True), truth
+
+
+def unequal_inclusion_table(
+    rng: np.random.Generator,
+    *,
+    n_items: int = 1500,
+    offsets: tuple[float, float] = (1.4, 0.8),
+    slopes: tuple[float, float] = (0.5, 1.5),
+    chosen: tuple[float, float] = (0.05, 0.5),
+) -> tuple[pd.DataFrame, dict[str, float]]:
+    """Two models ("inc", "cand") whose pass rates differ answer the same items; items are
+    chosen for labelling (both answers labelled) with probability ``chosen[1]`` when the
+    prompt looks hard (a noisy reading of its difficulty, which no judge sees), ``chosen[0]``
+    otherwise — so inclusion probabilities vary 10-fold within every judge cell, joint
+    cells included, and track each model's pass rate there; the candidate depends more on
+    difficulty (``slopes``), so Δ differs between easy and hard prompts. Dropping the inclusion
+    probabilities biases every method, θ and Δ alike.
+
+    Returns the table (``inclusion_prob`` given) and each model's pass rate over the items.
+    """
+    difficulty = rng.normal(0.0, 1.5, n_items)
+    ids = np.arange(n_items).astype(str)
+    answers = {}
+    for model, offset, slope, (se, sp) in zip(
+        ("inc", "cand"), offsets, slopes, ((0.9, 0.6), (0.75, 0.85)), strict=True
+    ):
+        y = rng.random(n_items) < expit(offset + slope * difficulty)
+        says = np.where(y, rng.random(n_items) < se, rng.random(n_items) >= sp)
+        answers[model] = (y, says.astype(int))
+    looks_hard = difficulty + rng.normal(0.0, 0.5, n_items) < -0.5
+    prob = np.where(looks_hard, chosen[1], chosen[0])
+    labelled = rng.random(n_items) < prob
+    parts = [
+        pd.DataFrame(
+            {
+                "item_id": ids,
+                "model": model,
+                "judge": says,
+                "human": np.where(labelled, y.astype(float), np.nan),
+                "inclusion_prob": prob,
+            }
+        )
+        for model, (y, says) in answers.items()
+    ]
+    truth = {model: float(y.mean()) for model, (y, _) in answers.items()}
+    return pd.concat(parts, ignore_index=True), truth

@@ -11,8 +11,10 @@ from scipy import stats
 
 from baton import estimate
 from baton.calibration._hier import (
-    _ALPHA,
-    _BETA,
+    _ALPHA_MANY,
+    _ALPHA_ONE,
+    _BETA_MANY,
+    _BETA_ONE,
     _LOG_PRIOR,
     _OWN_ALPHA,
     _OWN_BETA,
@@ -23,19 +25,26 @@ from baton.calibration._hier import (
 from ._sim import paired_table
 
 
-def test_simulation_based_calibration_of_the_pooled_cell_model() -> None:
+@pytest.mark.parametrize(
+    "sizes", [(5.0, 12.0, 30.0, 8.0), (10.0,)], ids=["several-groups", "one-group"]
+)
+def test_simulation_based_calibration_of_the_pooled_cell_model(
+    sizes: tuple[float, ...],
+) -> None:
     """Draw hyperparameters and rates from the prior, data from the rates; the rank of the
-    true rate among posterior draws must be uniform (Talts et al., 2018)."""
+    true rate among posterior draws must be uniform (Talts et al., 2018). Several labelled
+    groups and one use different floors of the shared Beta; each is checked."""
     rng = np.random.default_rng(3)
     prior = np.exp(_LOG_PRIOR.ravel() - _LOG_PRIOR.max())
     prior /= prior.sum()
-    trials = np.array([[5.0], [12.0], [30.0], [8.0]])
+    trials = np.array(sizes)[:, None]
+    alpha, beta = (_ALPHA_MANY, _BETA_MANY) if len(sizes) > 1 else (_ALPHA_ONE, _BETA_ONE)
     ranks = []
-    for _ in range(300):
+    for _ in range(300 if len(sizes) > 1 else 1000):
         g = rng.choice(prior.size, p=prior)
-        own = rng.random(4) < OUTLIER_PRIOR
-        a = np.where(own, _OWN_ALPHA[g], _ALPHA[g])
-        b = np.where(own, _OWN_BETA[g], _BETA[g])
+        own = rng.random(len(sizes)) < OUTLIER_PRIOR
+        a = np.where(own, _OWN_ALPHA[g], alpha[g])
+        b = np.where(own, _OWN_BETA[g], beta[g])
         p = rng.beta(a, b)
         passes = rng.binomial(trials[:, 0].astype(int), p)[:, None].astype(float)
         draws = hierarchical_cell_rate_draws(passes, trials, rng=rng, n_draws=99)

@@ -93,7 +93,9 @@ def _region_draws(
                 n_draws=n_draws,
             )
         else:
-            by_region[region] = ppi_draws(sub, rng=rng, n_draws=n_draws)
+            by_region[region] = ppi_draws(
+                sub, rng=rng, n_draws=n_draws, bounds=_label_bounds(levels)
+            )
     return by_region, None
 
 
@@ -107,16 +109,39 @@ def _pooled(by_region: dict[str, Array | None], shares: dict[str, float]) -> Arr
     return np.asarray(sum(shares[r] / total * d for r, d in present.items()))
 
 
+def _levels(prepared: Prepared) -> tuple[float, ...]:
+    """The ordinal label levels, sorted; empty for binary labels."""
+    if prepared.binary_human:
+        return ()
+    return tuple(sorted(float(v) for v in prepared.frame["human"].dropna().unique()))
+
+
+def _label_bounds(levels: tuple[float, ...]) -> tuple[float, float]:
+    return (levels[0], levels[-1]) if levels else (0.0, 1.0)
+
+
 def _ppi_delta(
-    rows_a: pd.DataFrame, rows_b: pd.DataFrame, *, rng: np.random.Generator, n_draws: int
+    rows_a: pd.DataFrame,
+    rows_b: pd.DataFrame,
+    *,
+    bounds: tuple[float, float],
+    rng: np.random.Generator,
+    n_draws: int,
 ) -> Array | None:
-    """PPI++ on paired differences (items judged for both; labelled for both)."""
-    cols = ["item_id", "human", "score"]
-    pairs = rows_a[cols].merge(rows_b[cols], on="item_id", suffixes=("_a", "_b"))
+    """PPI++ on paired differences (items judged for both; labelled for both), a pair
+    counted by traffic weight over the larger of its two inclusion probabilities."""
+    cols = ["item_id", "human", "score", "inclusion_prob"]
+    pairs = rows_a[[*cols, "weight"]].merge(rows_b[cols], on="item_id", suffixes=("_a", "_b"))
     diff = pd.DataFrame(
-        {"human": pairs["human_b"] - pairs["human_a"], "score": pairs["score_b"] - pairs["score_a"]}
+        {
+            "human": pairs["human_b"] - pairs["human_a"],
+            "score": pairs["score_b"] - pairs["score_a"],
+            "weight": pairs["weight"],
+            "inclusion_prob": np.maximum(pairs["inclusion_prob_a"], pairs["inclusion_prob_b"]),
+        }
     )
-    return ppi_draws(diff, rng=rng, n_draws=n_draws)
+    span = bounds[1] - bounds[0]
+    return ppi_draws(diff, rng=rng, n_draws=n_draws, bounds=(-span, span))
 
 
 def _unpaired(a: Array | None, b: Array | None) -> Array | None:
@@ -158,6 +183,7 @@ def _region_deltas(
             paired[region] = _ppi_delta(
                 rows_a[rows_a["region"] == region],
                 rows_b[rows_b["region"] == region],
+                bounds=_label_bounds(_levels(prepared)),
                 rng=rng,
                 n_draws=n_draws,
             )
@@ -213,9 +239,7 @@ def posterior_draws(
     """Draws for every stratum and, with a baseline, every comparison."""
     rng = np.random.default_rng(seed)
     frame = prepared.frame
-    levels: tuple[float, ...] = ()
-    if not prepared.binary_human:
-        levels = tuple(sorted(float(v) for v in frame["human"].dropna().unique()))
+    levels = _levels(prepared)
     posteriors = Posteriors(strata={}, deltas={}, shares={})
     influences: dict[tuple[str, str], pd.DataFrame] = {}
     for (dim, model), rows in frame.groupby(["dimension", "model"], sort=True):

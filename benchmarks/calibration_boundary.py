@@ -1,0 +1,132 @@
+"""Pass rates near 100% (issue 16): pooled and regional θ intervals at true rates 0.97–0.995.
+
+Run: ``python -m benchmarks.calibration_boundary --reps 300``.
+
+Each replication draws six regional pass rates from 0.97–0.995 (a control: 0.6–0.9),
+simulates one model's judged responses (400 per region; a judge with sensitivity 0.95
+and specificity 0.6, difficulty shared through a logistic model) and ``--n`` human labels
+per region, fits ``method="bayes"`` and checks the 90% intervals: the pooled ("all
+regions") one against the mean rate, the regional ones against each region's rate.
+
+It runs the fit twice on the same tables: with the prior as shipped (``floor: κ``, the
+shared Beta floored by raising κ when several regions have labels) and with the floor
+before issue 16 (``floor: minor``, the smaller Beta parameter raised, which moved the
+mean). This grid is where the choice is checked, not where it was made: the prior was
+chosen on fixed rate sets (see ``baton.calibration._hier``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import time
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+
+import numpy as np
+import pandas as pd
+from scipy.special import expit
+
+from baton.calibration import ALL_REGIONS, _hier, estimate_frame
+from baton.simulate._truth import logit_offset
+
+SCENARIOS = {"0.97–0.995": (0.97, 0.995), "0.6–0.9 (control)": (0.6, 0.9)}
+FLOORS = ("κ", "minor")
+_SHIPPED = _hier._shared_prior
+
+
+def _old_floor(trials: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return _hier._ALPHA_ONE, _hier._BETA_ONE
+
+
+def _table(rng: np.random.Generator, rates: np.ndarray, n: int, items: int) -> pd.DataFrame:
+    parts = []
+    for r, rate in enumerate(rates):
+        difficulty = rng.normal(0.0, 1.5, items)
+        y = rng.random(items) < expit(logit_offset(float(rate), 1.5) + difficulty)
+        says = np.where(y, rng.random(items) < 0.95, rng.random(items) >= 0.6)
+        labelled = np.zeros(items, dtype=bool)
+        labelled[rng.choice(items, n, replace=False)] = True
+        parts.append(
+            pd.DataFrame(
+                {
+                    "item_id": [f"r{r}-{i}" for i in range(items)],
+                    "model": "m",
+                    "region": f"r{r}",
+                    "judge": says.astype(int),
+                    "human": np.where(labelled, y.astype(float), np.nan),
+                }
+            )
+        )
+    return pd.concat(parts, ignore_index=True)
+
+
+def _replication(job: tuple[str, int, int, int]) -> list[dict[str, object]]:
+    scenario, n, rep, items = job
+    rng = np.random.default_rng([16, n, rep, list(SCENARIOS).index(scenario)])
+    low, high = SCENARIOS[scenario]
+    rates = rng.uniform(low, high, 6)
+    table = _table(rng, rates, n, items)
+    rows: list[dict[str, object]] = []
+    for floor in FLOORS:
+        _hier._shared_prior = _SHIPPED if floor == "κ" else _old_floor
+        fit = estimate_frame(table, ["judge"], seed=rep, n_draws=2000)
+        for e in fit.estimates:
+            pooled = e.stratum.region == ALL_REGIONS
+            truth = float(rates.mean()) if pooled else float(rates[int(e.stratum.region[1:])])
+            rows.append(
+                {
+                    "scenario": scenario,
+                    "n": n,
+                    "floor": floor,
+                    "pooled": pooled,
+                    "covered": e.lower <= truth <= e.upper,
+                    "width": e.upper - e.lower,
+                    "error": e.mean - truth,
+                }
+            )
+    _hier._shared_prior = _SHIPPED
+    return rows
+
+
+def summarise(rows: pd.DataFrame) -> str:
+    lines = [
+        "| rates | n | floor | pooled cov | MC s.e. | pooled width | regional cov "
+        "| regional width | regional bias |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for (scenario, n, floor), cell in rows.groupby(["scenario", "n", "floor"], sort=False):
+        pooled, regional = cell[cell["pooled"]], cell[~cell["pooled"]]
+        cov = float(pooled["covered"].mean())
+        se = math.sqrt(cov * (1 - cov) / len(pooled))
+        lines.append(
+            f"| {scenario} | {n} | {floor} | {cov:.3f} | {se:.3f} | "
+            f"{pooled['width'].mean():.4f} | {regional['covered'].mean():.3f} | "
+            f"{regional['width'].mean():.4f} | {regional['error'].mean():+.4f} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--reps", type=int, default=50)
+    parser.add_argument("--ns", type=int, nargs="+", default=[20, 50])
+    parser.add_argument("--items", type=int, default=400, help="judged per region")
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args(argv)
+    jobs = [
+        (scenario, n, rep, args.items)
+        for scenario in SCENARIOS
+        for n in args.ns
+        for rep in range(args.reps)
+        if n == args.ns[0] or scenario == next(iter(SCENARIOS))
+    ]
+    started = time.perf_counter()
+    with ProcessPoolExecutor(max_workers=args.workers) as pool:
+        rows = [row for batch in pool.map(_replication, jobs, chunksize=4) for row in batch]
+    print(summarise(pd.DataFrame(rows)))
+    print(f"\n{args.reps} replications per row, {time.perf_counter() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
