@@ -1,4 +1,4 @@
-"""Real human-vs-judge data: NQ-301 (Kamalloo et al., 2023), read from ../shared/data.
+"""Real human-vs-judge data: NQ-301 (Kamalloo et al., 2023), read from ``$BATON_DATA_DIR``.
 
 Twelve open-domain QA systems answer the same ~300 NaturalQuestions prompts; every answer
 has a human correctness label and several automated judges (GPT-4, exact match, BEM,
@@ -10,6 +10,7 @@ Nothing is copied into the repository: the file is read where it lies.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -45,8 +46,9 @@ DIMENSION = "correct"
 
 
 def default_path() -> Path:
-    """../shared/data/nq301/nq301_long.csv, beside the repository."""
-    return Path(__file__).resolve().parents[2] / "shared" / "data" / "nq301" / "nq301_long.csv"
+    """``nq301/nq301_long.csv`` under the folder ``BATON_DATA_DIR`` names (the data set is
+    not part of the repository: download it there); a path that does not exist if unset."""
+    return Path(os.environ.get("BATON_DATA_DIR", "/nonexistent")) / "nq301" / "nq301_long.csv"
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,9 @@ at n = 20, 50, 150 human labels per stratum and ~2,000 judged, runs every method
   (a false acceptance), over all such comparisons, labelled or not;
 - uncal: the share of strata without labels reported as uncalibrated (should be 1).
 
-Then the same on real data (NQ-301, when ../shared/data holds it), the speed benchmark, and
-a verdict on each target of issue 3. Replications run on ``--workers`` processes;
-``--speed-only`` runs the speed benchmark alone (wall and CPU seconds).
+Then the same on real data (NQ-301, when the folder ``BATON_DATA_DIR`` names holds it), the
+speed benchmark, and a verdict on each target of issue 3. Replications run on ``--workers``
+processes; ``--speed-only`` runs the speed benchmark alone (wall and CPU seconds).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Judging on real data (NQ-301, ../shared/data) and the judge engine's own speed.
+"""Judging on real data (NQ-301, under ``$BATON_DATA_DIR``) and the judge engine's own speed.
 
 1. The ``reference_match`` check on the 3,564 answers of NQ-301 (12 QA systems × 301 Natural
    Questions, human labels adjudicated): its agreement, sensitivity and specificity with the
@@ -162,7 +162,10 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=default_path())
     args = parser.parse_args()
     if not args.data.is_file():
-        raise SystemExit(f"{args.data} not found: this benchmark reads ../shared/data")
+        raise SystemExit(
+            f"{args.data} not found: set BATON_DATA_DIR to the folder holding nq301/ (the "
+            "NQ-301 data set is not part of the repository)"
+        )
     print(real_data_section(args.data))
     print()
     print(engine_section(args.data))
