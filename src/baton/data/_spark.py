@@ -51,7 +51,9 @@ from baton.errors import InputError
 
 __all__ = ["INSTALL_HINT", "SparkSettings", "SparkSource", "spark_draw", "spark_session"]
 
-INSTALL_HINT = "the spark engine needs pyspark (and a Java runtime): pip install 'baton-migrate[spark]'"
+INSTALL_HINT = (
+    "the spark engine needs pyspark (and a Java runtime): pip install 'baton-migrate[spark]'"
+)
 _PREFIXES = {"parquet": "parquet", "jsonl": "jsonl", "csv": "csv", "delta": "delta"}
 _SUFFIXES = {
     ".parquet": "parquet",
