@@ -275,10 +275,14 @@ def _candidates(connection: duckdb.DuckDBPyConnection, settings: DrawSettings, *
     same = "".join(f" AND a.s{i} IS NOT DISTINCT FROM r.s{i}" for i in range(width))
     record = f"CAST(r._file AS BIGINT) * {_ROW_BITS} + r._ord"
     below = "WHERE a.below IS NULL OR r.rank < a.below" if cut else ""
+    bound = connection.execute(  # the largest cutoff: most records fall before the join
+        "SELECT max(below) FROM alloc HAVING count(*) FILTER (WHERE below IS NULL) = 0"
+    ).fetchone()
+    outer = f"WHERE rank < {literal(bound[0])}" if cut and bound and bound[0] else ""
     ranked = (
-        f"(SELECT region{names}, unit, _file, _ord, "
-        f"{rank_sql(settings.seed, 'unit')} AS rank FROM rows_ WHERE {_keep(settings)}) AS r "
-        f"JOIN alloc AS a ON a.region = r.region{same} {below}"
+        f"(SELECT * FROM (SELECT region{names}, unit, _file, _ord, "
+        f"{rank_sql(settings.seed, 'unit')} AS rank FROM rows_ WHERE {_keep(settings)}) {outer}) "
+        f"AS r JOIN alloc AS a ON a.region = r.region{same} {below}"
     )
     if settings.sampling.dedup:  # a unit's records share its stratum and rank
         select = (
