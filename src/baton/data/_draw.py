@@ -3,7 +3,10 @@ stratify by region and secondary strata, and draw a seeded sample without replac
 
 The design (unit keys, strata sizes, the ranking that draws, inclusion probabilities, the
 representative of a deduplicated unit) is ``_design``'s, which the Spark engine draws too;
-this module only evaluates it. Only the drawn units' records are read into Python.
+this module only evaluates it. A record's unit key is computed once, when it is loaded;
+the units per stratum are counted from those keys, and only the units ranked below their
+stratum's cutoff (``_design.cutoff``; the whole stratum in the rare case one falls short)
+are grouped and ordered. Only the drawn units' records are read into Python.
 """
 
 from __future__ import annotations
@@ -275,10 +278,12 @@ def _candidates(connection: duckdb.DuckDBPyConnection, settings: DrawSettings, *
     same = "".join(f" AND a.s{i} IS NOT DISTINCT FROM r.s{i}" for i in range(width))
     record = f"CAST(r._file AS BIGINT) * {_ROW_BITS} + r._ord"
     below = "WHERE a.below IS NULL OR r.rank < a.below" if cut else ""
-    bound = connection.execute(  # the largest cutoff: most records fall before the join
-        "SELECT max(below) FROM alloc HAVING count(*) FILTER (WHERE below IS NULL) = 0"
-    ).fetchone()
-    outer = f"WHERE rank < {literal(bound[0])}" if cut and bound and bound[0] else ""
+    outer = ""
+    if cut:  # below the largest cutoff only: most records fall before the join
+        bound = connection.execute(
+            "SELECT max(below) FROM alloc HAVING count(*) FILTER (WHERE below IS NULL) = 0"
+        ).fetchone()
+        outer = f"WHERE rank < {literal(bound[0])}" if bound and bound[0] else ""
     ranked = (
         f"(SELECT * FROM (SELECT region{names}, unit, _file, _ord, "
         f"{rank_sql(settings.seed, 'unit')} AS rank FROM rows_ WHERE {_keep(settings)}) {outer}) "
@@ -319,7 +324,7 @@ def _fetch(
     if _candidates(connection, settings, cut=True):
         _candidates(connection, settings, cut=False)
     connection.execute("DROP TABLE rows_")
-    connection.execute(  # each stratum's n units of smallest rank (ties: the unit key)
+    connection.execute(  # each stratum's n units of smallest rank (ties: unit key, record)
         "CREATE OR REPLACE TEMP TABLE members AS SELECT "
         f"CAST(record // {_ROW_BITS} AS INTEGER) AS _file, record % {_ROW_BITS} AS _ord, "
         "unit, frequency, inclusion_prob FROM (SELECT unnest(records) AS record, unit, "
