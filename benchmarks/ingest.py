@@ -17,6 +17,12 @@ in local mode the JVM also runs the executors' work). ``--data-dir`` keeps the g
 logs there and reuses them on the next run. Target: the Spark driver's memory flat as the
 log grows, <= 1 GB at 50M rows. Docs: docs/benchmarks/ingest-spark.md.
 
+``--compare-versions main=/path/to/main/src,now=src --repeat 3`` instead runs versions of
+Baton (each a ``src`` folder put first on ``PYTHONPATH``) alternately on the ``--rows``-row
+Parquet log (kept under ``--data-dir`` when given) with a study they all read, printing
+the medians of the ingest's wall time and of the process's processor time and which
+versions drew the same items. Docs: docs/benchmarks/ingest.md.
+
 ``--compare-redaction`` instead times the Parquet ingest with the built-in redaction on and
 off (alternately, ``--repeat`` times each; the medians count, of the ingest's wall time and
 of the whole process's processor time, which a loaded machine disturbs less): ``python -m
@@ -31,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import shutil
 import sqlite3
@@ -39,6 +46,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -169,8 +177,17 @@ def write_study(
     *,
     redaction: bool = True,
     name: str = "study",
-    engine: str = "duckdb",
+    engine: str | None = "duckdb",
 ) -> Path:
+    ingest: dict[str, object] = {
+        "fields": {"timestamp": "ts", "segment": "segment", "incumbent_answer": "answer"},
+        "sampling": {"size": sample, "strata": ["segment"], "seed": 7},
+        "redaction": {"builtins": redaction},
+    }
+    if engine is not None:  # without: a study older versions of Baton read too
+        ingest["engine"] = engine
+        spark = {"master": "local[2]", "conf": SPARK_CONF | {"spark.local.dir": str(folder)}}
+        ingest["spark"] = spark
     study = {
         "name": "bench-ingest",
         "service": {"system_prompt": "You are the support assistant."},
@@ -186,13 +203,7 @@ def write_study(
             }
         ],
         "labels": {"budget": 600},
-        "ingest": {
-            "fields": {"timestamp": "ts", "segment": "segment", "incumbent_answer": "answer"},
-            "sampling": {"size": sample, "strata": ["segment"], "seed": 7},
-            "redaction": {"builtins": redaction},
-            "engine": engine,
-            "spark": {"master": "local[2]", "conf": SPARK_CONF | {"spark.local.dir": str(folder)}},
-        },
+        "ingest": ingest,
     }
     path = folder / f"{name}.yaml"
     path.write_text(yaml.safe_dump(study, sort_keys=False), encoding="utf-8")
@@ -238,13 +249,16 @@ _CHILD = (
 )
 
 
-def run_ingest(study: Path, log: Path, store: Path) -> dict[str, float | int]:
-    """Run ``baton ingest`` in a fresh process: wall seconds, its peak RSS, the figures."""
+def run_ingest(
+    study: Path, log: Path, store: Path, env: dict[str, str] | None = None
+) -> dict[str, float | int]:
+    """Run ``baton ingest`` in a fresh process (``env``: its environment): wall seconds,
+    processor seconds, its peak RSS, the figures."""
     command = [sys.executable, "-c", _CHILD, "ingest", str(study), str(log)]
     command += ["--store", f"sqlite:///{store}", "--json"]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    done = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
     seconds = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -292,6 +306,56 @@ def compare_redaction(folder: Path, rows: int, sample: int, repeat: int, *, numb
         print(f"median {what}: {on:.2f} s with redaction, {off:.2f} s without: {on / off - 1:+.1%}")
 
 
+def _parquet_log(data_dir: Path, rows: int) -> tuple[Path, Path]:
+    """The folder and the Parquet log of ``rows`` rows under ``data_dir``, generated once."""
+    folder = data_dir / f"rows-{rows}"
+    folder.mkdir(parents=True, exist_ok=True)
+    parquet = folder / "logs.parquet"
+    if not parquet.exists():
+        print(f"generating {rows:,} rows in {folder} ...", flush=True)
+        (folder / "tmp").mkdir(exist_ok=True)
+        _parquet, jsonl, seconds = generate(folder, rows, 1)
+        jsonl.unlink()
+        print(f"  generated in {seconds:.1f} s", flush=True)
+    return folder, parquet
+
+
+def compare_versions(
+    data_dir: Path, rows: int, versions: dict[str, str], sample: int, repeat: int
+) -> None:
+    """Versions of Baton (their ``src`` folders) alternately on the same Parquet log: the
+    medians of the ingest's wall time and of the process's processor time, and whether
+    they drew the same items."""
+    folder, parquet = _parquet_log(data_dir, rows)
+    study = write_study(folder, sample, engine=None, name="study-versions")
+    walls: dict[str, list[float]] = {name: [] for name in versions}
+    cpus: dict[str, list[float]] = {name: [] for name in versions}
+    drawn: dict[str, set[tuple[object, ...]]] = {}
+    print(f"{'version':<12}{'run':>5}{'drawn':>8}{'process s':>11}{'ingest s':>10}{'cpu s':>8}")
+    for run in range(1, repeat + 1):
+        for name, src in versions.items():
+            store = folder / f"version-{name}.db"
+            store.unlink(missing_ok=True)
+            env = {**os.environ, "PYTHONPATH": str(Path(src).resolve())}
+            result = run_ingest(study, parquet, store, env)
+            drawn.setdefault(name, _items(store))
+            walls[name].append(float(result["ingest_seconds"]))
+            cpus[name].append(float(result["cpu_seconds"]))
+            print(
+                f"{name:<12}{run:>5}{result['items']:>8,}{result['seconds']:>11.2f}"
+                f"{result['ingest_seconds']:>10.2f}{result['cpu_seconds']:>8.2f}",
+                flush=True,
+            )
+            store.unlink()
+    for name in versions:
+        wall, cpu = statistics.median(walls[name]), statistics.median(cpus[name])
+        print(f"median {name}: ingest {wall:.2f} s, process cpu {cpu:.2f} s")
+    groups: dict[frozenset[tuple[object, ...]], list[str]] = {}
+    for name, items in drawn.items():
+        groups.setdefault(frozenset(items), []).append(name)
+    print("drew the same items: " + "; ".join(", ".join(names) for names in groups.values()))
+
+
 def compare_engines(data_dir: Path, sizes: list[int], engines: list[str], sample: int) -> None:
     """Each engine on each size of Parquet log: wall time and the drawing processes' peaks."""
     print(
@@ -299,15 +363,7 @@ def compare_engines(data_dir: Path, sizes: list[int], engines: list[str], sample
         f"{'python RSS':>12}{'JVM RSS':>10}"
     )
     for rows in sizes:
-        folder = data_dir / f"rows-{rows}"
-        folder.mkdir(parents=True, exist_ok=True)
-        parquet = folder / "logs.parquet"
-        if not parquet.exists():
-            print(f"generating {rows:,} rows in {folder} ...", flush=True)
-            (folder / "tmp").mkdir(exist_ok=True)
-            _parquet, jsonl, seconds = generate(folder, rows, 1)
-            jsonl.unlink()
-            print(f"  generated in {seconds:.1f} s", flush=True)
+        folder, parquet = _parquet_log(data_dir, rows)
         drawn: dict[str, set[str]] = {}
         for engine in engines:
             study = write_study(folder, sample, engine=engine, name=f"study-{engine}")
@@ -327,12 +383,32 @@ def compare_engines(data_dir: Path, sizes: list[int], engines: list[str], sample
             print(f"{'':>12}the engines drew {'the same' if same else 'DIFFERENT'} items")
 
 
+def _items(store: Path) -> set[tuple[object, ...]]:
+    """The drawn items as the store holds them (with their place in the design)."""
+    columns = "item_id, region, prompt, segment, weight, inclusion_prob, frequency"
+    connection = sqlite3.connect(store)
+    try:
+        return set(connection.execute(f"SELECT {columns} FROM items"))
+    finally:
+        connection.close()
+
+
 def _item_ids(store: Path) -> set[str]:
     connection = sqlite3.connect(store)
     try:
         return {row[0] for row in connection.execute("SELECT item_id FROM items")}
     finally:
         connection.close()
+
+
+def _in_data_dir(data_dir: Path | None, run: Callable[[Path], None]) -> None:
+    """Run with ``data_dir``, or with a temporary folder removed afterwards."""
+    folder = data_dir or Path(tempfile.mkdtemp(prefix="baton-bench-ingest-"))
+    try:
+        run(folder)
+    finally:
+        if data_dir is None:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -359,15 +435,25 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--data-dir", type=Path, default=None, help="keep and reuse generated logs here"
     )
+    parser.add_argument(
+        "--compare-versions",
+        default=None,
+        help="time versions of Baton alternately: NAME=SRC_DIR,... (--rows, --repeat)",
+    )
     args = parser.parse_args(argv)
+    if args.compare_versions:
+        versions = dict(pair.split("=", 1) for pair in args.compare_versions.split(","))
+        _in_data_dir(
+            args.data_dir,
+            lambda folder: compare_versions(folder, args.rows, versions, args.sample, args.repeat),
+        )
+        return
     if args.engines:
-        data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="baton-bench-ingest-"))
-        try:
-            row_counts = [int(size) for size in args.sizes.split(",")]
-            compare_engines(data_dir, row_counts, args.engines.split(","), args.sample)
-        finally:
-            if args.data_dir is None:
-                shutil.rmtree(data_dir, ignore_errors=True)
+        row_counts = [int(size) for size in args.sizes.split(",")]
+        engines = args.engines.split(",")
+        _in_data_dir(
+            args.data_dir, lambda folder: compare_engines(folder, row_counts, engines, args.sample)
+        )
         return
     folder = Path(tempfile.mkdtemp(prefix="baton-bench-ingest-"))
     if args.compare_redaction:

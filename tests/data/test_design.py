@@ -16,7 +16,15 @@ import pytest
 from scipy import stats
 
 from baton.data import IngestOptions, read_logs
-from baton.data._design import cutoff, draw_units, key_sql, rank_key, rank_sql, unit_key
+from baton.data._design import (
+    cutoff,
+    draw_units,
+    key_sql,
+    rank_key,
+    rank_sql,
+    unit_fields,
+    unit_key,
+)
 from baton.study import Study
 from tests.data.conftest import write_jsonl
 
@@ -105,3 +113,21 @@ def test_duckdb_draws_the_designs_sample(
     drawn = {unit_key(["eu", item.prompt, None]) for item in result.items}
     units = [unit_key(["eu", f"question {i}", None]) for i in range(40)]
     assert drawn == set(draw_units(units, 6, seed))
+
+
+@pytest.mark.parametrize("dedup", [True, False])
+def test_duckdb_draws_the_designs_sample_when_a_cutoff_leaves_a_stratum_short(
+    tmp_path: Path, dedup: bool, study_factory: StudyFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from baton.data import _draw
+
+    monkeypatch.setattr(_draw, "cutoff", lambda n, units: "0" * 32)  # no unit ranks below it
+    records = [{"prompt": f"question {i}", "region": "eu"} for i in range(40)]
+    log = str(write_jsonl(tmp_path / "l.jsonl", records + records[:10] if dedup else records))
+    study = study_factory(sampling={"size": 6, "dedup": dedup})
+    result = read_logs(study, [log], options=IngestOptions(seed=5))
+    fields = [None] * (len(unit_fields(0, dedup=dedup)) - 2)
+    drawn = {unit_key(["eu", item.prompt, *fields]) for item in result.items}
+    units = [unit_key(["eu", f"question {i}", *fields]) for i in range(40)]
+    assert len(result.items) == 6
+    assert drawn == set(draw_units(units, 6, 5))

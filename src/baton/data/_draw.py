@@ -3,7 +3,10 @@ stratify by region and secondary strata, and draw a seeded sample without replac
 
 The design (unit keys, strata sizes, the ranking that draws, inclusion probabilities, the
 representative of a deduplicated unit) is ``_design``'s, which the Spark engine draws too;
-this module only evaluates it. Only the drawn units' records are read into Python.
+this module only evaluates it. A record's unit key is computed once, when it is loaded;
+the units per stratum are counted from those keys, and only the units ranked below their
+stratum's cutoff (``_design.cutoff``; the whole stratum in the rare case one falls short)
+are grouped and ordered. Only the drawn units' records are read into Python.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import duckdb
 
 from baton.data._design import (
     StratumCount,
+    cutoff,
     key_sql,
     plan_draw,
     rank_sql,
@@ -102,7 +106,6 @@ def draw_sample(
     stats.where_filtered = stats.records - loaded
     progress("deduplicating and stratifying")
     _count_regions(connection, settings, stats)
-    _build_units(connection, settings)
     _allocate(connection, settings, stats)
     progress("drawing the sample")
     drawn = _fetch(connection, prepared, settings, progress)
@@ -242,43 +245,71 @@ def _keep(settings: DrawSettings) -> str:
     return f"_error IS NULL AND {_window(settings.sampling)} AND region IN ({regions})"
 
 
-def _build_units(connection: duckdb.DuckDBPyConnection, settings: DrawSettings) -> None:
-    strata = "".join(f", s{i}" for i in range(len(settings.mapping.strata)))
-    key = f"CAST(_file AS BIGINT) * {_ROW_BITS} + _ord"
-    keep = _keep(settings)
-    if settings.sampling.dedup:
-        firsts = "".join(f", any_value(s{i}) AS s{i}" for i in range(len(settings.mapping.strata)))
-        select = (  # the unit hashes the region and strata too: grouping by it alone is enough
-            f"SELECT any_value(region) AS region{firsts}, unit, count(*) AS frequency, "
-            f"NULL::BIGINT AS rep FROM rows_ WHERE {keep} GROUP BY unit"
-        )
-    else:
-        select = (
-            f"SELECT region{strata}, unit, 1 AS frequency, {key} AS rep FROM rows_ WHERE {keep}"
-        )
-    connection.execute(f"CREATE OR REPLACE TEMP TABLE units AS {select}")
-    if not settings.sampling.dedup:
-        connection.execute("DROP TABLE rows_")  # with dedup, it says where a unit's records are
-
-
 def _allocate(connection: duckdb.DuckDBPyConnection, settings: DrawSettings, stats: _Stats) -> None:
-    """Sizes per region and stratum into the ``alloc`` table; figures into ``stats``."""
+    """Sizes and rank cutoffs per region and stratum into the ``alloc`` table; figures into
+    ``stats``. A unit hashes its region and strata, so counting distinct keys per stratum
+    counts its units."""
     width = len(settings.mapping.strata)
     strata = "".join(f", s{i}" for i in range(width))
+    units = "count(DISTINCT unit)" if settings.sampling.dedup else "count(*)"
     rows = connection.execute(
-        f"SELECT region{strata}, count(*), sum(frequency) FROM units GROUP BY ALL"
+        f"SELECT region{strata}, {units}, count(*) FROM rows_ WHERE {_keep(settings)} GROUP BY ALL"
     ).fetchall()
     counts = {tuple(row[: 1 + width]): StratumCount(int(row[-2]), int(row[-1])) for row in rows}
     plan = plan_draw(settings.sampling, settings.regions, counts)
     stats.regions.update(plan.regions)
     columns = "".join(f", s{i} VARCHAR" for i in range(width))
     connection.execute(
-        f"CREATE OR REPLACE TEMP TABLE alloc (region VARCHAR{columns}, n BIGINT, units BIGINT)"
+        f"CREATE OR REPLACE TEMP TABLE alloc (region VARCHAR{columns}, n BIGINT, units BIGINT, "
+        "below VARCHAR)"
     )
     if plan.sizes:
-        rows_in = [(*key, n, units) for key, (n, units) in plan.sizes.items()]
+        rows_in = [(*key, n, units, cutoff(n, units)) for key, (n, units) in plan.sizes.items()]
         marks = ", ".join("?" for _ in rows_in[0])
         connection.executemany(f"INSERT INTO alloc VALUES ({marks})", rows_in)
+
+
+def _candidates(connection: duckdb.DuckDBPyConnection, settings: DrawSettings, *, cut: bool) -> int:
+    """Each allocated stratum's units (ranked below its cutoff when ``cut``) with their
+    records into ``candidates``; the number of strata left with fewer than ``n``."""
+    width = len(settings.mapping.strata)
+    names = "".join(f", s{i}" for i in range(width))
+    strata = "".join(f", r.s{i}" for i in range(width))
+    same = "".join(f" AND a.s{i} IS NOT DISTINCT FROM r.s{i}" for i in range(width))
+    record = f"CAST(r._file AS BIGINT) * {_ROW_BITS} + r._ord"
+    below = "WHERE a.below IS NULL OR r.rank < a.below" if cut else ""
+    outer = ""
+    if cut:  # below the largest cutoff only: most records fall before the join
+        bound = connection.execute(
+            "SELECT max(below) FROM alloc HAVING count(*) FILTER (WHERE below IS NULL) = 0"
+        ).fetchone()
+        outer = f"WHERE rank < {literal(bound[0])}" if bound and bound[0] else ""
+    ranked = (
+        f"(SELECT * FROM (SELECT region{names}, unit, _file, _ord, "
+        f"{rank_sql(settings.seed, 'unit')} AS rank FROM rows_ WHERE {_keep(settings)}) {outer}) "
+        f"AS r JOIN alloc AS a ON a.region = r.region{same} {below}"
+    )
+    if settings.sampling.dedup:  # a unit's records share its stratum and rank
+        select = (
+            f"SELECT r.region{strata}, r.unit, any_value(r.rank) AS rank, count(*) AS frequency, "
+            f"list({record}) AS records, any_value(a.n) AS n, "
+            f"any_value(CAST(a.n AS DOUBLE) / a.units) AS inclusion_prob FROM {ranked} "
+            f"GROUP BY r.region{strata}, r.unit"
+        )
+    else:
+        select = (
+            f"SELECT r.region{strata}, r.unit, r.rank, 1 AS frequency, [{record}] AS records, "
+            f"a.n, CAST(a.n AS DOUBLE) / a.units AS inclusion_prob FROM {ranked}"
+        )
+    connection.execute(f"CREATE OR REPLACE TEMP TABLE candidates AS {select}")
+    found = "".join(f" AND a.s{i} IS NOT DISTINCT FROM c.s{i}" for i in range(width))
+    groups = "region" + "".join(f", s{i}" for i in range(width))
+    return _scalar(
+        connection,
+        f"SELECT count(*) FROM alloc AS a LEFT JOIN (SELECT {groups}, count(*) AS units "
+        f"FROM candidates GROUP BY ALL) AS c ON a.region = c.region{found} "
+        "WHERE coalesce(c.units, 0) < a.n",
+    )
 
 
 def _fetch(
@@ -288,30 +319,18 @@ def _fetch(
     progress: Progress,
 ) -> list[Drawn]:
     width = len(settings.mapping.strata)
-    same = "".join(f" AND a.s{i} IS NOT DISTINCT FROM u.s{i}" for i in range(width))
     groups = "region" + "".join(f", s{i}" for i in range(width))
-    most = max(1, _scalar(connection, "SELECT max(n) FROM alloc"))
-    firsts = (  # each stratum's units of smallest rank, in that order
-        f"SELECT {groups}, min_by({{'unit': unit, 'rep': rep, 'frequency': frequency}}, "
-        f"{rank_sql(settings.seed, 'unit')}, {most}) AS firsts FROM units GROUP BY ALL"
+    # the ranks below each stratum's cutoff; the whole stratum only if one was left short
+    if _candidates(connection, settings, cut=True):
+        _candidates(connection, settings, cut=False)
+    connection.execute("DROP TABLE rows_")
+    connection.execute(  # each stratum's n units of smallest rank (ties: unit key, record)
+        "CREATE OR REPLACE TEMP TABLE members AS SELECT "
+        f"CAST(record // {_ROW_BITS} AS INTEGER) AS _file, record % {_ROW_BITS} AS _ord, "
+        "unit, frequency, inclusion_prob FROM (SELECT unnest(records) AS record, unit, "
+        "frequency, inclusion_prob FROM (SELECT *, row_number() OVER (PARTITION BY "
+        f"{groups} ORDER BY rank, unit, records[1]) AS rk FROM candidates) WHERE rk <= n)"
     )
-    connection.execute(
-        "CREATE OR REPLACE TEMP TABLE picks AS SELECT u.pick.unit AS unit, u.pick.rep AS rep, "
-        "u.pick.frequency AS frequency, CAST(a.n AS DOUBLE) / a.units AS inclusion_prob "
-        f"FROM (SELECT {groups}, unnest(firsts) AS pick, generate_subscripts(firsts, 1) AS rk "
-        f"FROM ({firsts})) AS u JOIN alloc AS a ON a.region = u.region{same} WHERE u.rk <= a.n"
-    )
-    if settings.sampling.dedup:  # every record of a drawn unit, to choose its representative
-        members = (
-            "SELECT r._file, r._ord, p.unit, p.frequency, p.inclusion_prob FROM rows_ AS r "
-            f"JOIN picks AS p USING (unit) WHERE {_keep(settings)}"
-        )
-    else:
-        members = (
-            f"SELECT CAST(rep // {_ROW_BITS} AS INTEGER) AS _file, rep % {_ROW_BITS} AS _ord, "
-            "unit, frequency, inclusion_prob FROM picks"
-        )
-    connection.execute(f"CREATE OR REPLACE TEMP TABLE members AS {members}")
     progress("reading the drawn records")
     found: list[tuple[str, str, Drawn]] = []
     for item in prepared:
