@@ -231,3 +231,19 @@ def test_tables_fit_80_columns_without_cutting_a_word(
         assert "no_go" not in out
         assert " pp" in out
         assert "%" not in out.split("Migration verdict")[1]
+
+
+def test_the_replay_dry_run_names_every_model_in_80_columns(
+    study_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from baton.study import load_study
+
+    monkeypatch.setattr(console, "_width", 80)
+    capsys.readouterr()
+    main(["replay", str(study_path), "--dry-run"])
+    out = capsys.readouterr().out
+    study = load_study(study_path)
+    assert max(len(line) for line in out.splitlines()) <= 80
+    for model in (study.incumbent, *study.candidates):
+        assert model.name in out
+    assert "batch USD" in out

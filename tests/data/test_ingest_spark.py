@@ -213,4 +213,4 @@ def test_without_pyspark_the_command_says_what_to_install(
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert done.returncode == 2
-    assert "pip install 'baton[spark]'" in done.stderr
+    assert "pip install 'baton-migrate[spark]'" in done.stderr

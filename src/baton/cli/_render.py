@@ -240,18 +240,12 @@ def progress_bar() -> Progress:
 
 
 def cost_table(plan: ReplayPlan, *, title: str = "Dry run: what a replay would do now") -> Table:
-    numbers = (
-        "pending",
-        "cached",
-        "calls",
-        "in tokens ≈",
-        "out tokens ≤",
-        "cost ≤ (USD)",
-        "batch ≤ (USD)",
-    )
+    """Per model: answers from the cache, calls to make, tokens and the most they cost,
+    interactively and through a batch API. Fits 80 columns with the model's name."""
+    numbers = ("cached", "calls", "tokens in ≈", "tokens out ≤", "USD ≤", "batch USD ≤")
     table = new_table(title, "model", *numbers, right=numbers, wrap=("model",))
     for m in plan.models:
-        cells = (m.pending, m.cached, m.calls, m.input_tokens, m.output_tokens)
+        cells = (m.cached, m.calls, m.input_tokens, m.output_tokens)
         prices = (f"{m.cost_usd:,.4f}", f"{m.batch_cost_usd:,.4f}")
         table.add_row(m.model, *(f"{c:,}" for c in cells), *prices)
     return table
