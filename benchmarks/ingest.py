@@ -12,8 +12,9 @@ Targets (2 cores): Parquet <= 15 s and <= 2 GB peak RSS; JSONL <= 30 s.
 ``--engines duckdb,spark --sizes 5300000,50000000`` instead draws the same sample from
 Parquet logs of each size with each engine (Spark: a local session, ``local[2]``, driver
 heap 768 MB; 512 MB ran out of heap at 5.3M rows in local mode), printing wall time, the
-drawing process's peak RSS and, for Spark, the driver JVM's peak RSS (``VmHWM`` of each process, read from ``/proc`` when the ingest ends;
-in local mode the JVM also runs the executors' work). ``--data-dir`` keeps the generated
+drawing process's peak RSS and, for Spark, the driver JVM's peak RSS (``VmHWM`` of each
+process, read from ``/proc`` when the ingest ends; in local mode the JVM also runs the
+executors' work). ``--data-dir`` keeps the generated
 logs there and reuses them on the next run. Target: the Spark driver's memory flat as the
 log grows, <= 1 GB at 50M rows. Docs: docs/benchmarks/ingest-spark.md.
 
