@@ -19,9 +19,9 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 from baton.errors import ProviderFatalError
-from baton.providers._base import Completion, CompletionRequest, blocked_completion
-from baton.providers._http import PLACEHOLDER_KEY, api_key_from_env, scrub, sdk_error
-from baton.providers._openai import is_prompt_filtered, to_completion
+from baton.providers._base import Completion, CompletionRequest
+from baton.providers._http import PLACEHOLDER_KEY, api_key_from_env, scrub
+from baton.providers._openai import chat_completion
 
 if TYPE_CHECKING:
     from types import ModuleType
@@ -110,21 +110,13 @@ class AzureOpenAIProvider:
         return f"AzureOpenAIProvider(endpoint={self.endpoint!r}, api_version={self.api_version!r})"
 
     async def complete(self, request: CompletionRequest) -> Completion:
-        messages = [{"role": m.role, "content": m.content} for m in request.messages]
-        try:
-            reply = await self._client.chat.completions.create(
-                model=request.model, messages=messages, **request.parameters
-            )
-        except Exception as error:
-            if is_prompt_filtered(self._sdk, error):
-                return blocked_completion()
-            translated = sdk_error(self._sdk, error, secret=self._secret)
-            if translated is None:
-                translated = _identity_error(error, self._secret)
-            if translated is None:
-                raise
-            raise translated from error
-        return to_completion(reply)
+        return await chat_completion(
+            self._client,
+            self._sdk,
+            request,
+            secret=self._secret,
+            translate=lambda error: _identity_error(error, self._secret),
+        )
 
     async def aclose(self) -> None:
         """Close the HTTP connections (and the Entra ID credential)."""

@@ -10,10 +10,11 @@ replay engine retries, under the study's rate limits.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from baton.errors import ProviderFatalError, ProviderRetryableError
+from baton.errors import ProviderError, ProviderFatalError, ProviderRetryableError
 from baton.providers._base import (
     CONTENT_FILTER,
     Completion,
@@ -27,7 +28,13 @@ if TYPE_CHECKING:
 
     from baton.study import ModelSpec
 
-__all__ = ["OpenAICompatProvider", "create_openai_provider", "is_prompt_filtered", "to_completion"]
+__all__ = [
+    "OpenAICompatProvider",
+    "chat_completion",
+    "create_openai_provider",
+    "is_prompt_filtered",
+    "to_completion",
+]
 
 DEFAULT_KEY_ENV = "OPENAI_API_KEY"
 INSTALL_HINT = "the openai provider needs the openai SDK: pip install 'baton-migrate[openai]'"
@@ -74,23 +81,39 @@ class OpenAICompatProvider:
         return f"OpenAICompatProvider(base_url={self.base_url!r})"
 
     async def complete(self, request: CompletionRequest) -> Completion:
-        messages = [{"role": m.role, "content": m.content} for m in request.messages]
-        try:
-            reply = await self._client.chat.completions.create(
-                model=request.model, messages=messages, **request.parameters
-            )
-        except Exception as error:
-            if is_prompt_filtered(self._sdk, error):
-                return blocked_completion()
-            translated = sdk_error(self._sdk, error, secret=self._secret)
-            if translated is None:
-                raise
-            raise translated from error
-        return to_completion(reply)
+        return await chat_completion(self._client, self._sdk, request, secret=self._secret)
 
     async def aclose(self) -> None:
         """Close the HTTP connections."""
         await self._client.close()
+
+
+async def chat_completion(
+    client: Any,
+    sdk: ModuleType,
+    request: CompletionRequest,
+    *,
+    secret: str,
+    translate: Callable[[Exception], ProviderError | None] | None = None,
+) -> Completion:
+    """One chat completion through an ``openai`` SDK client (OpenAI-compatible or Azure): a
+    prompt the content filter blocked is a refusal; an SDK error becomes Baton's (the
+    client's own ``translate`` tried last); a key never reaches a message."""
+    messages = [{"role": m.role, "content": m.content} for m in request.messages]
+    try:
+        reply = await client.chat.completions.create(
+            model=request.model, messages=messages, **request.parameters
+        )
+    except Exception as error:
+        if is_prompt_filtered(sdk, error):
+            return blocked_completion()
+        translated = sdk_error(sdk, error, secret=secret)
+        if translated is None and translate is not None:
+            translated = translate(error)
+        if translated is None:
+            raise
+        raise translated from error
+    return to_completion(reply)
 
 
 def is_prompt_filtered(sdk: ModuleType, error: Exception) -> bool:

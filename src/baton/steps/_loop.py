@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -141,36 +142,25 @@ def plan_study(
     if table.empty:
         raise InsufficientLabelsError("nothing is judged yet: planning needs judged responses")
     budget = max(study.labels.budget, 1)
+    common: dict[str, Any] = {
+        "baseline": study.incumbent.name,
+        "margins": study.margins,
+        "blocking": study.blocking,
+        "confidence": study.decision.confidence,
+        "prior": prior,
+        "minutes_per_label": study.labels.minutes_per_label,
+        "batch_units": batch_units,
+        "max_labels": budget,
+        "seed": seed,
+    }
     if not simulate:
-        return plan_power(
-            table,
-            baseline=study.incumbent.name,
-            margins=study.margins,
-            blocking=study.blocking,
-            confidence=study.decision.confidence,
-            prior=prior,
-            minutes_per_label=study.labels.minutes_per_label,
-            batch_units=batch_units,
-            max_labels=budget,
-            delta=delta,
-            design=design,
-            seed=seed,
-            on_stratum=on_progress,
-        )
+        return plan_power(table, delta=delta, design=design, on_stratum=on_progress, **common)
     progress = on_progress
     return plan_labels(
         table,
-        baseline=study.incumbent.name,
-        margins=study.margins,
-        blocking=study.blocking,
-        confidence=study.decision.confidence,
-        prior=prior,
-        minutes_per_label=study.labels.minutes_per_label,
-        batch_units=batch_units,
-        max_labels=budget,
         replications=replications,
-        seed=seed,
         on_replication=None if progress is None else lambda done: progress(done, replications),
+        **common,
     )
 
 
