@@ -135,9 +135,12 @@ def spark_session(settings: SparkSettings) -> Iterator[Any]:
 
 
 def _storage_level() -> Any:
+    """Where the distinct prompts are kept between the count and the draw: on disk only.
+    With memory first, a local session read spilled blocks back into its heap and ran out
+    of it at 50M rows (768 MB heap); a cluster's executors keep the same blocks on disk."""
     from pyspark import StorageLevel  # noqa: PLC0415 (only when the engine runs)
 
-    return StorageLevel.MEMORY_AND_DISK
+    return StorageLevel.DISK_ONLY
 
 
 def _sql() -> tuple[Any, Any]:
@@ -274,7 +277,7 @@ def spark_draw(
     stats, counts = _count(logs, settings, strata, names)
     stats.invalid = _report_invalid(logs, names, rejects, stats.invalid)
     valid = logs.where("_ok")
-    if settings.sampling.dedup:  # distinct prompts: one pass, kept (memory, then disk)
+    if settings.sampling.dedup:  # distinct prompts: one pass, kept on disk for the draw
         progress("counting distinct prompts")
         firsts = [F.first(name).alias(name) for name in ("region", *strata)]
         units = valid.groupBy("_unit").agg(F.count("*").alias("_freq"), *firsts)
