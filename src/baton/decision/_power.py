@@ -287,6 +287,74 @@ def _stratum_paths(
     return out
 
 
+def _cells(
+    base: _Model,
+    present: list[tuple[str, _Model]],
+    *,
+    delta: float | None,
+    margin: float,
+    gain: float,
+    pool: int,
+) -> list[tuple[str, float, float, float, float, float]]:
+    """Each candidate's cell in a stratum, as the paths read it: (candidate, Δ, margin,
+    its residual variance, the judge part of Δ's variance, the pool)."""
+    return [
+        (
+            c,
+            (m.theta - base.theta) if delta is None else delta,
+            margin,
+            m.residual * gain,
+            (m.prediction + base.prediction) / min(m.n_items, base.n_items),
+            float(pool),
+        )
+        for c, m in present
+    ]
+
+
+def _stratum_plan(
+    stratum: tuple[str, str], stratum_at: np.ndarray, planned: list[CellPlan]
+) -> StratumPlan:
+    """A stratum's plan: labels at which its last cell is called, and its first reason."""
+    reasons = [p.reason for p in planned if p.reason]
+    return StratumPlan(
+        *stratum,
+        _quantile(stratum_at, 0.8),
+        _quantile(stratum_at, 0.95),
+        float(np.isfinite(stratum_at).mean()),
+        reasons[0] if reasons else "",
+    )
+
+
+def _cell_plan(
+    stratum: tuple[str, str],
+    cell: tuple[str, float, float, float, float, float],
+    result: tuple[np.ndarray, np.ndarray],
+    *,
+    base_residual: float,
+    pool: int,
+    final: float,
+    layout: _Design,
+) -> CellPlan:
+    """One cell's plan from its simulated paths (labels at the call, whether it went go),
+    with the reason a 95% (or 80%) need is not reached."""
+    (dim, region), (candidate, delta, margin, residual, judge_part, _) = stratum, cell
+    at, was_go = result
+    l80, l95 = _quantile(at, 0.8), _quantile(at, 0.95)
+    reason = ""
+    if l95 is None:
+        level_z = float(special.ndtri(0.95 if l80 is not None else 0.8))
+        sd2 = (judge_part, residual + base_residual)
+        reason = _reason(
+            delta, margin, sd2=sd2, pool=pool, boundary=final, level_z=level_z, design=layout
+        )
+        if l80 is not None:
+            reason = f"95% {reason}"
+    return CellPlan(
+        dim, candidate, region, delta, margin, pool, l80, l95,
+        float(was_go.mean()), float(np.isfinite(at).mean()), reason,
+    )  # fmt: skip
+
+
 def plan_power(
     table: pd.DataFrame,
     *,
@@ -337,51 +405,26 @@ def plan_power(
         finite = bounds[0][np.isfinite(bounds[0])]
         final = float(finite[-1]) if len(finite) else float(special.ndtri(confidence))
         margin = float(margins.get(dim, 0.0))
-        cells = [
-            (
-                c,
-                (m.theta - base.theta) if delta is None else delta,
-                margin,
-                m.residual * gain,
-                (m.prediction + base.prediction) / min(m.n_items, base.n_items),
-                float(pool),
-            )
-            for c, m in present
-        ]
+        cells = _cells(base, present, delta=delta, margin=margin, gain=gain, pool=pool)
         results = _stratum_paths(
             cells, base.residual * gain, looks=looks, bounds=bounds, rng=rng, paths=paths
         )
         stratum_at = np.max(np.vstack([at for at, _ in results]), axis=0)
         totals += stratum_at * n_models
-        for (c, d, mg, residual, judge_part, _), (at, was_go) in zip(cells, results, strict=True):
-            l80, l95 = _quantile(at, 0.8), _quantile(at, 0.95)
-            reason = ""
-            if l95 is None:
-                level = 0.95 if l80 is not None else 0.8
-                level_z = float(special.ndtri(level))
-                sd2 = (judge_part, residual + base.residual * gain)
-                reason = _reason(
-                    d, mg, sd2=sd2, pool=pool, boundary=final, level_z=level_z, design=layout
-                )
-                if l80 is not None:
-                    reason = f"95% {reason}"
-            cell_plans.append(
-                CellPlan(
-                    dim, c, region, d, mg, pool, l80, l95,
-                    float(was_go.mean()), float(np.isfinite(at).mean()), reason,
-                )
-            )  # fmt: skip
-        reasons = [p.reason for p in cell_plans[-len(cells) :] if p.reason]
-        stratum_plans.append(
-            StratumPlan(
-                dim,
-                region,
-                _quantile(stratum_at, 0.8),
-                _quantile(stratum_at, 0.95),
-                float(np.isfinite(stratum_at).mean()),
-                reasons[0] if reasons else "",
+        planned = [
+            _cell_plan(
+                (dim, region),
+                cell,
+                result,
+                base_residual=base.residual * gain,
+                pool=pool,
+                final=final,
+                layout=layout,
             )
-        )
+            for cell, result in zip(cells, results, strict=True)
+        ]
+        cell_plans += planned
+        stratum_plans.append(_stratum_plan((dim, region), stratum_at, planned))
         if on_stratum is not None:
             on_stratum(done + 1, len(strata))
     return LabelPlan(
