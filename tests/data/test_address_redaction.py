@@ -6,13 +6,12 @@ products and companies) touched."""
 from __future__ import annotations
 
 import pytest
+import usaddress
 
 from baton.data import Redactor, _addresses, redactor_for
 from baton.errors import InputError
 from baton.study import IngestRedaction
 from tests.data.redaction_corpus import NAMED_NEGATIVES, NEGATIVES, address_positives, score
-
-pytest.importorskip("usaddress")
 
 MIN_RECALL = 0.90
 MAX_FALSE_POSITIVE_RATE = 0.02
@@ -56,7 +55,6 @@ def test_numbers_before_capitalised_words_are_not_addresses(text: str) -> None:
 def test_a_parse_that_fails_is_no_address_and_quotes_nothing(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import usaddress
 
     def refuse(_text: str) -> None:
         raise usaddress.RepeatedLabelError("4500 Elm Avenue", [], "AddressNumber")

@@ -11,8 +11,6 @@ import pytest
 from baton.data import _json
 from baton.data._json import json_problem
 
-orjson = pytest.importorskip("orjson")
-
 LINES = [
     b'{"a": 1, "b": "x"}',
     b'{"a": 1, "a": 2}',
