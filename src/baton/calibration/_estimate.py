@@ -19,7 +19,7 @@ import pandas as pd
 from baton.calibration._engine import METHODS, Method, Posteriors, posterior_draws
 from baton.calibration._intervals import credible_interval, noninferiority_probability
 from baton.calibration._judges import JudgeDiagnostic, judge_diagnostics, judge_warnings
-from baton.calibration._prepare import Prepared, prepare_table
+from baton.calibration._prepare import Prepared, prepare_table, stratum_rows
 from baton.calibration._types import ALL_REGIONS, Comparison, PassRateEstimate
 from baton.domain import Stratum
 from baton.errors import InputError
@@ -138,21 +138,16 @@ def _clean(value: Any) -> Any:
 def _counts(prepared: Prepared) -> dict[Stratum, tuple[int, int, float]]:
     """Rows, labelled rows and the uncalibrated judge pass share per stratum (and ALL)."""
     frame = prepared.frame
+    says = frame["judge_pass"].to_numpy(float)
+    weight = frame["weight"].to_numpy(float)
+    labelled = frame["human"].notna().to_numpy()
     out: dict[Stratum, tuple[int, int, float]] = {}
-    for (dim, model), rows in frame.groupby(["dimension", "model"], sort=True):
-        parts = [(ALL_REGIONS, rows), *rows.groupby("region", sort=True)]
-        for region, sub in parts:
-            judged = sub["judge_pass"].notna()
-            share = (
-                float(np.average(sub.loc[judged, "judge_pass"], weights=sub.loc[judged, "weight"]))
-                if judged.any()
-                else float("nan")
-            )
-            out[Stratum(str(dim), str(model), str(region))] = (
-                len(sub),
-                int(sub["human"].notna().sum()),
-                share,
-            )
+    for key, rows in stratum_rows(frame).items():
+        judged = rows[~np.isnan(says[rows])]
+        share = (
+            float(np.average(says[judged], weights=weight[judged])) if judged.size else float("nan")
+        )
+        out[Stratum(*key)] = (rows.size, int(labelled[rows].sum()), share)
     return out
 
 
