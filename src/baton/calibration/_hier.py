@@ -61,6 +61,10 @@ _MU_EACH = np.repeat(_MU, _KAPPA.size)  # μ at every grid point, aligned with _
 # each grid point's region-specific ("own") Beta: unit information centred on μ, floored
 _OWN_ALPHA = np.maximum(_MU_EACH * _OWN_KAPPA, _MIN_PRIOR_COUNT)
 _OWN_BETA = np.maximum((1.0 - _MU_EACH) * _OWN_KAPPA, _MIN_PRIOR_COUNT)
+# the distinct own Betas, and which one each grid point has
+_OWN_DISTINCT, _OWN_WHERE = np.unique(
+    np.stack([_OWN_ALPHA, _OWN_BETA]), axis=1, return_inverse=True
+)
 
 
 def _shared_prior(trials: Array) -> tuple[Array, Array]:
@@ -73,11 +77,10 @@ def _shared_prior(trials: Array) -> tuple[Array, Array]:
 
 def _own_log_likelihood(passes: Array, fails: Array) -> Array:
     """log of the own Beta's marginal likelihood at every grid point, per column: computed
-    once per distinct own prior (the own Beta varies with μ only) and spread over the grid."""
-    own_prior, where = np.unique(np.stack([_OWN_ALPHA, _OWN_BETA]), axis=1, return_inverse=True)
-    a, b = own_prior[0][:, None], own_prior[1][:, None]
+    once per distinct own prior (it varies with μ only) and spread over the grid."""
+    a, b = _OWN_DISTINCT[0][:, None], _OWN_DISTINCT[1][:, None]
     distinct = betaln(a + passes, b + fails) - betaln(a, b)
-    likelihood: Array = distinct[where.reshape(-1)]
+    likelihood: Array = distinct[_OWN_WHERE.reshape(-1)]
     return likelihood
 
 
