@@ -24,7 +24,9 @@ over 4 regions, 0.985 over 8, 0.975/0.99 over 8, 0.7–0.9 over 4, 15 and 40 lab
 on the calibration benchmark's scenarios; ``benchmarks/calibration_boundary.py`` checks
 the result on rates drawn from 0.97–0.995.) The hyperparameters'
 posterior is exact on a grid (beta-binomial marginal likelihoods, no MCMC); given a
-hyperparameter draw, each region's part and then p_rk are drawn conjugately.
+hyperparameter draw, each region's part and then p_rk are drawn conjugately. The grid's
+likelihood terms are computed once for all cells, per distinct (shared prior, passes,
+trials): regions and cells with the same counts share them.
 """
 
 from __future__ import annotations
@@ -111,6 +113,7 @@ def _cell_grids(passes: Array, trials: Array) -> list[_CellGrid]:
     """Grid terms for every cell, each distinct (shared prior, passes, trials) computed once."""
     priors = [_shared_prior(trials[:, k]) for k in range(trials.shape[1])]
     out: dict[int, _CellGrid] = {}
+    # the shared priors in use: arrays of this module (two at most), told apart by identity
     for alpha, beta in {(id(a), id(b)): (a, b) for a, b in priors}.values():
         cells = [k for k, (a, b) in enumerate(priors) if a is alpha and b is beta]
         counts = np.stack([passes[:, cells].ravel(), trials[:, cells].ravel()])
@@ -131,11 +134,9 @@ def _cell_draws(
     picks = rng.choice(weights.size, size=n_draws, p=weights / weights.sum())
     p_own = grid.p_own[picks[:, None], grid.columns[None, :]]
     own = rng.random(p_own.shape) < p_own
+    fails = trials - passes
     a = np.where(own, _OWN_ALPHA[picks][:, None], grid.alpha[picks][:, None]) + passes[None, :]
-    b = (
-        np.where(own, _OWN_BETA[picks][:, None], grid.beta[picks][:, None])
-        + (trials - passes)[None, :]
-    )
+    b = np.where(own, _OWN_BETA[picks][:, None], grid.beta[picks][:, None]) + fails[None, :]
     draws: Array = rng.beta(a, b)
     return draws
 
