@@ -95,7 +95,7 @@ def _text_column(frame: pd.DataFrame, column: str, default: str, source: str) ->
     """The column as text, categorical (one code per distinct value: later grouping and
     matching compare integers, not strings); an empty value names its row."""
     if column not in frame.columns:
-        return pd.Series(pd.Categorical.from_codes(np.zeros(len(frame), int), [default]))
+        return pd.Series(default, index=frame.index, dtype="category")
     values = frame[column]
     text = pd.Categorical(values.astype(str))
     blank = np.append(text.categories.str.strip() == "", True)  # code -1: missing
@@ -280,15 +280,16 @@ Positions = NDArray[np.intp]
 StratumKey = tuple[str, str, str]  # dimension, model, region
 
 
+def _group_key(key: object) -> tuple[str, ...]:
+    return tuple(str(k) for k in (key if isinstance(key, tuple) else (key,)))
+
+
 def group_rows(frame: pd.DataFrame, columns: list[str]) -> dict[tuple[str, ...], Positions]:
     """Row positions of each group of ``columns`` (in the frame's order), groups sorted by
     their values."""
     indices = frame.groupby(columns, sort=True).indices
-    groups = {
-        tuple(str(k) for k in (key if isinstance(key, tuple) else (key,))): rows
-        for key, rows in indices.items()
-    }
-    return dict(sorted(groups.items()))
+    groups = {_group_key(key): np.asarray(rows, dtype=np.intp) for key, rows in indices.items()}
+    return {key: groups[key] for key in sorted(groups)}
 
 
 def stratum_rows(frame: pd.DataFrame) -> dict[StratumKey, Positions]:
