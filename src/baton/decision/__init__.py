@@ -22,7 +22,9 @@ from baton.decision._interim import (
 )
 from baton.decision._looks import (
     EARLY_NO_GO,
+    LOOK_DESIGNS,
     MIN_LOOK_LABELS,
+    DesignName,
     LookDesign,
     SequentialDecisions,
     decide_comparisons,
@@ -54,6 +56,7 @@ from baton.decision._types import SIGNAL, CandidateVerdict, Decision, Outcome
 
 __all__ = [
     "EARLY_NO_GO",
+    "LOOK_DESIGNS",
     "MAX_LABELS_NEEDED",
     "MIN_LOOK_LABELS",
     "SIGNAL",
@@ -61,6 +64,7 @@ __all__ = [
     "CandidateVerdict",
     "CellPlan",
     "Decision",
+    "DesignName",
     "InterimLook",
     "InterimState",
     "JudgePrior",

@@ -33,7 +33,9 @@ from baton.domain import Look, LookCall
 
 __all__ = [
     "EARLY_NO_GO",
+    "LOOK_DESIGNS",
     "MIN_LOOK_LABELS",
+    "DesignName",
     "LookDesign",
     "SequentialDecisions",
     "decide_comparisons",
@@ -92,6 +94,18 @@ class LookDesign:
 
     def no_go_confidence(self, confidence: float) -> float:
         return confidence if self.no_go_alpha is None else 1.0 - self.no_go_alpha
+
+
+DesignName = Literal["pocock", "obf"]
+LOOK_DESIGNS: dict[DesignName, LookDesign] = {
+    "pocock": LookDesign(),
+    "obf": LookDesign(go_spending="obf", no_go_spending="pocock", no_go_alpha=0.2),
+}
+"""The designs a study names (``decision.design``): ``pocock``, one boundary of Pocock type
+mirrored for no-go, a look at every new batch; ``obf``, the go side of O'Brien–Fleming type
+(little error spent early, nearly the plain threshold at the end of the budget) and the
+no-go side of Pocock type at 0.2 for a cell exactly at the margin (a clear loser stops
+early)."""
 
 
 @dataclass(frozen=True)

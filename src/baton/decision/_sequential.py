@@ -55,6 +55,8 @@ class SequentialOptions:
     n_draws: int = 1000
     planned_rounds: int | None = None
     design: LookDesign = field(default_factory=LookDesign)
+    pool_deltas: bool = False
+    """Each region's Δ pooled with the other regions' (``estimate_frame(pool_deltas=...)``)."""
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,7 @@ def _look(
         method=method,
         seed=round_no,
         n_draws=options.n_draws,
+        pool_deltas=options.pool_deltas,
     )
     return sequential_decisions(
         fit.comparisons,
