@@ -49,7 +49,7 @@ ARMS: tuple[Kind, ...] = ("human", "random", "allocated")
 """(a) human-only + random labels, (b) bayes + random labels, (c) bayes + allocation."""
 DIAGNOSTIC_ARMS: tuple[Kind, ...] = ("weights-only",)
 """(c) with uniform draws within strata: what the allocation's stratum weights alone do."""
-DESIGNS: dict[str, LookDesign] = dict(LOOK_DESIGNS)
+DESIGNS: dict[str, LookDesign] = {str(name): d for name, d in LOOK_DESIGNS.items()}
 """The loop's looks and spending, as a study names them (``decision.design``)."""
 
 _ARM_OF: dict[Kind, Arm] = {

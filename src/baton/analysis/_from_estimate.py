@@ -32,7 +32,7 @@ from baton.calibration import (
     PassRateEstimate,
     judge_warnings,
 )
-from baton.decision import Decision, candidate_verdict, decide_comparisons
+from baton.decision import LOOK_DESIGNS, Decision, candidate_verdict, decide_comparisons
 from baton.domain import Stratum
 from baton.errors import InputError
 from baton.study import Study, parse_study, study_fingerprint
@@ -304,6 +304,7 @@ def _decided(
         {(e.stratum.dimension, e.stratum.model, e.stratum.region): e.n_labelled for e in estimates},
         confidence=study.decision.confidence,
         blocking=study.blocking,
+        design=LOOK_DESIGNS[study.decision.design],
         n_items={
             (e.stratum.dimension, e.stratum.model, e.stratum.region): e.n_items for e in estimates
         },

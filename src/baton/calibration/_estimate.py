@@ -48,6 +48,8 @@ class Diagnostics:
     ess_min: float | None
     divergences: int | None
     warnings: tuple[str, ...]
+    pooled_regions: bool = False
+    """Whether each region's Δ was pooled with the other regions' (``pool_deltas``)."""
 
 
 _SAMPLERS = {
@@ -293,7 +295,9 @@ def estimate_frame(
         *judge_warnings(judges, baseline),
         *_uncalibrated_warnings(estimates, posteriors.shares),
     ]
-    diagnostics = Diagnostics(_SAMPLERS[method], n_draws, None, None, None, tuple(warnings))
+    diagnostics = Diagnostics(
+        _SAMPLERS[method], n_draws, None, None, None, tuple(warnings), pool_deltas
+    )
     return Estimates(
         method,
         level,

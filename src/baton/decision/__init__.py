@@ -21,6 +21,7 @@ from baton.decision._interim import (
     pocock_spending,
 )
 from baton.decision._looks import (
+    DEFAULT_DESIGN,
     EARLY_NO_GO,
     LOOK_DESIGNS,
     MIN_LOOK_LABELS,
@@ -55,6 +56,7 @@ from baton.decision._sequential import (
 from baton.decision._types import SIGNAL, CandidateVerdict, Decision, Outcome
 
 __all__ = [
+    "DEFAULT_DESIGN",
     "EARLY_NO_GO",
     "LOOK_DESIGNS",
     "MAX_LABELS_NEEDED",

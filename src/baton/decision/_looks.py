@@ -32,6 +32,7 @@ from baton.decision._types import Decision
 from baton.domain import Look, LookCall
 
 __all__ = [
+    "DEFAULT_DESIGN",
     "EARLY_NO_GO",
     "LOOK_DESIGNS",
     "MIN_LOOK_LABELS",
@@ -106,6 +107,8 @@ mirrored for no-go, a look at every new batch; ``obf``, the go side of O'Brienâ€
 (little error spent early, nearly the plain threshold at the end of the budget) and the
 no-go side of Pocock type at 0.2 for a cell exactly at the margin (a clear loser stops
 early)."""
+DEFAULT_DESIGN: DesignName = "obf"
+"""The design of a study that names none, and of every call that passes none."""
 
 
 @dataclass(frozen=True)
@@ -322,7 +325,7 @@ def sequential_decisions(
         n_labelled,
         history,
         dict(n_items or {}),
-        design or LookDesign(),
+        design or LOOK_DESIGNS[DEFAULT_DESIGN],
     )
     decisions, new_calls = [], []
     for c in comparisons:
@@ -371,6 +374,7 @@ def decide_comparisons(
     confidence: float,
     blocking: Mapping[str, bool],
     n_items: Mapping[tuple[str, str, str], int] | None = None,
+    design: LookDesign | None = None,
 ) -> list[Decision]:
     """One look with the whole label budget in and none before it: the label loop's rule at
     its last look â€” the plain threshold at ``confidence``, the minimum labels before a go,
@@ -385,4 +389,5 @@ def decide_comparisons(
         looks=(),
         calls=(),
         n_items=n_items,
+        design=design,
     ).decisions

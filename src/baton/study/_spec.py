@@ -331,6 +331,23 @@ class DecisionSpec(_Spec):
         lt=1,
         description="Regions with a smaller share are reported but do not block a go.",
     )
+    design: Literal["pocock", "obf"] = Field(
+        default="obf",
+        description=(
+            "How the label loop spends its error over its looks: `obf` (O'Brien–Fleming-type "
+            "go boundary, nearly the plain threshold at the end of the budget; a clear loser "
+            "stops early) or `pocock` (one boundary mirrored for no-go, the rule before 0.4)."
+        ),
+    )
+    pool_regions: bool = Field(
+        default=False,
+        description=(
+            "Pool each region's difference with the other regions' (a robust hierarchy): far "
+            "more power when regions agree, but a region that alone is worse by about a "
+            "margin is called go far more often than 1 − confidence. Off: each region's "
+            "error is controlled on its own."
+        ),
+    )
 
 
 class Study(_Spec):
