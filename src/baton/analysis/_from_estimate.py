@@ -32,7 +32,13 @@ from baton.calibration import (
     PassRateEstimate,
     judge_warnings,
 )
-from baton.decision import LOOK_DESIGNS, Decision, candidate_verdict, decide_comparisons
+from baton.decision import (
+    DEFAULT_DESIGN,
+    LOOK_DESIGNS,
+    Decision,
+    candidate_verdict,
+    decide_comparisons,
+)
 from baton.domain import Stratum
 from baton.errors import InputError
 from baton.study import Study, parse_study, study_fingerprint
@@ -121,6 +127,7 @@ def _study(
     shares: Mapping[str, float],
     confidence: float,
     min_traffic_share: float,
+    design: str,
 ) -> Study:
     """A study that says what the estimate result says, and no more."""
     baseline = str(data["baseline"])
@@ -147,7 +154,12 @@ def _study(
                 for original, safe in names.items()
             ],
             "labels": {"budget": sum(int(r["n_labelled"] or 0) for r in labelled)},
-            "decision": {"confidence": confidence, "min_traffic_share": min_traffic_share},
+            "decision": {
+                "confidence": confidence,
+                "min_traffic_share": min_traffic_share,
+                "design": design,
+                "pool_regions": bool((data.get("diagnostics") or {}).get("pooled_regions")),
+            },
         },
         source="<estimate result>",
     )
@@ -267,7 +279,12 @@ def _provenance(study: Study, data: Mapping[str, Any], source: str, created_at: 
 
 
 def _study_of(
-    data: Mapping[str, Any], path: Path, *, confidence: float, min_traffic_share: float
+    data: Mapping[str, Any],
+    path: Path,
+    *,
+    confidence: float,
+    min_traffic_share: float,
+    design: str,
 ) -> tuple[Study, str]:
     """The study the estimate result describes, and how its traffic shares were found."""
     names = _names(data, str(path))
@@ -280,6 +297,7 @@ def _study_of(
         shares=inferred or shares,
         confidence=confidence,
         min_traffic_share=min_traffic_share if inferred else 0.0,
+        design=design,
     )
     how = (
         "inferred from the pooled estimates"
@@ -319,6 +337,7 @@ def result_from_estimate(
     digest: str,
     confidence: float = 0.95,
     min_traffic_share: float = 0.05,
+    design: str = DEFAULT_DESIGN,
     clock: Callable[[], datetime] | None = None,
 ) -> tuple[Study, StudyResult]:
     """A study and result to report from a ``baton estimate`` result (``data``, read from
@@ -328,7 +347,9 @@ def result_from_estimate(
     inferred from the pooled estimates; when they cannot, every region blocks.
     """
     _check_estimate(data, str(path))
-    study, how = _study_of(data, path, confidence=confidence, min_traffic_share=min_traffic_share)
+    study, how = _study_of(
+        data, path, confidence=confidence, min_traffic_share=min_traffic_share, design=design
+    )
     names = _names(data, str(path))
     level = float(data.get("level") or 0.9)
     estimates, comparisons = _estimates(data, names), _comparisons(data, names)
