@@ -516,6 +516,11 @@ def study_fingerprint(study: Study) -> str:
             del redaction["addresses"]
         del data["ingest"]["engine"]  # both engines draw the same sample
         del data["ingest"]["spark"]
+    decision = data["decision"]
+    if decision["design"] == DecisionSpec.model_fields["design"].default:
+        del decision["design"]  # nor those written before the design was a choice
+    if not decision["pool_regions"]:
+        del decision["pool_regions"]
     _drop_judging(data)
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
