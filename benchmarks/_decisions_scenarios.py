@@ -100,6 +100,7 @@ def _clear_loser(items: int) -> Scenario:
     return _shifted(items, margins=3.0)
 
 
+# A scenario's position seeds its replications: new ones go last, so the others keep theirs.
 SCENARIOS: dict[str, ScenarioSpec] = {
     spec.name: spec
     for spec in (
@@ -139,16 +140,16 @@ SCENARIOS: dict[str, ScenarioSpec] = {
             "check",
         ),
         ScenarioSpec(
-            "odd-region",
-            f"Δ = 0 everywhere but {ODD_REGION}, at Δ = −margin there (pooling's price)",
-            _odd_region,
+            "at-zero",
+            "every candidate cell at Δ = 0; judge .95/.95 (power)",
+            _at_zero,
             JudgePrior(0.95, 0.95),
             "check",
         ),
         ScenarioSpec(
-            "at-zero",
-            "every candidate cell at Δ = 0; judge .95/.95 (power)",
-            _at_zero,
+            "odd-region",
+            f"Δ = 0 everywhere but {ODD_REGION}, at Δ = −margin there (pooling's price)",
+            _odd_region,
             JudgePrior(0.95, 0.95),
             "check",
         ),
