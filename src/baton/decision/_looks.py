@@ -18,6 +18,7 @@ once, with every label in, gets the plain rule at its confidence.
 from __future__ import annotations
 
 import math
+from statistics import NormalDist
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -95,6 +96,14 @@ class LookDesign:
 
     def no_go_confidence(self, confidence: float) -> float:
         return confidence if self.no_go_alpha is None else 1.0 - self.no_go_alpha
+
+    def no_go_floor(self, boundary: float, confidence: float) -> float:
+        """A separate no-go boundary never asks for less evidence than one look's plain
+        rule, P(Δ > −margin) ≤ 1 − confidence: a lenient no-go level stops a clear loser
+        sooner over many looks, but with one look (the budget spent at once) it would call
+        no-go at P ≤ 0.2 and lose good candidates. Conservative: the no-go side then spends
+        less of its error than it is allotted."""
+        return max(boundary, NormalDist().inv_cdf(confidence))
 
 
 DesignName = Literal["pocock", "obf"]
@@ -232,7 +241,7 @@ class _ThisLook:
                         confidence=no_confidence,
                         spending=design.no_go_spending,
                     )
-                    no_boundary = no_step.boundary
+                    no_boundary = design.no_go_floor(no_step.boundary, self.confidence)
                 self.new_looks.append(Look(dimension, region, n, time))
             self.strata[key] = _Stratum(state, boundary, new_look, no_boundary)
         return self.strata[key]

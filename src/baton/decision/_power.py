@@ -169,7 +169,7 @@ def _boundaries(
                 confidence=design.no_go_confidence(confidence),
                 spending=design.no_go_spending,
             )
-            no_state, no_go[k] = other.state, other.boundary
+            no_state, no_go[k] = other.state, design.no_go_floor(other.boundary, confidence)
     return go, no_go
 
 
