@@ -126,21 +126,22 @@ def test_clear_losers_are_no_go_on_both_paths_before_the_minimum(tmp_path: Path)
 
 
 @pytest.mark.parametrize(
-    ("decision", "pool"),
-    [({}, False), ({"design": "pocock"}, False), ({"pool_regions": True}, True)],
+    ("decision", "pool", "per_stratum"),
+    [({}, False, 40), ({"design": "pocock"}, False, 40), ({"pool_regions": True}, True, 40)],
     ids=["default", "pocock", "pooled"],
 )
 def test_both_paths_make_the_same_call_in_every_cell(
-    tmp_path: Path, decision: dict[str, object], pool: bool
+    tmp_path: Path, decision: dict[str, object], pool: bool, per_stratum: int
 ) -> None:
-    """A candidate as good as the incumbent and one a margin worse, 40 labels per model:
-    some cells go, some stay open; with the budget spent (the estimate path's one look is
-    the loop's last), both paths agree cell by cell under each setting."""
-    labels = 40 * len(REGIONS) * len(DIMENSIONS) * len(MODELS)
+    """A candidate as good as the incumbent and one a margin worse (pooled: better, and two
+    margins worse), 40 labels per model:
+    some cells are called, some stay open; with the budget spent (the estimate path's one
+    look is the loop's last), both paths agree cell by cell under each setting."""
+    labels = per_stratum * len(REGIONS) * len(DIMENSIONS) * len(MODELS)
     study = _loser_study(
         tmp_path,
-        labels_per_stratum=40,
-        candidates={"cand-a": 0.9, "cand-b": 0.85},
+        labels_per_stratum=per_stratum,
+        candidates={"cand-a": 0.95, "cand-b": 0.8} if pool else {"cand-a": 0.9, "cand-b": 0.85},
         decision=decision,
         budget=labels,
     )

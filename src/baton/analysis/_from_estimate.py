@@ -198,6 +198,7 @@ def _comparisons(data: Mapping[str, Any], names: Mapping[str, str]) -> list[Comp
             _f(c["margin"]),
             _f(c["p_noninferior"]),
             bool(c["calibrated"]),
+            _f(c.get("sd")),
         )
         for c in data["comparisons"]
     ]
@@ -243,6 +244,12 @@ def _judges(
     ]
 
 
+_QUANTILES = stats.norm.ppf((np.arange(N_DRAWS) + 0.5) / N_DRAWS)
+_STANDARD: Array = (_QUANTILES - _QUANTILES.mean()) / _QUANTILES.std()
+"""Normal quantiles with mean exactly 0 and sd exactly 1: Δ's draws rebuilt from its mean
+and sd read through them as the study path read the real draws."""
+
+
 def _draws(
     rows: Sequence[PassRateEstimate | Comparison], level: float, *, seed: int
 ) -> dict[tuple[str, str, str], Array | None]:
@@ -259,7 +266,10 @@ def _draws(
         if finite and (not isinstance(row, Comparison) or row.calibrated):
             z = float(stats.norm.ppf((1 + level) / 2))
             sd = max((row.upper - row.lower) / (2 * z), 1e-9)
-            draws = np.asarray(rng.normal(row.mean, sd, N_DRAWS), dtype=np.float64)
+            if isinstance(row, Comparison) and math.isfinite(row.sd):
+                draws = row.mean + row.sd * _STANDARD  # the loop's reading, exactly
+            else:
+                draws = np.asarray(rng.normal(row.mean, sd, N_DRAWS), dtype=np.float64)
         out[key] = draws
     return out
 

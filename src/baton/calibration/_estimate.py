@@ -190,7 +190,8 @@ def _comparison_summaries(
             continue
         mean, lower, upper = credible_interval(draws, level, bounds=(-width, width))
         p = noninferiority_probability(draws, margin)
-        out.append(Comparison(dim, cand, baseline, region, mean, lower, upper, margin, p, True))
+        sd = float(draws.std())
+        out.append(Comparison(dim, cand, baseline, region, mean, lower, upper, margin, p, True, sd))
     return out
 
 

@@ -18,9 +18,9 @@ once, with every label in, gets the plain rule at its confidence.
 from __future__ import annotations
 
 import math
-from statistics import NormalDist
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from statistics import NormalDist
 from typing import Literal
 
 import numpy as np
