@@ -12,7 +12,10 @@ estimate, the others borrow strength as much as their agreement allows. The post
 (μ, τ) is exact on a grid; given a draw of them, a region's part is drawn from its odds,
 and its pooled draws are its own draws shrunk towards μ by B = s_r² / (s_r² + τ²) (mean
 (1 − B) d_r + B μ, spread √(1 − B) around it: the shape of the region's own posterior is
-kept). A region without draws stays without.
+kept). A region without draws stays without. The regions' own posteriors already share
+the judge-cell rates' partial pooling (``_joint``); reading them as independent normal
+likelihoods counts that shared part once per region, an approximation whose effect is in
+the benchmark's figures.
 
 The price is stated where the option is documented and measured in
 ``benchmarks/decisions_pooling.py``: when every region's Δ is alike, pooling buys a region
