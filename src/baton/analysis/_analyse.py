@@ -32,7 +32,13 @@ from baton.analysis._evidence import (
 from baton.analysis._posterior import best_probabilities, confidence_curves
 from baton.analysis._result import DataSnapshot, ModelUsage, Provenance, StudyResult
 from baton.calibration import Comparison, Estimates, estimate_frame
-from baton.decision import SIGNAL, Decision, candidate_verdict, decide_comparisons
+from baton.decision import (
+    LOOK_DESIGNS,
+    SIGNAL,
+    Decision,
+    candidate_verdict,
+    decide_comparisons,
+)
 from baton.domain import Item, Label, Response, Verdict
 from baton.study import Study, study_fingerprint
 
@@ -124,6 +130,7 @@ def single_look_decisions(study: Study, fit: Estimates) -> list[Decision]:
         confidence=study.decision.confidence,
         blocking=study.blocking,
         n_items=fit.judged(),
+        design=LOOK_DESIGNS[study.decision.design],
     )
 
 
@@ -238,6 +245,7 @@ def fit_study(study: Study, evidence: Evidence, *, options: AnalysisOptions) -> 
         level=options.level,
         seed=options.seed,
         n_draws=options.n_draws,
+        pool_deltas=study.decision.pool_regions,
     )
 
 

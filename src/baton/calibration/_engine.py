@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 
 from baton.calibration._baselines import human_pass_rate_draws, judge_pass_rate_draws, ppi_draws
 from baton.calibration._bayes import cell_data, stratum_draws
+from baton.calibration._delta_pool import pooled_region_deltas
 from baton.calibration._joint import joint_delta_draws, paired_cells
 from baton.calibration._paired import influence, paired_correlations, paired_delta_draws
 from baton.calibration._prepare import Prepared, group_rows
@@ -244,6 +245,7 @@ def _comparisons(
     method: Method,
     rng: np.random.Generator,
     n_draws: int,
+    pool_deltas: bool = False,
 ) -> None:
     for dim in strata.dimensions():
         for cand in (m for m in strata.models(dim) if m != baseline):
@@ -257,16 +259,24 @@ def _comparisons(
                 rng=rng,
                 n_draws=n_draws,
             )
-            for region, delta in by_region.items():
+            regional = pooled_region_deltas(by_region, rng=rng) if pool_deltas else by_region
+            for region, delta in regional.items():
                 posteriors.deltas[(dim, cand, region)] = delta
             shares = posteriors.shares[(dim, baseline)]
             posteriors.deltas[(dim, cand, ALL_REGIONS)] = _pooled(by_region, shares)
 
 
 def posterior_draws(
-    prepared: Prepared, *, method: Method, baseline: str | None, seed: int, n_draws: int
+    prepared: Prepared,
+    *,
+    method: Method,
+    baseline: str | None,
+    seed: int,
+    n_draws: int,
+    pool_deltas: bool = False,
 ) -> Posteriors:
-    """Draws for every stratum and, with a baseline, every comparison."""
+    """Draws for every stratum and, with a baseline, every comparison. ``pool_deltas``:
+    each region's Δ pooled with the other regions' (``_delta_pool``; ALL is unchanged)."""
     rng = np.random.default_rng(seed)
     levels = _levels(prepared)
     strata = _strata(prepared.frame)
@@ -294,5 +304,6 @@ def posterior_draws(
             method=method,
             rng=rng,
             n_draws=n_draws,
+            pool_deltas=pool_deltas,
         )
     return posteriors

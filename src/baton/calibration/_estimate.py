@@ -48,6 +48,8 @@ class Diagnostics:
     ess_min: float | None
     divergences: int | None
     warnings: tuple[str, ...]
+    pooled_regions: bool = False
+    """Whether each region's Δ was pooled with the other regions' (``pool_deltas``)."""
 
 
 _SAMPLERS = {
@@ -183,7 +185,8 @@ def _comparison_summaries(
             continue
         mean, lower, upper = credible_interval(draws, level, bounds=(-width, width))
         p = noninferiority_probability(draws, margin)
-        out.append(Comparison(dim, cand, baseline, region, mean, lower, upper, margin, p, True))
+        sd = float(draws.std())
+        out.append(Comparison(dim, cand, baseline, region, mean, lower, upper, margin, p, True, sd))
     return out
 
 
@@ -255,16 +258,25 @@ def estimate_frame(
     method: Method = "bayes",
     seed: int = 0,
     n_draws: int = DEFAULT_DRAWS,
+    pool_deltas: bool = False,
 ) -> Estimates:
     """Calibrated pass rates per dimension × model × region (and ALL), and with a
     ``baseline`` each other model's difference from it with P(Δ > −margin).
 
     ``margin`` is one number, or one per dimension (a mapping); None means 0.
+    ``pool_deltas``: each region's Δ partially pooled with the other regions' (a robust
+    normal hierarchy; more power when regions agree, less protection for a region that
+    alone is worse — see the decisions guide).
     """
     prepared = prepare_table(frame, list(signals), source=source)
     _check_arguments(prepared, method=method, baseline=baseline, level=level)
     posteriors = posterior_draws(
-        prepared, method=method, baseline=baseline, seed=seed, n_draws=n_draws
+        prepared,
+        method=method,
+        baseline=baseline,
+        seed=seed,
+        n_draws=n_draws,
+        pool_deltas=pool_deltas,
     )
     labels = prepared.frame["human"].dropna()
     low, high = (0.0, 1.0) if prepared.binary_human else (float(labels.min()), float(labels.max()))
@@ -279,7 +291,9 @@ def estimate_frame(
         *judge_warnings(judges, baseline),
         *_uncalibrated_warnings(estimates, posteriors.shares),
     ]
-    diagnostics = Diagnostics(_SAMPLERS[method], n_draws, None, None, None, tuple(warnings))
+    diagnostics = Diagnostics(
+        _SAMPLERS[method], n_draws, None, None, None, tuple(warnings), pool_deltas
+    )
     return Estimates(
         method,
         level,

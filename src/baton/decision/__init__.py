@@ -21,8 +21,11 @@ from baton.decision._interim import (
     pocock_spending,
 )
 from baton.decision._looks import (
+    DEFAULT_DESIGN,
     EARLY_NO_GO,
+    LOOK_DESIGNS,
     MIN_LOOK_LABELS,
+    DesignName,
     LookDesign,
     SequentialDecisions,
     decide_comparisons,
@@ -53,7 +56,9 @@ from baton.decision._sequential import (
 from baton.decision._types import SIGNAL, CandidateVerdict, Decision, Outcome
 
 __all__ = [
+    "DEFAULT_DESIGN",
     "EARLY_NO_GO",
+    "LOOK_DESIGNS",
     "MAX_LABELS_NEEDED",
     "MIN_LOOK_LABELS",
     "SIGNAL",
@@ -61,6 +66,7 @@ __all__ = [
     "CandidateVerdict",
     "CellPlan",
     "Decision",
+    "DesignName",
     "InterimLook",
     "InterimState",
     "JudgePrior",

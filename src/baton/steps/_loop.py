@@ -26,6 +26,7 @@ from baton.analysis import (
     fit_study,
 )
 from baton.decision import (
+    LOOK_DESIGNS,
     SIGNAL,
     JudgePrior,
     LabelPlan,
@@ -69,6 +70,7 @@ def _look(opened: StudyStore, *, seed: int) -> tuple[StudyResult, SequentialDeci
         looks=store.looks(),
         calls=store.look_calls(),
         n_items=fit.judged(),
+        design=LOOK_DESIGNS[study.decision.design],
     )
     result = analyse_study(
         study, evidence, fit=fit, decisions=outcome.decisions, options=options, version=__version__
@@ -154,6 +156,7 @@ def plan_study(
         "seed": seed,
     }
     if not simulate:
+        design = design or LOOK_DESIGNS[study.decision.design]
         return plan_power(table, delta=delta, design=design, on_stratum=on_progress, **common)
     progress = on_progress
     return plan_labels(

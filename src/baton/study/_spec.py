@@ -331,6 +331,23 @@ class DecisionSpec(_Spec):
         lt=1,
         description="Regions with a smaller share are reported but do not block a go.",
     )
+    design: Literal["pocock", "obf"] = Field(
+        default="obf",
+        description=(
+            "How the label loop spends its error over its looks: `obf` (O'Brien–Fleming-type "
+            "go boundary, nearly the plain threshold at the end of the budget; a clear loser "
+            "stops early) or `pocock` (one boundary mirrored for no-go, the rule before 0.4)."
+        ),
+    )
+    pool_regions: bool = Field(
+        default=False,
+        description=(
+            "Pool each region's difference with the other regions' (a robust hierarchy): far "
+            "more power when regions agree, but a region that alone is worse by about a "
+            "margin is called go far more often than 1 − confidence. Off: each region's "
+            "error is controlled on its own."
+        ),
+    )
 
 
 class Study(_Spec):
@@ -499,6 +516,11 @@ def study_fingerprint(study: Study) -> str:
             del redaction["addresses"]
         del data["ingest"]["engine"]  # both engines draw the same sample
         del data["ingest"]["spark"]
+    decision = data["decision"]
+    if decision["design"] == DecisionSpec.model_fields["design"].default:
+        del decision["design"]  # nor those written before the design was a choice
+    if not decision["pool_regions"]:
+        del decision["pool_regions"]
     _drop_judging(data)
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
