@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from baton.storage import Store
-from baton.study import IngestSpark, Study, study_fingerprint
+from baton.study import MULTIPLE_CANDIDATES_DEFAULT, IngestSpark, Study, study_fingerprint
 
 __all__ = [
     "Scope",
@@ -100,6 +100,11 @@ def study_document(study: Study) -> dict[str, Any]:
         for name, unset in _PLATFORM_DEFAULTS.items():
             if spec.get(name, unset) == unset:
                 spec.pop(name, None)  # versions recorded before these fields read the same
+    decision = data.get("decision")
+    if isinstance(decision, dict) and decision.get("multiple_candidates") == (
+        MULTIPLE_CANDIDATES_DEFAULT
+    ):
+        del decision["multiple_candidates"]  # versions recorded before the setting read the same
     return _without_default_engine(data)
 
 
