@@ -2,7 +2,7 @@
 go when every candidate sits exactly at Δ = −margin, with and without the family-wise
 control (``decision.multiple_candidates``), measured through the engine.
 
-Run: ``python -m benchmarks.calibration_family --studies 300``.
+Run: ``python -m benchmarks.calibration_family --studies 240 --workers 1``.
 
 Each study has one region (it blocks), one dimension, an incumbent at θ 0.85 and
 ``--candidates`` candidates at 0.85 − margin, all answering the same items (a shared item
@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -60,7 +61,7 @@ class Settings:
 class StudyOutcome:
     """Per rule, the candidates called go in one study."""
 
-    gone: dict[str, tuple[bool, ...]]
+    gone: dict[MultipleCandidates, tuple[bool, ...]]
 
 
 def _study(rng: np.random.Generator, s: Settings) -> tuple[pd.DataFrame, pd.Series]:
@@ -135,13 +136,16 @@ def study_seeds(studies: int) -> list[int]:
 
 def run(studies: int, s: Settings, workers: int) -> list[StudyOutcome]:
     jobs = [(seed, s) for seed in study_seeds(studies)]
-    if workers <= 1:
-        return [_job(job) for job in jobs]
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(_job, jobs))
+    out: list[StudyOutcome] = []
+    with ProcessPoolExecutor(max_workers=max(workers, 1)) as pool:
+        for outcome in pool.map(_job, jobs):
+            out.append(outcome)
+            if len(out) % 20 == 0:
+                print(f"{len(out)} of {studies} studies", file=sys.stderr, flush=True)
+    return out
 
 
-def rates(outcomes: Sequence[StudyOutcome], rule: str) -> tuple[float, float, float, float]:
+def rates(outcomes: Sequence[StudyOutcome], rule: MultipleCandidates) -> tuple[float, float, float, float]:
     """Family-wise false go (share of studies with any candidate go) and per-candidate false
     go (share of candidates go), each with its Monte Carlo standard error."""
     any_go = np.array([any(o.gone[rule]) for o in outcomes], dtype=float)
@@ -182,14 +186,14 @@ def to_markdown(outcomes: Sequence[StudyOutcome], s: Settings) -> str:
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--studies", type=int, default=200)
+    parser.add_argument("--studies", type=int, default=240)
     parser.add_argument("--candidates", type=int, default=3)
-    parser.add_argument("--items", type=int, default=300)
+    parser.add_argument("--items", type=int, default=200)
     parser.add_argument("--batch", type=int, default=40)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--margin", type=float, default=0.05)
     parser.add_argument("--confidence", type=float, default=0.95)
-    parser.add_argument("--draws", type=int, default=1000)
+    parser.add_argument("--draws", type=int, default=500)
     parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args(argv)
     settings = Settings(

@@ -105,7 +105,10 @@ def decide_study(opened: StudyStore, *, seed: int = 0) -> StudyResult:
     Deciding again after every batch and keeping the first go at the plain confidence
     would call a candidate at Δ = −margin go far more often than 1 − confidence, so each
     look is recorded in the store, every call is made at its look's interim threshold
-    (alpha spending over the share of the label budget spent) and frozen once made. A look
+    (alpha spending over the share of the label budget spent, measured against the largest
+    budget the study has had: ``baton.decision.spending_time``; each candidate at its share
+    of the error when several are controlled together: ``study_family``) and frozen once
+    made. A look
     with every label of the budget in, and none before it, is the plain rule at the study's
     confidence. Deciding again on the same labels records nothing new. The study's version
     is recorded too (an edited margin or confidence is in use from now on)."""
