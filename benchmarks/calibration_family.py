@@ -145,7 +145,9 @@ def run(studies: int, s: Settings, workers: int) -> list[StudyOutcome]:
     return out
 
 
-def rates(outcomes: Sequence[StudyOutcome], rule: MultipleCandidates) -> tuple[float, float, float, float]:
+def rates(
+    outcomes: Sequence[StudyOutcome], rule: MultipleCandidates
+) -> tuple[float, float, float, float]:
     """Family-wise false go (share of studies with any candidate go) and per-candidate false
     go (share of candidates go), each with its Monte Carlo standard error."""
     any_go = np.array([any(o.gone[rule]) for o in outcomes], dtype=float)
