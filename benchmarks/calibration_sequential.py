@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -139,9 +140,11 @@ def run(studies: int, s: Settings, workers: int) -> dict[str, list[bool]]:
     jobs = [(int(np.random.SeedSequence([16, i]).generate_state(1)[0]), s) for i in range(studies)]
     merged: dict[str, list[bool]] = {u: [] for u in USERS}
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        for result in pool.map(_job, jobs):
+        for done, result in enumerate(pool.map(_job, jobs), start=1):
             for user, hits in result.items():
                 merged[user] += hits
+            so_far = ", ".join(f"{u}: {sum(merged[u])} of {len(merged[u])}" for u in USERS)
+            print(f"{done} of {studies} studies; false go {so_far}", file=sys.stderr, flush=True)
     return merged
 
 
