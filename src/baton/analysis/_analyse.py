@@ -36,8 +36,10 @@ from baton.decision import (
     LOOK_DESIGNS,
     SIGNAL,
     Decision,
+    FamilyRule,
     candidate_verdict,
     decide_comparisons,
+    family_rule,
 )
 from baton.domain import Item, Label, Response, Verdict
 from baton.study import Study, study_fingerprint
@@ -52,6 +54,7 @@ __all__ = [
     "fit_study",
     "model_usage",
     "single_look_decisions",
+    "study_family",
     "utc_now",
 ]
 
@@ -120,6 +123,14 @@ def evidence_table(
     return pd.DataFrame(rows, columns=[*columns, SIGNAL])
 
 
+def study_family(study: Study) -> FamilyRule:
+    """How the study's candidates share the false go (``decision.multiple_candidates``):
+    the confidence each candidate's cells are decided at, and the family-wise figure."""
+    return family_rule(
+        study.decision.confidence, len(study.candidates), study.decision.multiple_candidates
+    )
+
+
 def single_look_decisions(study: Study, fit: Estimates) -> list[Decision]:
     """Non-inferiority per candidate × dimension × region from the fitted comparisons, at
     one look with the whole budget in (the label loop's rule at its last look)."""
@@ -127,7 +138,7 @@ def single_look_decisions(study: Study, fit: Estimates) -> list[Decision]:
         fit.comparisons,
         fit.posteriors.deltas,
         fit.labelled(),
-        confidence=study.decision.confidence,
+        confidence=study_family(study).candidate_confidence,
         blocking=study.blocking,
         n_items=fit.judged(),
         design=LOOK_DESIGNS[study.decision.design],
@@ -274,6 +285,7 @@ def analyse_study(
         provenance=_provenance(study, evidence, seed=options.seed, version=version, clock=clock),
         level=options.level,
         confidence=study.decision.confidence,
+        family=study_family(study),
         labels_used=len(evidence.labels),
         labels_budget=study.labels.budget,
         margins=study.margins,

@@ -23,6 +23,7 @@ from numpy.typing import NDArray
 from scipy import stats
 
 from baton._version import __version__
+from baton.analysis._analyse import study_family
 from baton.analysis._posterior import best_probabilities, confidence_curves
 from baton.analysis._result import JudgeCalibration, Provenance, StudyResult
 from baton.calibration import (
@@ -330,7 +331,7 @@ def _decided(
         comparisons,
         deltas,
         {(e.stratum.dimension, e.stratum.model, e.stratum.region): e.n_labelled for e in estimates},
-        confidence=study.decision.confidence,
+        confidence=study_family(study).candidate_confidence,
         blocking=study.blocking,
         design=LOOK_DESIGNS[study.decision.design],
         n_items={
@@ -383,6 +384,7 @@ def result_from_estimate(
         provenance=_provenance(study, data, source, now),
         level=level,
         confidence=confidence,
+        family=study_family(study),
         labels_used=study.labels.budget,
         labels_budget=study.labels.budget,
         margins=study.margins,

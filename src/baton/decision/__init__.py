@@ -1,6 +1,7 @@
 """Decisions: non-inferiority per candidate, dimension and region, and the label loop's rule
 end to end — which labels to ask for next (allocation), the calls at each look (interim
-thresholds over the recorded looks), the loop simulated over a table, and planning a label
+thresholds over the recorded looks, time against the largest budget the study has had,
+several candidates controlled together), the loop simulated over a table, and planning a label
 budget. No I/O here."""
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from baton.decision._allocation import (
     allocation_weights,
     systematic_pps,
 )
+from baton.decision._budget import spending_budget, spending_time
+from baton.decision._family import FamilyRule, MultipleCandidates, family_rule
 from baton.decision._interim import (
     InterimLook,
     InterimState,
@@ -67,12 +70,14 @@ __all__ = [
     "CellPlan",
     "Decision",
     "DesignName",
+    "FamilyRule",
     "InterimLook",
     "InterimState",
     "JudgePrior",
     "LabelPlan",
     "LabelUnit",
     "LookDesign",
+    "MultipleCandidates",
     "Outcome",
     "SequentialDecisions",
     "SequentialOptions",
@@ -82,6 +87,7 @@ __all__ = [
     "allocation_weights",
     "candidate_verdict",
     "decide_comparisons",
+    "family_rule",
     "interim_look",
     "interim_thresholds",
     "interim_z",
@@ -95,5 +101,7 @@ __all__ = [
     "run_sequential",
     "sequential_decisions",
     "simulated_labels_from_prior",
+    "spending_budget",
+    "spending_time",
     "systematic_pps",
 ]

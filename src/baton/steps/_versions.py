@@ -103,7 +103,7 @@ def study_document(study: Study) -> dict[str, Any]:
     decision = data["decision"]
     for name, unset in _DECISION_DEFAULTS.items():
         if decision.get(name, unset) == unset:
-            decision.pop(name, None)
+            decision.pop(name, None)  # versions recorded before these settings read the same
     return _without_default_engine(data)
 
 
@@ -133,7 +133,8 @@ prices), left out of a version's document while unset."""
 
 
 _DECISION_DEFAULTS: dict[str, Any] = {
-    name: DecisionSpec.model_fields[name].default for name in ("design", "pool_regions")
+    name: DecisionSpec.model_fields[name].default
+    for name in ("design", "pool_regions", "multiple_candidates")
 }
 """Decision fields added after versions were first recorded, left out at their defaults."""
 
