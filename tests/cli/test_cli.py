@@ -90,3 +90,22 @@ def test_check_json_is_the_study_in_brief(
     summary = json.loads(capsys.readouterr().out)
     assert summary["path"] == "study.yaml"
     assert len(summary["candidates"]) == 2
+
+
+def test_check_states_the_decision_rule(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(console, "width", 200)
+    study = tmp_path / "study.yaml"
+    assert main(["init", str(study)]) == 0
+    capsys.readouterr()
+    assert main(["check", str(study)]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if "decisions" in x)
+    assert "obf design, each candidate at 0.975" in line  # two candidates, controlled
+    assert "each region on its own" in line
+    data = yaml.safe_load(study.read_text(encoding="utf-8"))
+    data["decision"].update(multiple_candidates="per_candidate", pool_regions=True)
+    study.write_text(yaml.safe_dump(data), encoding="utf-8")
+    assert main(["check", str(study)]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if "decisions" in x)
+    assert "at 0.95, Δ pooled across regions" in line

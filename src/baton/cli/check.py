@@ -7,10 +7,12 @@ from typing import Any
 
 from rich.markup import escape
 
+from baton.analysis import study_family
 from baton.cli._app import JSON_OPTION, STUDY_ARGUMENT, app, console
 from baton.cli._render import print_json
 from baton.steps import StudyCheck
 from baton.steps import check as check_step
+from baton.study import Study
 
 
 def _summary(path: Path, checked: StudyCheck) -> dict[str, Any]:
@@ -33,6 +35,20 @@ def _summary(path: Path, checked: StudyCheck) -> dict[str, Any]:
         },
         "label_budget": study.labels.budget,
     }
+
+
+def _decision_rule(study: Study) -> str:
+    """The rule the study's decisions are made by, in one line."""
+    family = study_family(study)
+    decision = study.decision
+    each = (
+        f"each candidate at {family.candidate_confidence:.4g} (false go for any candidate "
+        f"≤ {family.family_alpha:.3g})"
+        if family.rule == "control" and family.candidates > 1
+        else f"at {decision.confidence:.4g}"
+    )
+    pooled = "Δ pooled across regions" if decision.pool_regions else "each region on its own"
+    return f"{decision.design} design, {each}, {pooled}"
 
 
 @app.command()
@@ -59,6 +75,7 @@ def check(path: Path = STUDY_ARGUMENT, as_json: bool = JSON_OPTION) -> int:
     dims = ", ".join(f"{d.name} (margin {d.margin * 100:.1f} pp)" for d in study.dimensions)
     console.print(f"  dimensions {escape(dims)}")
     console.print(f"  labels     budget {study.labels.budget}")
+    console.print(f"  decisions  {escape(_decision_rule(study))}")
     for warning in checked.warnings:
         console.print(f"[yellow]warning:[/] {warning}", soft_wrap=True)
     return 0
