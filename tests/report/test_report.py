@@ -72,6 +72,7 @@ def test_json_is_strict_and_versioned(study: Study, result: StudyResult) -> None
         "level",
         "confidence",
         "multiple_candidates",
+        "decision_rule",
         "warnings",
         "provenance",
     ]

@@ -37,6 +37,7 @@ from baton.report._view import (
     percent,
     region_caption,
     report_regions,
+    rule_sentence,
     usage_rows,
     verdict_sentence,
 )
@@ -125,6 +126,7 @@ def _context(study: Study, result: StudyResult) -> dict[str, Any]:
         "confidence": percent(result.confidence, 0),
         "go_confidence": go_confidence(study, result),
         "family": decision_family(study, result),
+        "rule": rule_sentence(study),
         "label": OUTCOME_LABEL,
         "word": OUTCOME_WORD,
         "icon": OUTCOME_MARK,

@@ -215,6 +215,10 @@ def result_to_dict(study: Study, result: StudyResult) -> dict[str, Any]:
         "level": _number(result.level),
         "confidence": _number(result.confidence),
         "multiple_candidates": _family(study, result),
+        "decision_rule": {
+            "design": study.decision.design,
+            "pool_regions": study.decision.pool_regions,
+        },
         "warnings": list(result.warnings),
         "provenance": _provenance(result.provenance),
     }

@@ -14,6 +14,7 @@ from baton.report._view import (
     decision_family,
     go_confidence,
     percent,
+    rule_sentence,
     usage_rows,
     verdict_sentence,
 )
@@ -127,6 +128,7 @@ def render_markdown(study: Study, result: StudyResult) -> str:
     family = decision_family(study, result)
     if family.candidates > 1:
         lines += ["", f"Several candidates: {md_text(family.sentence())}."]
+    lines += ["", md_text(rule_sentence(study))]
     lines += _grids(study, result)
     lines += ["", "### Human labels", "", md_text(budget_view(result).sentence)]
     if result.usage:

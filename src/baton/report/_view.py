@@ -37,6 +37,7 @@ __all__ = [
     "probability",
     "region_caption",
     "report_regions",
+    "rule_sentence",
     "share",
     "signed_pp",
     "usage_rows",
@@ -366,3 +367,21 @@ def usage_rows(study: Study, result: StudyResult) -> list[UsageRow]:
             )
         )
     return rows
+
+
+_DESIGNS = {
+    "obf": "O'Brien–Fleming-type go boundary over the label loop's looks",
+    "pocock": "Pocock-type boundaries over the label loop's looks",
+}
+
+
+def rule_sentence(study: Study) -> str:
+    """The design the looks were decided under, and whether Δ was pooled across regions."""
+    decision = study.decision
+    regions = (
+        "each region's difference pooled with the other regions' (a region alone worse "
+        "is protected less)"
+        if decision.pool_regions
+        else "each region decided on its own"
+    )
+    return f"Rule: {decision.design} design ({_DESIGNS[decision.design]}); {regions}."
