@@ -167,4 +167,6 @@ def test_both_paths_make_the_same_call_in_every_cell(
         }
 
     assert calls(reported) == calls(decided)
+    assert reported["decision_rule"] == decided["decision_rule"]
+    assert decided["decision_rule"]["pool_regions"] is pool
     assert len(set(calls(decided).values())) > 1  # not a one-outcome study
