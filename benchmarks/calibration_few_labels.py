@@ -64,8 +64,11 @@ def _table(
 
 
 def _estimate() -> Callable[..., Any]:
-    """``estimate`` from the module ``baton.estimate`` (in both trees)."""
-    entry: Callable[..., Any] = importlib.import_module("baton.estimate").estimate
+    """``baton.estimate`` (in the older tree, ``estimate`` of the module ``baton.estimate``)."""
+    try:
+        entry: Callable[..., Any] = importlib.import_module("baton.estimate").estimate
+    except ModuleNotFoundError:
+        entry = importlib.import_module("baton").estimate
     return entry
 
 
