@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from baton.decision import (
+    LOOK_DESIGNS,
     Arm,
     LabelUnit,
     LookDesign,
@@ -48,13 +49,8 @@ ARMS: tuple[Kind, ...] = ("human", "random", "allocated")
 """(a) human-only + random labels, (b) bayes + random labels, (c) bayes + allocation."""
 DIAGNOSTIC_ARMS: tuple[Kind, ...] = ("weights-only",)
 """(c) with uniform draws within strata: what the allocation's stratum weights alone do."""
-DESIGNS: dict[str, LookDesign] = {
-    "pocock": LookDesign(),
-    "obf": LookDesign(go_spending="obf", no_go_spending="pocock", no_go_alpha=0.2),
-}
-"""The loop's looks and spending (``LookDesign``): ``pocock``, today's rule (one boundary of
-Pocock type on both sides, a look at every batch); ``obf``, the go side of O'Brien–Fleming
-type and the no-go side of Pocock type at 0.2 for a cell exactly at the margin."""
+DESIGNS: dict[str, LookDesign] = {str(name): d for name, d in LOOK_DESIGNS.items()}
+"""The loop's looks and spending, as a study names them (``decision.design``)."""
 
 _ARM_OF: dict[Kind, Arm] = {
     "human": "human",
@@ -75,6 +71,7 @@ class Task:
     plan_reps: int = 4
     draws: int = 1000
     design: str = "pocock"
+    pool: bool = False
 
 
 @dataclass(frozen=True)
@@ -96,6 +93,8 @@ class Record:
     undecided: int = 0
     cell_go: int = 0
     cell_no_go: int = 0
+    region_go: dict[str, int] = field(default_factory=dict)
+    """Cells called go per region."""
     no_go_labels: list[float] = field(default_factory=list)
     """Labels per model in the cell's stratum when it was called no-go."""
     outcomes: dict[str, str] = field(default_factory=dict)
@@ -193,6 +192,7 @@ def _run_arm(task: Task) -> Record:
         blocking=_blocking(world),
         n_draws=task.draws,
         design=DESIGNS[task.design],
+        pool_deltas=task.pool,
     )
     rng = np.random.default_rng([task.rep, list(_ARM_OF).index(task.kind)])
     diagnostic = task.kind == "weights-only"
@@ -216,6 +216,10 @@ def _run_arm(task: Task) -> Record:
         undecided=len(result.calls) - len(decided),
         cell_go=sum(o == "go" for o in decided.values()),
         cell_no_go=sum(o == "no_go" for o in decided.values()),
+        region_go={
+            region: sum(o == "go" and r == region for (_, _, r), o in decided.items())
+            for region in sorted({r for _, _, r in result.calls})
+        },
         no_go_labels=[
             result.stratum_labels_at[k] / len(world.study.models)
             for k, o in decided.items()

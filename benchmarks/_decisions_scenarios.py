@@ -11,7 +11,14 @@ import numpy as np
 from baton.decision import JudgePrior
 from baton.simulate import JudgeQuality, Scenario, StratumKey, demo_scenario
 
-__all__ = ["CHECKS", "DECISION_SCENARIOS", "SCENARIOS", "ScenarioSpec", "scenario_spec"]
+__all__ = [
+    "CHECKS",
+    "DECISION_SCENARIOS",
+    "ODD_REGION",
+    "SCENARIOS",
+    "ScenarioSpec",
+    "scenario_spec",
+]
 
 GOOD_JUDGE = JudgeQuality(0.95, 0.95)
 
@@ -67,6 +74,20 @@ def _shifted(items: int, *, margins: float) -> Scenario:
     return dataclasses.replace(base, pass_rates=rates)
 
 
+ODD_REGION = "latam"
+"""The region that alone is worse in the ``odd-region`` scenario (12% of traffic, blocking)."""
+
+
+def _odd_region(items: int) -> Scenario:
+    """Every candidate cell at Δ = 0 except in ``ODD_REGION``, at Δ = −margin there."""
+    base, odd = _shifted(items, margins=0.0), _shifted(items, margins=1.0)
+    rates = {
+        key: odd.pass_rates[key] if key[2] == ODD_REGION else rate
+        for key, rate in base.pass_rates.items()
+    }
+    return dataclasses.replace(base, pass_rates=rates)
+
+
 def _at_margin(items: int) -> Scenario:
     return _shifted(items, margins=1.0)
 
@@ -79,6 +100,7 @@ def _clear_loser(items: int) -> Scenario:
     return _shifted(items, margins=3.0)
 
 
+# A scenario's position seeds its replications: new ones go last, so the others keep theirs.
 SCENARIOS: dict[str, ScenarioSpec] = {
     spec.name: spec
     for spec in (
@@ -121,6 +143,13 @@ SCENARIOS: dict[str, ScenarioSpec] = {
             "at-zero",
             "every candidate cell at Δ = 0; judge .95/.95 (power)",
             _at_zero,
+            JudgePrior(0.95, 0.95),
+            "check",
+        ),
+        ScenarioSpec(
+            "odd-region",
+            f"Δ = 0 everywhere but {ODD_REGION}, at Δ = −margin there (pooling's price)",
+            _odd_region,
             JudgePrior(0.95, 0.95),
             "check",
         ),

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ._decisions_runs import ARMS, DIAGNOSTIC_ARMS
+from ._decisions_scenarios import ODD_REGION
 
 __all__ = ["arm_table", "check_table", "markdown", "plan_table", "ratio_table"]
 
@@ -155,9 +156,19 @@ def check_table(records: pd.DataFrame, checks: Sequence[str]) -> list[dict[str, 
                     "labels per model at no-go (median, max)": _no_go_labels(rows),
                     "cells undecided": _pct(float(rows["undecided"].sum() / rows["cells"].sum())),
                     "labels mean": f"{rows['labels'].mean():,.0f}",
+                    **_odd_cells(scenario, rows),
                 }
             )
     return out
+
+
+def _odd_cells(scenario: str, rows: pd.DataFrame) -> dict[str, str]:
+    """In the odd-region scenario: the odd region's cells called go (all false) apart."""
+    if scenario != "odd-region" or "region_go" not in rows:
+        return {}
+    odd = int(sum(g.get(ODD_REGION, 0) for g in rows["region_go"]))
+    per_region = int(rows["cells"].sum()) // max(len(rows["region_go"].iloc[0]), 1)
+    return {f"{ODD_REGION} cells called go (false)": _cell_rate(odd, per_region)}
 
 
 def _sim_strata(rows: pd.DataFrame) -> dict[str, float]:

@@ -10,14 +10,15 @@ each region's cell is decided by the product's look rule (``sequential_decisions
 spending of Pocock type over the budget, minimum labels before a look). Three users:
 
 - ``plan``: looks after every batch, time = labels spent ÷ the budget set at the start;
-- ``cut``: the same, but at a batch where the cell looks good (P(Δ > −margin) ≥ the
-  confidence), has the minimum labels for a look and is not yet called, the user declares
-  the budget spent — that look is made at time 1 and spends all the error left, and no
-  more labels come;
-- ``cut, frozen time``: the same user, under the fix proposed here — the spending time is
-  the stratum's labels ÷ the labels planned when the study started (frozen then), so
-  cutting the budget moves no error forward; the cell is decided at the cut with what its
-  labels have earned.
+- ``cut, previous rule``: the same, but at a batch where the cell looks good (P(Δ > −margin)
+  ≥ the confidence), has the minimum labels for a look and is not yet called, the user cuts
+  the budget to the labels spent; under the rule Baton had before (time = labels ÷ the
+  budget now) that look is made at time 1 and spends all the error left, and no more labels
+  come;
+- ``cut, product's rule``: the same user under the product's rule
+  (``baton.decision.spending_time``: time = labels ÷ the largest budget the study has had,
+  here the one set at the start), so cutting the budget moves no error forward; the cell is
+  decided at the cut with what its labels have earned.
 
 It prints the per-cell false-go rate of each, with its Monte Carlo standard error.
 """
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -36,10 +38,10 @@ import pandas as pd
 from scipy.special import expit, logit
 
 from baton.calibration import estimate_frame
-from baton.decision import MIN_LOOK_LABELS, sequential_decisions
+from baton.decision import MIN_LOOK_LABELS, sequential_decisions, spending_time
 from baton.domain import Look, LookCall
 
-USERS = ("plan", "cut", "cut, frozen time")
+USERS = ("plan", "cut, previous rule", "cut, product's rule")
 
 
 @dataclass(frozen=True)
@@ -102,7 +104,12 @@ def _run_study(seed: int, s: Settings) -> dict[str, list[bool]]:
                     and c.p_noninferior >= s.confidence
                     and k * s.batch >= MIN_LOOK_LABELS
                 )
-                t = 1.0 if cut and user == "cut" else k * s.batch / planned
+                labels = k * s.batch
+                budget = labels if cut else planned  # the cut: the budget is what is spent
+                if user == "cut, previous rule":
+                    t = labels / budget
+                else:  # the product's rule: the budget set at the start is recorded
+                    t = spending_time(labels, budget, [planned])
                 step = sequential_decisions(
                     [c],
                     fit.posteriors.deltas,
@@ -133,9 +140,11 @@ def run(studies: int, s: Settings, workers: int) -> dict[str, list[bool]]:
     jobs = [(int(np.random.SeedSequence([16, i]).generate_state(1)[0]), s) for i in range(studies)]
     merged: dict[str, list[bool]] = {u: [] for u in USERS}
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        for result in pool.map(_job, jobs):
+        for done, result in enumerate(pool.map(_job, jobs), start=1):
             for user, hits in result.items():
                 merged[user] += hits
+            so_far = ", ".join(f"{u}: {sum(merged[u])} of {len(merged[u])}" for u in USERS)
+            print(f"{done} of {studies} studies; false go {so_far}", file=sys.stderr, flush=True)
     return merged
 
 

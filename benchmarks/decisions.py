@@ -64,6 +64,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--design", default="pocock", choices=list(DESIGNS), help="the loop's looks and spending"
     )
+    parser.add_argument(
+        "--pool", action="store_true", help="pool each region's Δ with the others' (opt-in)"
+    )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--records", type=Path, default=None, help="append records (JSONL)")
     parser.add_argument("--summarise", type=Path, default=None, help="only print from records")
@@ -88,6 +91,7 @@ def _tasks_of_rep(args: argparse.Namespace, rep: int) -> Iterator[Task]:
                 args.plan_reps,
                 args.draws,
                 args.design,
+                args.pool,
             )
 
 
@@ -133,6 +137,9 @@ def _append(path: Path | None, record: dict[str, Any]) -> None:
             out.write(json.dumps(record) + "\n")
 
 
+_POOLED = {True: ", Δ pooled across regions", False: ""}
+
+
 def _report(records: pd.DataFrame, args: argparse.Namespace) -> str:
     decisions = [s for s in args.scenarios if s in DECISION_SCENARIOS]
     checks = [s for s in args.scenarios if s in CHECKS]
@@ -140,8 +147,8 @@ def _report(records: pd.DataFrame, args: argparse.Namespace) -> str:
     bounds = [row for s in decisions for row in allocation_bounds(s, args.items, args.bound_reps)]
     return "\n\n".join(
         [
-            f"# Decisions benchmark (design {args.design}): {args.items} judged items per "
-            "region, batches of "
+            f"# Decisions benchmark (design {args.design}{_POOLED[args.pool]}): "
+            f"{args.items} judged items per region, batches of "
             f"{args.batch} units (× 3 models' labels), {args.draws} draws per fit, "
             f"{minutes:.0f} task-minutes",
             "## Labels until every blocking cell is decided\n\n"

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from baton import estimate
-from baton.calibration._prepare import ABSTAIN, prepare_table
+from baton.calibration._prepare import ABSTAIN, _joint_cells, prepare_table
 from baton.errors import InputError
 
 
@@ -82,3 +82,17 @@ def test_likert_stays_categories_scores_are_binned_missing_abstains() -> None:
     assert binned.loc[binned["cell"] != ABSTAIN, "cell"].nunique() == 5
     both = prepare_table(frame, ["likert", "score"]).frame
     assert both["cell"].nunique() > 6
+
+
+def test_joint_cells_number_signal_combinations_in_sorted_order() -> None:
+    """Joint judge cells are the combinations' ranks in sorted order (as ``np.unique`` over
+    rows numbers them), ABSTAIN where every signal is missing."""
+    rng = np.random.default_rng(2)
+    coded = [rng.integers(0, k, 500).astype(float) for k in (3, 5, 2)]
+    for column in coded:
+        column[rng.random(500) < 0.2] = np.nan
+    coded[0][:3] = coded[1][:3] = coded[2][:3] = np.nan
+    joint = np.nan_to_num(np.column_stack(coded), nan=-1.0)
+    expected = np.unique(joint, axis=0, return_inverse=True)[1].reshape(-1)
+    expected[np.isnan(np.column_stack(coded)).all(axis=1)] = ABSTAIN
+    np.testing.assert_array_equal(_joint_cells(coded), expected)

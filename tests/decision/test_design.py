@@ -40,18 +40,25 @@ def test_obf_boundaries_are_near_the_plain_threshold_at_the_end() -> None:
     assert boundaries[-1] > stats.norm.ppf(CONFIDENCE)
 
 
-def _run(delta: float, design: LookDesign, rng: np.random.Generator, rounds: int = 15) -> str:
-    """One cell over ``rounds`` looks 20 labels apart: its call (or inconclusive)."""
-    return _run_on(delta, design, rng.normal(0.0, math.sqrt(20), rounds))
+def _run(
+    delta: float,
+    design: LookDesign,
+    rng: np.random.Generator,
+    rounds: int = 15,
+    planned: int | None = None,
+) -> str:
+    """One cell over ``rounds`` looks 20 labels apart (of ``planned``, default all): its
+    call (or inconclusive)."""
+    return _run_on(delta, design, rng.normal(0.0, math.sqrt(20), rounds), planned)
 
 
-def _run_on(delta: float, design: LookDesign, steps: np.ndarray) -> str:
+def _run_on(delta: float, design: LookDesign, steps: np.ndarray, planned: int | None = None) -> str:
     """The product's calls on a cell whose estimate moves by ``steps`` (a Brownian motion in
-    the labels, 20 per look)."""
+    the labels, 20 per look), its looks the first of ``planned`` (default: as many)."""
     looks: list[Look] = []
     calls: list[LookCall] = []
-    total, rounds = 0.0, len(steps)
-    for k in range(1, rounds + 1):
+    total, rounds = 0.0, planned or len(steps)
+    for k in range(1, len(steps) + 1):
         total += float(steps[k - 1])
         n = 20 * k
         sd = 0.5 / math.sqrt(n)
@@ -126,15 +133,38 @@ def test_obf_design_calls_go_more_often_than_pocock_where_labels_barely_suffice(
 
 def test_obf_design_stops_a_clear_loser_sooner() -> None:
     """The no-go side of its own (Pocock type at 0.2 for a cell at the margin) calls a cell
-    three margins worse no-go at the first look far more often than the shared boundary."""
+    three margins worse no-go at the first of 15 looks far more often than the shared
+    boundary."""
 
     def first_look_no_go(design: LookDesign) -> int:
         return sum(
-            _run(-3 * MARGIN, design, np.random.default_rng(s), rounds=1) == "no_go"
+            _run(-3 * MARGIN, design, np.random.default_rng(s), rounds=1, planned=15) == "no_go"
             for s in range(200)
         )
 
-    assert first_look_no_go(OBF) > first_look_no_go(LookDesign())
+    assert first_look_no_go(OBF) > 1.2 * first_look_no_go(LookDesign())
+
+
+def test_one_look_no_go_needs_the_plain_evidence_under_every_design() -> None:
+    """With the budget spent at one look, the no-go side's lenient level does not make a
+    no-go easier than P(Δ > −margin) ≤ 1 − confidence: a cell at P = 0.15 stays open."""
+    for design in (OBF, LookDesign()):
+        sd = 0.02
+        mean = -MARGIN - sd * stats.norm.isf(0.85)  # P(Δ > −margin) = 0.15
+        draws = stats.norm(mean, sd).ppf(np.linspace(0.0005, 0.9995, 2000))
+        cell = Comparison("c", "cand", "inc", "eu", mean, -1, 1, MARGIN, 0.15, True)
+        step = sequential_decisions(
+            [cell],
+            {("c", "cand", "eu"): draws},
+            {("c", "inc", "eu"): 100, ("c", "cand", "eu"): 100},
+            confidence=CONFIDENCE,
+            blocking={"eu": True},
+            time=1.0,
+            looks=(),
+            calls=(),
+            design=design,
+        )
+        assert step.decisions[0].outcome == "inconclusive"
 
 
 def test_looks_spaced_by_a_ratio_skip_the_looks_in_between() -> None:

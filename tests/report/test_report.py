@@ -71,6 +71,7 @@ def test_json_is_strict_and_versioned(study: Study, result: StudyResult) -> None
         "examples",
         "level",
         "confidence",
+        "multiple_candidates",
         "warnings",
         "provenance",
     ]

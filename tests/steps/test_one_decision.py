@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pytest
 import yaml
 
 from baton.analysis import evidence_table
 from baton.cli.main import main
-from baton.decision import MIN_LOOK_LABELS, SIGNAL
+from baton.decision import DEFAULT_DESIGN, MIN_LOOK_LABELS, SIGNAL
 from baton.domain import Label, Response, Verdict
 from baton.simulate import JudgeQuality, Scenario, paired_label_requests, simulate_study
 from baton.steps import estimate, study_store
@@ -22,15 +24,27 @@ DIMENSIONS = ("correctness", "refusal")
 MODELS = ("incumbent", "cand-a", "cand-b")
 
 
-def _loser_study(folder: Path, *, labels_per_stratum: int) -> Path:
-    """Both candidates 50–60 points worse than the incumbent everywhere, a good judge, and
-    ``labels_per_stratum`` paired items labelled per region × dimension."""
+LOSERS = {"cand-a": 0.35, "cand-b": 0.3}
+"""Both candidates 50–60 points worse than the incumbent (0.9) everywhere."""
+
+
+def _loser_study(
+    folder: Path,
+    *,
+    labels_per_stratum: int,
+    candidates: dict[str, float] = LOSERS,
+    decision: dict[str, object] | None = None,
+    budget: int = 3000,
+) -> Path:
+    """The incumbent at 0.9 and the ``candidates`` at their rates everywhere, a good judge,
+    and ``labels_per_stratum`` paired items labelled per region × dimension; ``decision``
+    overrides the study's decision settings."""
     rates = {}
     for dim in DIMENSIONS:
         for region in REGIONS:
             rates[(dim, "incumbent", region)] = 0.9
-            rates[(dim, "cand-a", region)] = 0.35
-            rates[(dim, "cand-b", region)] = 0.3
+            for candidate, rate in candidates.items():
+                rates[(dim, candidate, region)] = rate
     scenario = Scenario(
         regions=REGIONS,
         incumbent="incumbent",
@@ -46,7 +60,8 @@ def _loser_study(folder: Path, *, labels_per_stratum: int) -> Path:
     world = simulate_study(scenario, seed=4, name="support-assistant")
     path = folder / "study.yaml"
     data = world.study.model_dump(mode="json", exclude_none=True)
-    data["labels"]["budget"] = 3000  # the team's budget: far more than these labels
+    data["labels"]["budget"] = budget  # the team's budget: by default far more than these
+    data["decision"].update(decision or {})
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     rng = np.random.default_rng(2)
     requests = paired_label_requests(
@@ -108,3 +123,48 @@ def test_clear_losers_are_no_go_on_both_paths_before_the_minimum(tmp_path: Path)
     assert [c["outcome"] for c in reported["candidates"]] == ["no_go", "no_go"]
     for candidate in reported["candidates"]:
         assert "ALL" not in candidate["flagged_regions"]
+
+
+@pytest.mark.parametrize(
+    ("decision", "pool", "per_stratum"),
+    [({}, False, 40), ({"design": "pocock"}, False, 40), ({"pool_regions": True}, True, 40)],
+    ids=["default", "pocock", "pooled"],
+)
+def test_both_paths_make_the_same_call_in_every_cell(
+    tmp_path: Path, decision: dict[str, object], pool: bool, per_stratum: int
+) -> None:
+    """A candidate as good as the incumbent and one a margin worse (pooled: better, and two
+    margins worse), 40 labels per model:
+    some cells are called, some stay open; with the budget spent (the estimate path's one
+    look is the loop's last), both paths agree cell by cell under each setting."""
+    labels = per_stratum * len(REGIONS) * len(DIMENSIONS) * len(MODELS)
+    study = _loser_study(
+        tmp_path,
+        labels_per_stratum=per_stratum,
+        candidates={"cand-a": 0.95, "cand-b": 0.8} if pool else {"cand-a": 0.9, "cand-b": 0.85},
+        decision=decision,
+        budget=labels,
+    )
+    out = tmp_path / "decide.json"
+    code = main(["decide", str(study), "-o", str(out)])
+    decided = json.loads(out.read_text(encoding="utf-8"))
+    with study_store(study) as opened:
+        s, store = opened.study, opened.store
+        table = evidence_table(s, store.items(), store.verdicts(), store.labels())
+    fit = estimate(table, [SIGNAL], baseline=s.incumbent.name, margin=s.margins, pool_deltas=pool)
+    estimate_json = tmp_path / "estimate.json"
+    estimate_json.write_text(fit.to_json(), encoding="utf-8")
+    design = str(decision.get("design", DEFAULT_DESIGN))
+    args = ["report", "--from-estimate", str(estimate_json), "--design", design]
+    assert main([*args, "--out-dir", str(tmp_path / "r")]) == code
+    reported = json.loads((tmp_path / "r" / "result.json").read_text(encoding="utf-8"))
+
+    def calls(result: dict[str, Any]) -> dict[tuple[str, str, str], str]:
+        return {
+            (d["candidate"], d["dimension"], d["region"]): d["outcome"]
+            for d in result["decisions"]
+            if d["region"] != "ALL"
+        }
+
+    assert calls(reported) == calls(decided)
+    assert len(set(calls(decided).values())) > 1  # not a one-outcome study

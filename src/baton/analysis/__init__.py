@@ -20,6 +20,7 @@ from baton.analysis._analyse import (
     fit_study,
     model_usage,
     single_look_decisions,
+    study_family,
     utc_now,
 )
 from baton.analysis._evidence import human_by_response
@@ -69,5 +70,6 @@ __all__ = [
     "overall_outcome",
     "result_from_estimate",
     "single_look_decisions",
+    "study_family",
     "utc_now",
 ]

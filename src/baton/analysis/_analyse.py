@@ -32,7 +32,15 @@ from baton.analysis._evidence import (
 from baton.analysis._posterior import best_probabilities, confidence_curves
 from baton.analysis._result import DataSnapshot, ModelUsage, Provenance, StudyResult
 from baton.calibration import Comparison, Estimates, estimate_frame
-from baton.decision import SIGNAL, Decision, candidate_verdict, decide_comparisons
+from baton.decision import (
+    LOOK_DESIGNS,
+    SIGNAL,
+    Decision,
+    FamilyRule,
+    candidate_verdict,
+    decide_comparisons,
+    family_rule,
+)
 from baton.domain import Item, Label, Response, Verdict
 from baton.study import Study, study_fingerprint
 
@@ -46,6 +54,7 @@ __all__ = [
     "fit_study",
     "model_usage",
     "single_look_decisions",
+    "study_family",
     "utc_now",
 ]
 
@@ -114,6 +123,14 @@ def evidence_table(
     return pd.DataFrame(rows, columns=[*columns, SIGNAL])
 
 
+def study_family(study: Study) -> FamilyRule:
+    """How the study's candidates share the false go (``decision.multiple_candidates``):
+    the confidence each candidate's cells are decided at, and the family-wise figure."""
+    return family_rule(
+        study.decision.confidence, len(study.candidates), study.decision.multiple_candidates
+    )
+
+
 def single_look_decisions(study: Study, fit: Estimates) -> list[Decision]:
     """Non-inferiority per candidate × dimension × region from the fitted comparisons, at
     one look with the whole budget in (the label loop's rule at its last look)."""
@@ -121,9 +138,10 @@ def single_look_decisions(study: Study, fit: Estimates) -> list[Decision]:
         fit.comparisons,
         fit.posteriors.deltas,
         fit.labelled(),
-        confidence=study.decision.confidence,
+        confidence=study_family(study).candidate_confidence,
         blocking=study.blocking,
         n_items=fit.judged(),
+        design=LOOK_DESIGNS[study.decision.design],
     )
 
 
@@ -238,6 +256,7 @@ def fit_study(study: Study, evidence: Evidence, *, options: AnalysisOptions) -> 
         level=options.level,
         seed=options.seed,
         n_draws=options.n_draws,
+        pool_deltas=study.decision.pool_regions,
     )
 
 
@@ -266,6 +285,7 @@ def analyse_study(
         provenance=_provenance(study, evidence, seed=options.seed, version=version, clock=clock),
         level=options.level,
         confidence=study.decision.confidence,
+        family=study_family(study),
         labels_used=len(evidence.labels),
         labels_budget=study.labels.budget,
         margins=study.margins,

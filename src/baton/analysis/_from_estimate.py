@@ -23,6 +23,7 @@ from numpy.typing import NDArray
 from scipy import stats
 
 from baton._version import __version__
+from baton.analysis._analyse import study_family
 from baton.analysis._posterior import best_probabilities, confidence_curves
 from baton.analysis._result import JudgeCalibration, Provenance, StudyResult
 from baton.calibration import (
@@ -32,7 +33,13 @@ from baton.calibration import (
     PassRateEstimate,
     judge_warnings,
 )
-from baton.decision import Decision, candidate_verdict, decide_comparisons
+from baton.decision import (
+    DEFAULT_DESIGN,
+    LOOK_DESIGNS,
+    Decision,
+    candidate_verdict,
+    decide_comparisons,
+)
 from baton.domain import Stratum
 from baton.errors import InputError
 from baton.study import Study, parse_study, study_fingerprint
@@ -121,6 +128,7 @@ def _study(
     shares: Mapping[str, float],
     confidence: float,
     min_traffic_share: float,
+    design: str,
 ) -> Study:
     """A study that says what the estimate result says, and no more."""
     baseline = str(data["baseline"])
@@ -147,7 +155,12 @@ def _study(
                 for original, safe in names.items()
             ],
             "labels": {"budget": sum(int(r["n_labelled"] or 0) for r in labelled)},
-            "decision": {"confidence": confidence, "min_traffic_share": min_traffic_share},
+            "decision": {
+                "confidence": confidence,
+                "min_traffic_share": min_traffic_share,
+                "design": design,
+                "pool_regions": bool((data.get("diagnostics") or {}).get("pooled_regions")),
+            },
         },
         source="<estimate result>",
     )
@@ -186,6 +199,7 @@ def _comparisons(data: Mapping[str, Any], names: Mapping[str, str]) -> list[Comp
             _f(c["margin"]),
             _f(c["p_noninferior"]),
             bool(c["calibrated"]),
+            _f(c.get("sd")),
         )
         for c in data["comparisons"]
     ]
@@ -231,6 +245,12 @@ def _judges(
     ]
 
 
+_QUANTILES = stats.norm.ppf((np.arange(N_DRAWS) + 0.5) / N_DRAWS)
+_STANDARD: Array = (_QUANTILES - _QUANTILES.mean()) / _QUANTILES.std()
+"""Normal quantiles with mean exactly 0 and sd exactly 1: Δ's draws rebuilt from its mean
+and sd read through them as the study path read the real draws."""
+
+
 def _draws(
     rows: Sequence[PassRateEstimate | Comparison], level: float, *, seed: int
 ) -> dict[tuple[str, str, str], Array | None]:
@@ -247,7 +267,10 @@ def _draws(
         if finite and (not isinstance(row, Comparison) or row.calibrated):
             z = float(stats.norm.ppf((1 + level) / 2))
             sd = max((row.upper - row.lower) / (2 * z), 1e-9)
-            draws = np.asarray(rng.normal(row.mean, sd, N_DRAWS), dtype=np.float64)
+            if isinstance(row, Comparison) and math.isfinite(row.sd):
+                draws = row.mean + row.sd * _STANDARD  # the loop's reading, exactly
+            else:
+                draws = np.asarray(rng.normal(row.mean, sd, N_DRAWS), dtype=np.float64)
         out[key] = draws
     return out
 
@@ -267,7 +290,12 @@ def _provenance(study: Study, data: Mapping[str, Any], source: str, created_at: 
 
 
 def _study_of(
-    data: Mapping[str, Any], path: Path, *, confidence: float, min_traffic_share: float
+    data: Mapping[str, Any],
+    path: Path,
+    *,
+    confidence: float,
+    min_traffic_share: float,
+    design: str,
 ) -> tuple[Study, str]:
     """The study the estimate result describes, and how its traffic shares were found."""
     names = _names(data, str(path))
@@ -280,6 +308,7 @@ def _study_of(
         shares=inferred or shares,
         confidence=confidence,
         min_traffic_share=min_traffic_share if inferred else 0.0,
+        design=design,
     )
     how = (
         "inferred from the pooled estimates"
@@ -302,8 +331,9 @@ def _decided(
         comparisons,
         deltas,
         {(e.stratum.dimension, e.stratum.model, e.stratum.region): e.n_labelled for e in estimates},
-        confidence=study.decision.confidence,
+        confidence=study_family(study).candidate_confidence,
         blocking=study.blocking,
+        design=LOOK_DESIGNS[study.decision.design],
         n_items={
             (e.stratum.dimension, e.stratum.model, e.stratum.region): e.n_items for e in estimates
         },
@@ -318,6 +348,7 @@ def result_from_estimate(
     digest: str,
     confidence: float = 0.95,
     min_traffic_share: float = 0.05,
+    design: str = DEFAULT_DESIGN,
     clock: Callable[[], datetime] | None = None,
 ) -> tuple[Study, StudyResult]:
     """A study and result to report from a ``baton estimate`` result (``data``, read from
@@ -327,7 +358,9 @@ def result_from_estimate(
     inferred from the pooled estimates; when they cannot, every region blocks.
     """
     _check_estimate(data, str(path))
-    study, how = _study_of(data, path, confidence=confidence, min_traffic_share=min_traffic_share)
+    study, how = _study_of(
+        data, path, confidence=confidence, min_traffic_share=min_traffic_share, design=design
+    )
     names = _names(data, str(path))
     level = float(data.get("level") or 0.9)
     estimates, comparisons = _estimates(data, names), _comparisons(data, names)
@@ -351,6 +384,7 @@ def result_from_estimate(
         provenance=_provenance(study, data, source, now),
         level=level,
         confidence=confidence,
+        family=study_family(study),
         labels_used=study.labels.budget,
         labels_budget=study.labels.budget,
         margins=study.margins,

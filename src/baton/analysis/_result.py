@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from baton.calibration import Comparison, PassRateEstimate
-from baton.decision import CandidateVerdict, Decision, Outcome
+from baton.decision import CandidateVerdict, Decision, FamilyRule, Outcome
 from baton.domain import ExpectedBehaviour
 
 __all__ = [
@@ -202,6 +202,9 @@ class StudyResult:
     refusals: tuple[RefusalTransitions, ...] = ()
     examples: tuple[FailureExample, ...] = ()
     curves_source: CurveSource = "posterior draws"
+    family: FamilyRule | None = None
+    """How the false go was shared across the candidates (None: not stated, as in a result
+    built before the setting; the reports then derive it from the study)."""
 
 
 ExitOutcome = Literal["go", "no_go", "inconclusive"]

@@ -17,9 +17,10 @@ from numpy.typing import NDArray
 
 from baton.calibration._baselines import human_pass_rate_draws, judge_pass_rate_draws, ppi_draws
 from baton.calibration._bayes import cell_data, stratum_draws
+from baton.calibration._delta_pool import pooled_region_deltas
 from baton.calibration._joint import joint_delta_draws, paired_cells
 from baton.calibration._paired import influence, paired_correlations, paired_delta_draws
-from baton.calibration._prepare import Prepared
+from baton.calibration._prepare import Prepared, group_rows
 from baton.calibration._types import ALL_REGIONS
 from baton.domain import Stratum
 
@@ -39,6 +40,37 @@ class Posteriors:
     deltas: dict[ComparisonKey, Array | None]
     shares: dict[tuple[str, str], dict[str, float]]  # (dimension, model) -> region shares
     rhos: dict[ComparisonKey, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Strata:
+    """The prepared rows of each (dimension, model), sorted, with the row each first appears
+    in (comparisons are drawn in the table's order), and each dimension's regions."""
+
+    rows: dict[tuple[str, str], pd.DataFrame]
+    first: dict[tuple[str, str], int]
+    regions: dict[str, tuple[str, ...]]
+
+    def models(self, dimension: str) -> list[str]:
+        """The dimension's models, in the order they first appear."""
+        models = [m for d, m in self.rows if d == dimension]
+        return sorted(models, key=lambda m: self.first[(dimension, m)])
+
+    def dimensions(self) -> list[str]:
+        """The dimensions, in the order they first appear."""
+        return sorted(self.regions, key=lambda d: self.first[(d, self.models(d)[0])])
+
+
+def _strata(frame: pd.DataFrame) -> _Strata:
+    groups = group_rows(frame, ["dimension", "model"])
+    regions: dict[str, tuple[str, ...]] = {}
+    for dim, region in group_rows(frame, ["dimension", "region"]):
+        regions[dim] = (*regions.get(dim, ()), region)
+    return _Strata(
+        {(d, m): frame.take(at) for (d, m), at in groups.items()},
+        {(d, m): int(at[0]) for (d, m), at in groups.items()},
+        regions,
+    )
 
 
 def _shares(rows: pd.DataFrame, regions: tuple[str, ...]) -> dict[str, float]:
@@ -150,6 +182,7 @@ def _unpaired(a: Array | None, b: Array | None) -> Array | None:
 
 def _region_deltas(
     prepared: Prepared,
+    strata: _Strata,
     posteriors: Posteriors,
     influences: dict[tuple[str, str], pd.DataFrame],
     pair: tuple[str, str, str],
@@ -162,10 +195,8 @@ def _region_deltas(
     (binary labels, ``bayes`` and ``human``), PPI++ on paired differences (``ppi``), or the
     unpaired difference where no item carries both labels."""
     dim, baseline, cand = pair
-    frame = prepared.frame
-    dim_rows = frame[frame["dimension"] == dim]
-    regions = tuple(sorted(dim_rows["region"].unique()))
-    rows_a, rows_b = dim_rows[dim_rows["model"] == baseline], dim_rows[dim_rows["model"] == cand]
+    regions = strata.regions[dim]
+    rows_a, rows_b = strata.rows[(dim, baseline)], strata.rows[(dim, cand)]
     marginal = {
         r: _unpaired(
             posteriors.strata[Stratum(dim, baseline, r)], posteriors.strata[Stratum(dim, cand, r)]
@@ -206,6 +237,7 @@ def _region_deltas(
 
 def _comparisons(
     prepared: Prepared,
+    strata: _Strata,
     posteriors: Posteriors,
     influences: dict[tuple[str, str], pd.DataFrame],
     *,
@@ -213,55 +245,65 @@ def _comparisons(
     method: Method,
     rng: np.random.Generator,
     n_draws: int,
+    pool_deltas: bool = False,
 ) -> None:
-    frame = prepared.frame
-    for dim in frame["dimension"].unique():
-        dim_rows = frame[frame["dimension"] == dim]
-        for cand in (m for m in dim_rows["model"].unique() if m != baseline):
+    for dim in strata.dimensions():
+        for cand in (m for m in strata.models(dim) if m != baseline):
             by_region = _region_deltas(
                 prepared,
+                strata,
                 posteriors,
                 influences,
-                (str(dim), baseline, str(cand)),
+                (dim, baseline, cand),
                 method=method,
                 rng=rng,
                 n_draws=n_draws,
             )
-            for region, delta in by_region.items():
-                posteriors.deltas[(str(dim), str(cand), region)] = delta
-            shares = posteriors.shares[(str(dim), baseline)]
-            posteriors.deltas[(str(dim), str(cand), ALL_REGIONS)] = _pooled(by_region, shares)
+            regional = pooled_region_deltas(by_region, rng=rng) if pool_deltas else by_region
+            for region, delta in regional.items():
+                posteriors.deltas[(dim, cand, region)] = delta
+            shares = posteriors.shares[(dim, baseline)]
+            posteriors.deltas[(dim, cand, ALL_REGIONS)] = _pooled(by_region, shares)
 
 
 def posterior_draws(
-    prepared: Prepared, *, method: Method, baseline: str | None, seed: int, n_draws: int
+    prepared: Prepared,
+    *,
+    method: Method,
+    baseline: str | None,
+    seed: int,
+    n_draws: int,
+    pool_deltas: bool = False,
 ) -> Posteriors:
-    """Draws for every stratum and, with a baseline, every comparison."""
+    """Draws for every stratum and, with a baseline, every comparison. ``pool_deltas``:
+    each region's Δ pooled with the other regions' (``_delta_pool``; ALL is unchanged)."""
     rng = np.random.default_rng(seed)
-    frame = prepared.frame
     levels = _levels(prepared)
+    strata = _strata(prepared.frame)
     posteriors = Posteriors(strata={}, deltas={}, shares={})
     influences: dict[tuple[str, str], pd.DataFrame] = {}
-    for (dim, model), rows in frame.groupby(["dimension", "model"], sort=True):
-        dim_regions = tuple(sorted(frame.loc[frame["dimension"] == dim, "region"].unique()))
+    for (dim, model), rows in strata.rows.items():
+        dim_regions = strata.regions[dim]
         by_region, infl = _region_draws(
             rows, dim_regions, method, levels=levels, rng=rng, n_draws=n_draws
         )
         shares = _shares(rows, dim_regions)
-        posteriors.shares[(str(dim), str(model))] = shares
+        posteriors.shares[(dim, model)] = shares
         for region, draws in by_region.items():
-            posteriors.strata[Stratum(str(dim), str(model), region)] = draws
+            posteriors.strata[Stratum(dim, model, region)] = draws
         if infl is not None:
-            influences[(str(dim), str(model))] = infl
-        posteriors.strata[Stratum(str(dim), str(model), ALL_REGIONS)] = _pooled(by_region, shares)
+            influences[(dim, model)] = infl
+        posteriors.strata[Stratum(dim, model, ALL_REGIONS)] = _pooled(by_region, shares)
     if baseline is not None:
         _comparisons(
             prepared,
+            strata,
             posteriors,
             influences,
             baseline=baseline,
             method=method,
             rng=rng,
             n_draws=n_draws,
+            pool_deltas=pool_deltas,
         )
     return posteriors

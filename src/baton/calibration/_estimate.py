@@ -19,7 +19,7 @@ import pandas as pd
 from baton.calibration._engine import METHODS, Method, Posteriors, posterior_draws
 from baton.calibration._intervals import credible_interval, noninferiority_probability
 from baton.calibration._judges import JudgeDiagnostic, judge_diagnostics, judge_warnings
-from baton.calibration._prepare import Prepared, prepare_table
+from baton.calibration._prepare import Prepared, prepare_table, stratum_rows
 from baton.calibration._types import ALL_REGIONS, Comparison, PassRateEstimate
 from baton.domain import Stratum
 from baton.errors import InputError
@@ -48,6 +48,8 @@ class Diagnostics:
     ess_min: float | None
     divergences: int | None
     warnings: tuple[str, ...]
+    pooled_regions: bool = False
+    """Whether each region's Δ was pooled with the other regions' (``pool_deltas``)."""
 
 
 _SAMPLERS = {
@@ -138,21 +140,16 @@ def _clean(value: Any) -> Any:
 def _counts(prepared: Prepared) -> dict[Stratum, tuple[int, int, float]]:
     """Rows, labelled rows and the uncalibrated judge pass share per stratum (and ALL)."""
     frame = prepared.frame
+    says = frame["judge_pass"].to_numpy(float)
+    weight = frame["weight"].to_numpy(float)
+    labelled = frame["human"].notna().to_numpy()
     out: dict[Stratum, tuple[int, int, float]] = {}
-    for (dim, model), rows in frame.groupby(["dimension", "model"], sort=True):
-        parts = [(ALL_REGIONS, rows), *rows.groupby("region", sort=True)]
-        for region, sub in parts:
-            judged = sub["judge_pass"].notna()
-            share = (
-                float(np.average(sub.loc[judged, "judge_pass"], weights=sub.loc[judged, "weight"]))
-                if judged.any()
-                else float("nan")
-            )
-            out[Stratum(str(dim), str(model), str(region))] = (
-                len(sub),
-                int(sub["human"].notna().sum()),
-                share,
-            )
+    for key, rows in stratum_rows(frame).items():
+        judged = rows[~np.isnan(says[rows])]
+        share = (
+            float(np.average(says[judged], weights=weight[judged])) if judged.size else float("nan")
+        )
+        out[Stratum(*key)] = (rows.size, int(labelled[rows].sum()), share)
     return out
 
 
@@ -188,7 +185,8 @@ def _comparison_summaries(
             continue
         mean, lower, upper = credible_interval(draws, level, bounds=(-width, width))
         p = noninferiority_probability(draws, margin)
-        out.append(Comparison(dim, cand, baseline, region, mean, lower, upper, margin, p, True))
+        sd = float(draws.std())
+        out.append(Comparison(dim, cand, baseline, region, mean, lower, upper, margin, p, True, sd))
     return out
 
 
@@ -260,16 +258,25 @@ def estimate_frame(
     method: Method = "bayes",
     seed: int = 0,
     n_draws: int = DEFAULT_DRAWS,
+    pool_deltas: bool = False,
 ) -> Estimates:
     """Calibrated pass rates per dimension × model × region (and ALL), and with a
     ``baseline`` each other model's difference from it with P(Δ > −margin).
 
     ``margin`` is one number, or one per dimension (a mapping); None means 0.
+    ``pool_deltas``: each region's Δ partially pooled with the other regions' (a robust
+    normal hierarchy; more power when regions agree, less protection for a region that
+    alone is worse — see the decisions guide).
     """
     prepared = prepare_table(frame, list(signals), source=source)
     _check_arguments(prepared, method=method, baseline=baseline, level=level)
     posteriors = posterior_draws(
-        prepared, method=method, baseline=baseline, seed=seed, n_draws=n_draws
+        prepared,
+        method=method,
+        baseline=baseline,
+        seed=seed,
+        n_draws=n_draws,
+        pool_deltas=pool_deltas,
     )
     labels = prepared.frame["human"].dropna()
     low, high = (0.0, 1.0) if prepared.binary_human else (float(labels.min()), float(labels.max()))
@@ -284,7 +291,9 @@ def estimate_frame(
         *judge_warnings(judges, baseline),
         *_uncalibrated_warnings(estimates, posteriors.shares),
     ]
-    diagnostics = Diagnostics(_SAMPLERS[method], n_draws, None, None, None, tuple(warnings))
+    diagnostics = Diagnostics(
+        _SAMPLERS[method], n_draws, None, None, None, tuple(warnings), pool_deltas
+    )
     return Estimates(
         method,
         level,

@@ -24,10 +24,14 @@ over 4 regions, 0.985 over 8, 0.975/0.99 over 8, 0.7–0.9 over 4, 15 and 40 lab
 on the calibration benchmark's scenarios; ``benchmarks/calibration_boundary.py`` checks
 the result on rates drawn from 0.97–0.995.) The hyperparameters'
 posterior is exact on a grid (beta-binomial marginal likelihoods, no MCMC); given a
-hyperparameter draw, each region's part and then p_rk are drawn conjugately.
+hyperparameter draw, each region's part and then p_rk are drawn conjugately. The grid's
+likelihood terms are computed once for all cells, per distinct (shared prior, passes,
+trials): regions and cells with the same counts share them.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
@@ -59,6 +63,10 @@ _MU_EACH = np.repeat(_MU, _KAPPA.size)  # μ at every grid point, aligned with _
 # each grid point's region-specific ("own") Beta: unit information centred on μ, floored
 _OWN_ALPHA = np.maximum(_MU_EACH * _OWN_KAPPA, _MIN_PRIOR_COUNT)
 _OWN_BETA = np.maximum((1.0 - _MU_EACH) * _OWN_KAPPA, _MIN_PRIOR_COUNT)
+# the distinct own Betas, and which one each grid point has
+_OWN_DISTINCT, _OWN_WHERE = np.unique(
+    np.stack([_OWN_ALPHA, _OWN_BETA]), axis=1, return_inverse=True
+)
 
 
 def _shared_prior(trials: Array) -> tuple[Array, Array]:
@@ -69,29 +77,66 @@ def _shared_prior(trials: Array) -> tuple[Array, Array]:
     return _ALPHA_ONE, _BETA_ONE
 
 
-def _log_parts(passes: Array, trials: Array, alpha: Array, beta: Array) -> tuple[Array, Array]:
-    """Per grid point and region: log of (1 − ε)·shared and ε·own marginal likelihood."""
+def _own_log_likelihood(passes: Array, fails: Array) -> Array:
+    """log of the own Beta's marginal likelihood at every grid point, per column: computed
+    once per distinct own prior (it varies with μ only) and spread over the grid."""
+    a, b = _OWN_DISTINCT[0][:, None], _OWN_DISTINCT[1][:, None]
+    distinct = betaln(a + passes, b + fails) - betaln(a, b)
+    likelihood: Array = distinct[_OWN_WHERE.reshape(-1)]
+    return likelihood
+
+
+def _grid_terms(passes: Array, trials: Array, alpha: Array, beta: Array) -> tuple[Array, Array]:
+    """Per grid point and (passes, trials) column: the log marginal likelihood of the two-part
+    prior, (1 − ε)·shared + ε·own, and the probability that the column's rate is its own."""
     fails = trials - passes
     shared = betaln(alpha[:, None] + passes, beta[:, None] + fails) - betaln(alpha, beta)[:, None]
-    own = (
-        betaln(_OWN_ALPHA[:, None] + passes, _OWN_BETA[:, None] + fails)
-        - betaln(_OWN_ALPHA, _OWN_BETA)[:, None]
-    )
-    return np.log1p(-OUTLIER_PRIOR) + shared, np.log(OUTLIER_PRIOR) + own
-
-
-def _cell_draws(passes: Array, trials: Array, *, rng: np.random.Generator, n_draws: int) -> Array:
-    """Draws of p_r for one cell across regions: shape (n_draws, regions)."""
-    alpha, beta = _shared_prior(trials)
-    log_shared, log_own = _log_parts(passes, trials, alpha, beta)
+    log_shared = np.log1p(-OUTLIER_PRIOR) + shared
+    log_own = np.log(OUTLIER_PRIOR) + _own_log_likelihood(passes, fails)
     log_mix = np.logaddexp(log_shared, log_own)
-    log_post = _LOG_PRIOR.ravel() + log_mix.sum(axis=1)
+    return log_mix, np.exp(log_own - log_mix)
+
+
+@dataclass(frozen=True)
+class _CellGrid:
+    """One cell's shared prior and its regions' grid terms (columns of ``log_mix``/``p_own``
+    picked by ``columns``: regions with equal counts share a column)."""
+
+    alpha: Array
+    beta: Array
+    log_mix: Array  # (grid, distinct columns)
+    p_own: Array  # (grid, distinct columns)
+    columns: NDArray[np.intp]  # (regions,)
+
+
+def _cell_grids(passes: Array, trials: Array) -> list[_CellGrid]:
+    """Grid terms for every cell, each distinct (shared prior, passes, trials) computed once."""
+    priors = [_shared_prior(trials[:, k]) for k in range(trials.shape[1])]
+    out: dict[int, _CellGrid] = {}
+    # the shared priors in use: arrays of this module (two at most), told apart by identity
+    for alpha, beta in {(id(a), id(b)): (a, b) for a, b in priors}.values():
+        cells = [k for k, (a, b) in enumerate(priors) if a is alpha and b is beta]
+        counts = np.stack([passes[:, cells].ravel(), trials[:, cells].ravel()])
+        distinct, where = np.unique(counts, axis=1, return_inverse=True)
+        log_mix, p_own = _grid_terms(distinct[0], distinct[1], alpha, beta)
+        columns = where.reshape(len(passes), len(cells))
+        for j, k in enumerate(cells):
+            out[k] = _CellGrid(alpha, beta, log_mix, p_own, columns[:, j])
+    return [out[k] for k in range(trials.shape[1])]
+
+
+def _cell_draws(
+    passes: Array, trials: Array, grid: _CellGrid, *, rng: np.random.Generator, n_draws: int
+) -> Array:
+    """Draws of p_r for one cell across regions: shape (n_draws, regions)."""
+    log_post = _LOG_PRIOR.ravel() + grid.log_mix[:, grid.columns].sum(axis=1)
     weights = np.exp(log_post - log_post.max())
     picks = rng.choice(weights.size, size=n_draws, p=weights / weights.sum())
-    p_own = np.exp(log_own[picks] - log_mix[picks])
+    p_own = grid.p_own[picks[:, None], grid.columns[None, :]]
     own = rng.random(p_own.shape) < p_own
-    a = np.where(own, _OWN_ALPHA[picks][:, None], alpha[picks][:, None]) + passes[None, :]
-    b = np.where(own, _OWN_BETA[picks][:, None], beta[picks][:, None]) + (trials - passes)[None, :]
+    fails = trials - passes
+    a = np.where(own, _OWN_ALPHA[picks][:, None], grid.alpha[picks][:, None]) + passes[None, :]
+    b = np.where(own, _OWN_BETA[picks][:, None], grid.beta[picks][:, None]) + fails[None, :]
     draws: Array = rng.beta(a, b)
     return draws
 
@@ -106,6 +151,6 @@ def hierarchical_cell_rate_draws(
     """
     regions, cells = trials.shape
     draws = np.empty((n_draws, regions, cells))
-    for k in range(cells):
-        draws[:, :, k] = _cell_draws(passes[:, k], trials[:, k], rng=rng, n_draws=n_draws)
+    for k, grid in enumerate(_cell_grids(passes, trials)):
+        draws[:, :, k] = _cell_draws(passes[:, k], trials[:, k], grid, rng=rng, n_draws=n_draws)
     return draws

@@ -43,7 +43,7 @@ __all__ = ["PairedCells", "joint_delta_draws", "paired_cells"]
 
 Array = NDArray[np.float64]
 _JEFFREYS = 0.5
-_PAIR_COLUMNS = ["item_id", "region", "weight", "inclusion_prob", "human", "cell"]
+Positions = NDArray[np.intp]
 
 
 @dataclass(frozen=True)
@@ -73,32 +73,52 @@ def _effective(codes: NDArray[np.int64], weights: Array, values: Array, size: in
     return np.stack([n_eff, n_eff * mean])
 
 
+def _matched(rows_a: pd.DataFrame, rows_b: pd.DataFrame) -> tuple[Positions, Positions]:
+    """Positions in ``rows_a`` and in ``rows_b`` of the items both carry, in ``rows_a``'s
+    order (an item appears once per model and dimension)."""
+    match = pd.Index(rows_b["item_id"]).get_indexer(rows_a["item_id"])
+    at_a = np.flatnonzero(match >= 0)
+    return at_a, match[at_a]
+
+
+def _values(rows: pd.DataFrame, name: str, at: Positions) -> Array:
+    values: Array = rows[name].to_numpy(float)[at]
+    return values
+
+
+def _pair_codes(
+    rows_a: pd.DataFrame, rows_b: pd.DataFrame, regions: tuple[str, ...], at: tuple[Positions, ...]
+) -> tuple[NDArray[np.int64], NDArray[np.int64], tuple[int, int, int]]:
+    """Each pair's region and joint judge cell (region, k_A, k_B) as codes, and the shape."""
+    k_a, cells_a = pd.factorize(rows_a["cell"].to_numpy()[at[0]], sort=True)
+    k_b, cells_b = pd.factorize(rows_b["cell"].to_numpy()[at[1]], sort=True)
+    shape = (len(regions), max(len(cells_a), 1), max(len(cells_b), 1))
+    region = rows_a["region"].iloc[at[0]]
+    r = pd.Categorical(region, categories=list(regions)).codes.astype(np.int64)
+    code = (r * shape[1] + k_a.astype(np.int64)) * shape[2] + k_b.astype(np.int64)
+    return r, code, shape
+
+
 def paired_cells(
     rows_a: pd.DataFrame, rows_b: pd.DataFrame, regions: tuple[str, ...]
 ) -> PairedCells:
     """Counts for the joint model from two models' prepared rows on one dimension."""
-    both = rows_a[_PAIR_COLUMNS].merge(
-        rows_b[["item_id", "human", "cell", "inclusion_prob"]], on="item_id", suffixes=("_a", "_b")
-    )
-    k_a, cells_a = pd.factorize(both["cell_a"], sort=True)
-    k_b, cells_b = pd.factorize(both["cell_b"], sort=True)
-    shape = (len(regions), max(len(cells_a), 1), max(len(cells_b), 1))
+    at_a, at_b = _matched(rows_a, rows_b)
+    r, code, shape = _pair_codes(rows_a, rows_b, regions, (at_a, at_b))
     size = shape[0] * shape[1] * shape[2]
-    r = pd.Categorical(both["region"], categories=list(regions)).codes.astype(np.int64)
-    code = (r * shape[1] + k_a.astype(np.int64)) * shape[2] + k_b.astype(np.int64)
-    weight = both["weight"].to_numpy(float)
+    weight = _values(rows_a, "weight", at_a)
     judged = _sums(code, weight, size).reshape(shape)
     region_kish = _effective(r, weight, np.ones_like(weight), len(regions))[0]
     totals = judged.sum(axis=(1, 2), keepdims=True)
     judged = np.divide(
         judged * region_kish[:, None, None], totals, out=np.zeros_like(judged), where=totals > 0
     )
-    y_a, y_b = both["human_a"].to_numpy(float), both["human_b"].to_numpy(float)
-    inclusion_a = both["inclusion_prob_a"].to_numpy(float)
+    y_a, y_b = _values(rows_a, "human", at_a), _values(rows_b, "human", at_b)
+    inclusion_a = _values(rows_a, "inclusion_prob", at_a)
     lab_a = ~np.isnan(y_a)
     trials_a, passes_a = _effective(code[lab_a], (weight / inclusion_a)[lab_a], y_a[lab_a], size)
     pair = lab_a & ~np.isnan(y_b)
-    w_pair = weight / np.maximum(inclusion_a, both["inclusion_prob_b"].to_numpy(float))
+    w_pair = weight / np.maximum(inclusion_a, _values(rows_b, "inclusion_prob", at_b))
     code_b = code[pair] * 2 + y_a[pair].astype(np.int64)
     trials_b, passes_b = _effective(code_b, w_pair[pair], y_b[pair], size * 2)
     return PairedCells(

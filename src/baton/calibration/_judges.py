@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from baton.calibration._prepare import stratum_rows
 from baton.calibration._types import ALL_REGIONS
 
 __all__ = ["JudgeDiagnostic", "judge_diagnostics", "judge_warnings"]
@@ -45,9 +46,10 @@ def _rates(says: np.ndarray, human: np.ndarray) -> tuple[float, float, float]:
 
 
 def _binarised(frame: pd.DataFrame, signal: str) -> pd.Series:
-    values = pd.to_numeric(
-        frame[signal].map(lambda v: float(v) if isinstance(v, bool) else v), errors="coerce"
-    )
+    column = frame[signal]
+    if pd.api.types.is_bool_dtype(column.dtype) or not pd.api.types.is_numeric_dtype(column.dtype):
+        column = column.map(lambda v: float(v) if isinstance(v, bool) else v)
+    values = pd.to_numeric(column, errors="coerce")
     low = values.groupby(frame["dimension"]).transform("min")
     high = values.groupby(frame["dimension"]).transform("max")
     return (values > (low + high) / 2).astype(float).where(values.notna())
@@ -59,31 +61,30 @@ def judge_diagnostics(
     """Per judge × dimension × model × region (and ALL): agreement, Se, Sp, J, J gap."""
     out: list[JudgeDiagnostic] = []
     labelled = frame[frame["human"].isin([0.0, 1.0])]
+    groups = stratum_rows(labelled)
+    humans = labelled["human"].to_numpy()
     for signal in signals:
-        says_all = _binarised(frame, signal).loc[labelled.index]
-        for (dim, model), rows in labelled.groupby(["dimension", "model"], sort=True):
-            parts = [(ALL_REGIONS, rows), *rows.groupby("region", sort=True)]
-            for region, sub in parts:
-                ok = says_all.loc[sub.index].notna()
-                says = says_all.loc[sub.index][ok].to_numpy()
-                human = sub["human"][ok].to_numpy()
-                agreement, se, sp = _rates(says, human)
-                out.append(
-                    JudgeDiagnostic(
-                        signal,
-                        str(dim),
-                        str(model),
-                        str(region),
-                        int(human.size),
-                        int((human == 1).sum()),
-                        int((human == 0).sum()),
-                        agreement,
-                        se,
-                        sp,
-                        se + sp - 1,
-                        float("nan"),
-                    )
+        says_all = _binarised(frame, signal).loc[labelled.index].to_numpy()
+        for (dim, model, region), rows in groups.items():
+            said = rows[~np.isnan(says_all[rows])]
+            says, human = says_all[said], humans[said]
+            agreement, se, sp = _rates(says, human)
+            out.append(
+                JudgeDiagnostic(
+                    signal,
+                    dim,
+                    model,
+                    region,
+                    int(human.size),
+                    int((human == 1).sum()),
+                    int((human == 0).sum()),
+                    agreement,
+                    se,
+                    sp,
+                    se + sp - 1,
+                    float("nan"),
                 )
+            )
     return _with_gaps(out, baseline)
 
 

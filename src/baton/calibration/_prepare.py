@@ -14,10 +14,21 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
+from baton.calibration._types import ALL_REGIONS
 from baton.errors import InputError
 
-__all__ = ["ABSTAIN", "DEFAULT_DIMENSION", "DEFAULT_REGION", "Prepared", "prepare_table"]
+__all__ = [
+    "ABSTAIN",
+    "DEFAULT_DIMENSION",
+    "DEFAULT_REGION",
+    "Prepared",
+    "StratumKey",
+    "group_rows",
+    "prepare_table",
+    "stratum_rows",
+]
 
 ABSTAIN = -1
 """The category of a row whose signal is missing: a judge that abstained, never a score."""
@@ -81,15 +92,19 @@ def _require_columns(frame: pd.DataFrame, signals: Sequence[str], source: str) -
 
 
 def _text_column(frame: pd.DataFrame, column: str, default: str, source: str) -> pd.Series:
+    """The column as text, categorical (one code per distinct value: later grouping and
+    matching compare integers, not strings); an empty value names its row."""
     if column not in frame.columns:
-        return pd.Series(default, index=frame.index, dtype=object)
+        return pd.Series(default, index=frame.index, dtype="category")
     values = frame[column]
-    missing = values.isna() | (values.astype(str).str.strip() == "")
+    text = pd.Categorical(values.astype(str))
+    blank = np.append(text.categories.str.strip() == "", True)  # code -1: missing
+    missing = values.isna().to_numpy() | blank[text.codes]
     if missing.any():
         _fail(
             source, "value is empty", row=_row_number(frame, int(np.argmax(missing))), field=column
         )
-    return values.astype(str)
+    return pd.Series(text, index=frame.index)
 
 
 def _positive_column(
@@ -152,11 +167,16 @@ def _human_column(frame: pd.DataFrame, source: str) -> tuple[pd.Series, bool]:
     return human, bool(labelled.isin([0.0, 1.0]).all())
 
 
+def _signal_numbers(values: pd.Series) -> pd.Series:
+    """A signal as numbers (words such as "pass" read as labels are); NaN where missing."""
+    if not pd.api.types.is_numeric_dtype(values.dtype):
+        values = values.map(lambda v: _parse_label(v) if isinstance(v, str) else v)
+    return pd.to_numeric(values, errors="coerce").astype(float)
+
+
 def _signal_codes(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Categories of one signal, and the signal as a number; NaN where it is missing."""
-    numeric = pd.to_numeric(
-        values.map(lambda v: _parse_label(v) if isinstance(v, str) else v), errors="coerce"
-    ).astype(float)
+    numeric = _signal_numbers(values)
     present = numeric.dropna()
     if present.empty:
         return pd.Series(np.nan, index=values.index), numeric
@@ -170,32 +190,43 @@ def _signal_codes(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     return codes.where(numeric.notna()), numeric
 
 
+def _joint_cells(coded: list[NDArray[np.float64]]) -> NDArray[np.int64]:
+    """One category code per combination of the signals' categories, numbered in the
+    combinations' sorted order; ABSTAIN where every signal is missing."""
+    missing = np.all([np.isnan(c) for c in coded], axis=0)
+    cell = np.zeros(missing.size, dtype=np.int64)
+    for column in coded:
+        values, codes = np.unique(np.nan_to_num(column, nan=-1.0), return_inverse=True)
+        cell = np.unique(cell * values.size + codes, return_inverse=True)[1]
+    return np.where(missing, ABSTAIN, cell)
+
+
+def _judge_pass(score: NDArray[np.float64]) -> NDArray[np.float64]:
+    """The score binarised at the midpoint of its range; NaN where it is missing."""
+    low, high = np.nanmin(score), np.nanmax(score)
+    return np.where(np.isnan(score), np.nan, (score > (low + high) / 2).astype(float))
+
+
 def _code_signals(frame: pd.DataFrame, signals: Sequence[str], source: str) -> pd.DataFrame:
-    """Per dimension: a joint category code over the signals, the first signal as a score."""
-    out = frame.copy()
-    out["cell"] = ABSTAIN
-    out["score"] = np.nan
-    for _, rows in frame.groupby("dimension", sort=False):
+    """Per dimension: a joint category code over the signals, the first signal as a score,
+    and that score binarised at the midpoint of the dimension's range (``judge_pass``)."""
+    n = len(frame)
+    cell, score = np.full(n, ABSTAIN, dtype=np.int64), np.full(n, np.nan)
+    judge_pass = np.full(n, np.nan)
+    dimension = pd.factorize(frame["dimension"])[0]
+    for d in range(int(dimension.max()) + 1):
+        rows = np.flatnonzero(dimension == d)
         coded = []
         for position, signal in enumerate(signals):
-            codes, numeric = _signal_codes(rows[signal])
+            codes, numeric = _signal_codes(frame[signal].iloc[rows])
             if codes.isna().all():
                 _fail(source, "the signal has no usable value in this dimension", field=signal)
-            coded.append(codes)
+            coded.append(codes.to_numpy(float))
             if position == 0:
-                out.loc[rows.index, "score"] = numeric
-        joint = np.column_stack([c.to_numpy(float) for c in coded])
-        missing = np.isnan(joint).all(axis=1)
-        inverse = np.unique(np.nan_to_num(joint, nan=-1.0), axis=0, return_inverse=True)[1]
-        cell = pd.Series(inverse.reshape(-1), index=rows.index)
-        out.loc[rows.index, "cell"] = cell.where(~missing, ABSTAIN)
-    out["cell"] = out["cell"].astype(int)
-    low, high = (
-        out.groupby("dimension")["score"].transform("min"),
-        out.groupby("dimension")["score"].transform("max"),
-    )
-    out["judge_pass"] = (out["score"] > (low + high) / 2).astype(float).where(out["score"].notna())
-    return out
+                score[rows] = numeric.to_numpy(float)
+        cell[rows] = _joint_cells(coded)
+        judge_pass[rows] = _judge_pass(score[rows])
+    return frame.assign(cell=cell, score=score, judge_pass=judge_pass)
 
 
 def _check_keys(frame: pd.DataFrame, source: str) -> None:
@@ -243,3 +274,30 @@ def prepare_table(
     _check_keys(out, source)
     coded = _code_signals(out, signals, source)
     return Prepared(coded, tuple(signals), binary, source)
+
+
+Positions = NDArray[np.intp]
+StratumKey = tuple[str, str, str]  # dimension, model, region
+
+
+def _group_key(key: object) -> tuple[str, ...]:
+    return tuple(str(k) for k in (key if isinstance(key, tuple) else (key,)))
+
+
+def group_rows(frame: pd.DataFrame, columns: list[str]) -> dict[tuple[str, ...], Positions]:
+    """Row positions of each group of ``columns`` (in the frame's order), groups sorted by
+    their values."""
+    indices = frame.groupby(columns, sort=True).indices
+    groups = {_group_key(key): np.asarray(rows, dtype=np.intp) for key, rows in indices.items()}
+    return {key: groups[key] for key in sorted(groups)}
+
+
+def stratum_rows(frame: pd.DataFrame) -> dict[StratumKey, Positions]:
+    """Row positions of each (dimension, model) over every region (region ALL) followed by
+    those of each of its regions, (dimension, model) and regions sorted."""
+    regional = group_rows(frame, ["dimension", "model", "region"])
+    out: dict[StratumKey, Positions] = {}
+    for (dim, model), rows in group_rows(frame, ["dimension", "model"]).items():
+        out[(dim, model, ALL_REGIONS)] = rows
+        out.update({(d, m, r): v for (d, m, r), v in regional.items() if (d, m) == (dim, model)})
+    return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from baton.domain import Stratum
@@ -45,3 +46,6 @@ class Comparison:
     margin: float
     p_noninferior: float
     calibrated: bool
+    sd: float = math.nan
+    """The posterior standard deviation of Δ: with ``mean``, the normal reading the label
+    loop's boundaries are drawn on (a report made from an estimate result reads the same)."""

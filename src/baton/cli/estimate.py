@@ -69,6 +69,11 @@ def estimate_command(
     level: float = typer.Option(0.9, help="Credible interval level."),
     method: Method = typer.Option("bayes", help="bayes, ppi, human or judge."),
     seed: int = typer.Option(0, help="Random seed of the posterior draws."),
+    pool_regions: bool = typer.Option(
+        False,
+        "--pool-regions",
+        help="Pool each region's difference with the other regions' (decision.pool_regions).",
+    ),
     output: Path | None = typer.Option(None, "-o", "--output", help="Write the JSON result here."),
     as_json: bool = JSON_OPTION,
 ) -> int:
@@ -78,7 +83,14 @@ def estimate_command(
     makes paired comparisons possible. Writes the versioned JSON with -o.
     """
     result = estimate(
-        table, signal, baseline=baseline, margin=margin, level=level, method=method, seed=seed
+        table,
+        signal,
+        baseline=baseline,
+        margin=margin,
+        level=level,
+        method=method,
+        seed=seed,
+        pool_deltas=pool_regions,
     )
     if as_json:
         text = result.to_json()

@@ -10,6 +10,7 @@ import typer
 from baton.analysis import overall_outcome
 from baton.cli._app import EXIT_CODES, JSON_OPTION, STORE_OPTION, STUDY_ARGUMENT, app, console
 from baton.cli._render import print_verdict
+from baton.decision import DEFAULT_DESIGN, DesignName
 from baton.steps import report as report_step
 from baton.steps import report_estimate
 
@@ -35,6 +36,9 @@ def report(
     min_traffic_share: float = typer.Option(
         0.05, help="With --from-estimate: regions below this share of traffic do not block."
     ),
+    design: DesignName = typer.Option(
+        DEFAULT_DESIGN, help="With --from-estimate: the look design (a study names its own)."
+    ),
     as_json: bool = JSON_OPTION,
 ) -> int:
     """Write report.html, report.md and result.json; exit 0 go, 1 no-go, 3 inconclusive.
@@ -47,7 +51,11 @@ def report(
     """
     if from_estimate is not None:
         run = report_estimate(
-            from_estimate, out=out, confidence=confidence, min_traffic_share=min_traffic_share
+            from_estimate,
+            out=out,
+            confidence=confidence,
+            min_traffic_share=min_traffic_share,
+            design=design,
         )
     else:
         run = report_step(study, out=out, store=store, seed=seed)

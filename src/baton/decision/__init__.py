@@ -1,6 +1,7 @@
 """Decisions: non-inferiority per candidate, dimension and region, and the label loop's rule
 end to end — which labels to ask for next (allocation), the calls at each look (interim
-thresholds over the recorded looks), the loop simulated over a table, and planning a label
+thresholds over the recorded looks, time against the largest budget the study has had,
+several candidates controlled together), the loop simulated over a table, and planning a label
 budget. No I/O here."""
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from baton.decision._allocation import (
     allocation_weights,
     systematic_pps,
 )
+from baton.decision._budget import spending_budget, spending_time
+from baton.decision._family import FamilyRule, MultipleCandidates, family_rule
 from baton.decision._interim import (
     InterimLook,
     InterimState,
@@ -21,8 +24,11 @@ from baton.decision._interim import (
     pocock_spending,
 )
 from baton.decision._looks import (
+    DEFAULT_DESIGN,
     EARLY_NO_GO,
+    LOOK_DESIGNS,
     MIN_LOOK_LABELS,
+    DesignName,
     LookDesign,
     SequentialDecisions,
     decide_comparisons,
@@ -53,7 +59,9 @@ from baton.decision._sequential import (
 from baton.decision._types import SIGNAL, CandidateVerdict, Decision, Outcome
 
 __all__ = [
+    "DEFAULT_DESIGN",
     "EARLY_NO_GO",
+    "LOOK_DESIGNS",
     "MAX_LABELS_NEEDED",
     "MIN_LOOK_LABELS",
     "SIGNAL",
@@ -61,12 +69,15 @@ __all__ = [
     "CandidateVerdict",
     "CellPlan",
     "Decision",
+    "DesignName",
+    "FamilyRule",
     "InterimLook",
     "InterimState",
     "JudgePrior",
     "LabelPlan",
     "LabelUnit",
     "LookDesign",
+    "MultipleCandidates",
     "Outcome",
     "SequentialDecisions",
     "SequentialOptions",
@@ -76,6 +87,7 @@ __all__ = [
     "allocation_weights",
     "candidate_verdict",
     "decide_comparisons",
+    "family_rule",
     "interim_look",
     "interim_thresholds",
     "interim_z",
@@ -89,5 +101,7 @@ __all__ = [
     "run_sequential",
     "sequential_decisions",
     "simulated_labels_from_prior",
+    "spending_budget",
+    "spending_time",
     "systematic_pps",
 ]

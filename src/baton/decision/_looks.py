@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from statistics import NormalDist
 from typing import Literal
 
 import numpy as np
@@ -32,8 +33,11 @@ from baton.decision._types import Decision
 from baton.domain import Look, LookCall
 
 __all__ = [
+    "DEFAULT_DESIGN",
     "EARLY_NO_GO",
+    "LOOK_DESIGNS",
     "MIN_LOOK_LABELS",
+    "DesignName",
     "LookDesign",
     "SequentialDecisions",
     "decide_comparisons",
@@ -92,6 +96,28 @@ class LookDesign:
 
     def no_go_confidence(self, confidence: float) -> float:
         return confidence if self.no_go_alpha is None else 1.0 - self.no_go_alpha
+
+    def no_go_floor(self, boundary: float, confidence: float) -> float:
+        """A separate no-go boundary never asks for less evidence than one look's plain
+        rule, P(Δ > −margin) ≤ 1 − confidence: a lenient no-go level stops a clear loser
+        sooner over many looks, but with one look (the budget spent at once) it would call
+        no-go at P ≤ 0.2 and lose good candidates. Conservative: the no-go side then spends
+        less of its error than it is allotted."""
+        return max(boundary, NormalDist().inv_cdf(confidence))
+
+
+DesignName = Literal["pocock", "obf"]
+LOOK_DESIGNS: dict[DesignName, LookDesign] = {
+    "pocock": LookDesign(),
+    "obf": LookDesign(go_spending="obf", no_go_spending="pocock", no_go_alpha=0.2),
+}
+"""The designs a study names (``decision.design``): ``pocock``, one boundary of Pocock type
+mirrored for no-go, a look at every new batch; ``obf``, the go side of O'Brien–Fleming type
+(little error spent early, nearly the plain threshold at the end of the budget) and the
+no-go side of Pocock type at 0.2 for a cell exactly at the margin (a clear loser stops
+early)."""
+DEFAULT_DESIGN: DesignName = "obf"
+"""The design of a study that names none, and of every call that passes none."""
 
 
 @dataclass(frozen=True)
@@ -215,7 +241,7 @@ class _ThisLook:
                         confidence=no_confidence,
                         spending=design.no_go_spending,
                     )
-                    no_boundary = no_step.boundary
+                    no_boundary = design.no_go_floor(no_step.boundary, self.confidence)
                 self.new_looks.append(Look(dimension, region, n, time))
             self.strata[key] = _Stratum(state, boundary, new_look, no_boundary)
         return self.strata[key]
@@ -308,7 +334,7 @@ def sequential_decisions(
         n_labelled,
         history,
         dict(n_items or {}),
-        design or LookDesign(),
+        design or LOOK_DESIGNS[DEFAULT_DESIGN],
     )
     decisions, new_calls = [], []
     for c in comparisons:
@@ -357,6 +383,7 @@ def decide_comparisons(
     confidence: float,
     blocking: Mapping[str, bool],
     n_items: Mapping[tuple[str, str, str], int] | None = None,
+    design: LookDesign | None = None,
 ) -> list[Decision]:
     """One look with the whole label budget in and none before it: the label loop's rule at
     its last look — the plain threshold at ``confidence``, the minimum labels before a go,
@@ -371,4 +398,5 @@ def decide_comparisons(
         looks=(),
         calls=(),
         n_items=n_items,
+        design=design,
     ).decisions

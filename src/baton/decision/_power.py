@@ -49,7 +49,13 @@ from numpy.typing import NDArray
 from scipy import special
 
 from baton.decision._interim import InterimState, interim_look
-from baton.decision._looks import EARLY_NO_GO, MIN_LOOK_LABELS, LookDesign
+from baton.decision._looks import (
+    DEFAULT_DESIGN,
+    EARLY_NO_GO,
+    LOOK_DESIGNS,
+    MIN_LOOK_LABELS,
+    LookDesign,
+)
 from baton.decision._noninferiority import MAX_LABELS_NEEDED
 from baton.decision._planning import CellPlan, JudgePrior, LabelPlan, StratumPlan
 from baton.decision._types import SIGNAL
@@ -163,7 +169,7 @@ def _boundaries(
                 confidence=design.no_go_confidence(confidence),
                 spending=design.no_go_spending,
             )
-            no_state, no_go[k] = other.state, other.boundary
+            no_state, no_go[k] = other.state, design.no_go_floor(other.boundary, confidence)
     return go, no_go
 
 
@@ -387,6 +393,7 @@ def plan_power(
     n_models = len(model_names)
     share = max_labels / max(n_models * len(strata), 1)
     step = max(1.0, float(batch_units) / max(len(strata), 1))
+    design = design or LOOK_DESIGNS[DEFAULT_DESIGN]
     layout = _Design(confidence, share, step, max_labels, n_models, len(strata))
     cell_plans: list[CellPlan] = []
     stratum_plans: list[StratumPlan] = []
@@ -401,7 +408,9 @@ def plan_power(
         gain = _allocation_gain(base, [m for _, m in present]) if allocated else 1.0
         last = max(1.0, min(float(pool), math.floor(share)))
         looks = _looks(step, last)
-        bounds = _cached_boundaries(step, last, share, confidence, design or LookDesign())
+        bounds = _cached_boundaries(
+            step, last, share, confidence, design or LOOK_DESIGNS[DEFAULT_DESIGN]
+        )
         finite = bounds[0][np.isfinite(bounds[0])]
         final = float(finite[-1]) if len(finite) else float(special.ndtri(confidence))
         margin = float(margins.get(dim, 0.0))

@@ -24,7 +24,13 @@ import pandas as pd
 
 from baton.calibration import Method, estimate_frame
 from baton.decision._allocation import LabelUnit, allocate_units, allocation_weights
-from baton.decision._looks import LookDesign, SequentialDecisions, sequential_decisions
+from baton.decision._looks import (
+    DEFAULT_DESIGN,
+    LOOK_DESIGNS,
+    LookDesign,
+    SequentialDecisions,
+    sequential_decisions,
+)
 from baton.decision._types import SIGNAL, Decision, Outcome
 from baton.domain import Look, LookCall
 
@@ -54,7 +60,9 @@ class SequentialOptions:
     blocking: Mapping[str, bool]
     n_draws: int = 1000
     planned_rounds: int | None = None
-    design: LookDesign = field(default_factory=LookDesign)
+    design: LookDesign = field(default_factory=lambda: LOOK_DESIGNS[DEFAULT_DESIGN])
+    pool_deltas: bool = False
+    """Each region's Δ pooled with the other regions' (``estimate_frame(pool_deltas=...)``)."""
 
 
 @dataclass(frozen=True)
@@ -109,6 +117,7 @@ def _look(
         method=method,
         seed=round_no,
         n_draws=options.n_draws,
+        pool_deltas=options.pool_deltas,
     )
     return sequential_decisions(
         fit.comparisons,

@@ -28,6 +28,7 @@ from baton.calibration import Comparison, PassRateEstimate
 from baton.decision import CandidateVerdict, Decision
 from baton.report._details import category_name
 from baton.report._recommend import suggested_candidate
+from baton.report._view import decision_family
 from baton.study import Study, study_fingerprint
 
 __all__ = ["SCHEMA_VERSION", "render_json", "result_to_dict"]
@@ -176,6 +177,21 @@ def _labels(result: StudyResult) -> dict[str, Any]:
     }
 
 
+def _family(study: Study, result: StudyResult) -> dict[str, Any]:
+    """How false go was shared across the candidates: the rule, the confidence each
+    candidate's cells were decided at, the error per candidate and the family-wise figure
+    (the controlled level, or the bound K × α under ``per_candidate``)."""
+    family = decision_family(study, result)
+    return {
+        "rule": family.rule,
+        "candidates": family.candidates,
+        "candidate_confidence": _number(family.candidate_confidence),
+        "candidate_alpha": _number(family.candidate_alpha),
+        "family_alpha": _number(family.family_alpha),
+        "family_alpha_is": "controlled" if family.rule == "control" else "bound",
+    }
+
+
 def result_to_dict(study: Study, result: StudyResult) -> dict[str, Any]:
     """The result as plain JSON-ready data, keys in a fixed order."""
     return {
@@ -198,6 +214,7 @@ def result_to_dict(study: Study, result: StudyResult) -> dict[str, Any]:
         "examples": [_record(e) for e in result.examples],
         "level": _number(result.level),
         "confidence": _number(result.confidence),
+        "multiple_candidates": _family(study, result),
         "warnings": list(result.warnings),
         "provenance": _provenance(result.provenance),
     }

@@ -11,6 +11,8 @@ from baton.report._view import (
     OUTCOME_WORD,
     GridCell,
     candidate_grid,
+    decision_family,
+    go_confidence,
     percent,
     usage_rows,
     verdict_sentence,
@@ -120,8 +122,11 @@ def render_markdown(study: Study, result: StudyResult) -> str:
         "",
         f"Each cell: candidate minus {md_text(study.incumbent.name)} pass rate (Δ) with its "
         f"{percent(result.level, 0)} interval in percentage points; go needs "
-        f"P(non-inferior) ≥ {percent(result.confidence, 0)}.",
+        f"P(non-inferior) ≥ {go_confidence(study, result)}.",
     ]
+    family = decision_family(study, result)
+    if family.candidates > 1:
+        lines += ["", f"Several candidates: {md_text(family.sentence())}."]
     lines += _grids(study, result)
     lines += ["", "### Human labels", "", md_text(budget_view(result).sentence)]
     if result.usage:

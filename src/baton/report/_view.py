@@ -10,9 +10,9 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from baton.analysis import StudyResult
+from baton.analysis import StudyResult, study_family
 from baton.calibration import ALL_REGIONS, Comparison, PassRateEstimate
-from baton.decision import CandidateVerdict, Decision, Outcome
+from baton.decision import CandidateVerdict, Decision, FamilyRule, Outcome
 from baton.study import Study
 
 __all__ = [
@@ -28,8 +28,10 @@ __all__ = [
     "Tick",
     "UsageRow",
     "candidate_grid",
+    "decision_family",
     "estimate_rows",
     "finite",
+    "go_confidence",
     "interval_pp",
     "percent",
     "probability",
@@ -106,6 +108,18 @@ def share(x: float) -> str:
 
 
 # ---------------------------------------------------------------- verdicts
+
+
+def decision_family(study: Study, result: StudyResult) -> FamilyRule:
+    """How the result shared the false go across the candidates (from the study when the
+    result does not say)."""
+    return result.family if result.family is not None else study_family(study)
+
+
+def go_confidence(study: Study, result: StudyResult) -> str:
+    """The P(non-inferior) a cell needs for go at a single look, in words: the study's
+    confidence, or each candidate's share of it when false go is controlled across them."""
+    return f"{decision_family(study, result).candidate_confidence * 100:.4g}%"
 
 
 def _join(parts: list[str]) -> str:

@@ -24,13 +24,15 @@ def estimate(
     method: Method = "bayes",
     seed: int = 0,
     n_draws: int = DEFAULT_DRAWS,
+    pool_deltas: bool = False,
 ) -> Estimates:
     """Calibrated pass rates per dimension × model × region (and ALL), and with a
     ``baseline`` each other model's difference from it with P(Δ > −margin).
 
     ``table`` is a DataFrame or the path of a CSV, JSONL or Parquet file, one row per
     (item, model, dimension); ``margin`` is one number, or one per dimension (a mapping);
-    None means 0."""
+    None means 0; ``pool_deltas`` pools each region's Δ with the other regions' (a study's
+    ``decision.pool_regions``)."""
     if isinstance(table, pd.DataFrame):
         frame, source = table, "<DataFrame>"
     else:
@@ -45,4 +47,5 @@ def estimate(
         method=method,
         seed=seed,
         n_draws=n_draws,
+        pool_deltas=pool_deltas,
     )

@@ -24,8 +24,10 @@ from baton.analysis import (
     analyse_study,
     evidence_table,
     fit_study,
+    study_family,
 )
 from baton.decision import (
+    LOOK_DESIGNS,
     SIGNAL,
     JudgePrior,
     LabelPlan,
@@ -37,10 +39,12 @@ from baton.decision import (
     plan_labels,
     plan_power,
     sequential_decisions,
+    spending_time,
 )
 from baton.errors import InsufficientLabelsError
 from baton.steps._open import StudyStore, study_store
 from baton.steps._versions import record_version
+from baton.storage import Store
 
 __all__ = [
     "choose_units",
@@ -63,17 +67,31 @@ def _look(opened: StudyStore, *, seed: int) -> tuple[StudyResult, SequentialDeci
         fit.comparisons,
         fit.posteriors.deltas,
         fit.labelled(),
-        confidence=study.decision.confidence,
+        confidence=study_family(study).candidate_confidence,
         blocking=study.blocking,
-        time=len(evidence.labels) / max(study.labels.budget, 1),
+        time=spending_time(len(evidence.labels), study.labels.budget, _recorded_budgets(store)),
         looks=store.looks(),
         calls=store.look_calls(),
         n_items=fit.judged(),
+        design=LOOK_DESIGNS[study.decision.design],
     )
     result = analyse_study(
         study, evidence, fit=fit, decisions=outcome.decisions, options=options, version=__version__
     )
     return result, outcome
+
+
+def _recorded_budgets(store: Store) -> list[int]:
+    """The label budget of every version of the study the store has recorded: time is
+    measured against the largest (``baton.decision.spending_time``), so a cut spends no
+    error ahead."""
+    budgets = []
+    for version in store.study_versions():
+        labels = version.study.get("labels")
+        budget = labels.get("budget") if isinstance(labels, dict) else None
+        if isinstance(budget, int) and not isinstance(budget, bool):
+            budgets.append(budget)
+    return budgets
 
 
 def study_result(opened: StudyStore, *, seed: int = 0) -> StudyResult:
@@ -89,7 +107,10 @@ def decide_study(opened: StudyStore, *, seed: int = 0) -> StudyResult:
     Deciding again after every batch and keeping the first go at the plain confidence
     would call a candidate at Δ = −margin go far more often than 1 − confidence, so each
     look is recorded in the store, every call is made at its look's interim threshold
-    (alpha spending over the share of the label budget spent) and frozen once made. A look
+    (alpha spending over the share of the label budget spent, measured against the largest
+    budget the study has had: ``baton.decision.spending_time``; each candidate at its share
+    of the error when several are controlled together: ``study_family``) and frozen once
+    made. A look
     with every label of the budget in, and none before it, is the plain rule at the study's
     confidence. Deciding again on the same labels records nothing new. The study's version
     is recorded too (an edited margin or confidence is in use from now on)."""
@@ -146,7 +167,7 @@ def plan_study(
         "baseline": study.incumbent.name,
         "margins": study.margins,
         "blocking": study.blocking,
-        "confidence": study.decision.confidence,
+        "confidence": study_family(study).candidate_confidence,
         "prior": prior,
         "minutes_per_label": study.labels.minutes_per_label,
         "batch_units": batch_units,
@@ -154,6 +175,7 @@ def plan_study(
         "seed": seed,
     }
     if not simulate:
+        design = design or LOOK_DESIGNS[study.decision.design]
         return plan_power(table, delta=delta, design=design, on_stratum=on_progress, **common)
     progress = on_progress
     return plan_labels(

@@ -14,6 +14,7 @@ from typing import Any
 
 from baton.analysis import StudyResult, result_from_estimate
 from baton.data import load_json_document
+from baton.decision import DEFAULT_DESIGN
 from baton.errors import InputError, NotReadyError
 from baton.report import ReportPaths, write_report
 from baton.steps._loop import study_result
@@ -66,6 +67,7 @@ def report_estimate(
     out: Path | None = None,
     confidence: float = 0.95,
     min_traffic_share: float = 0.05,
+    design: str = DEFAULT_DESIGN,
     clock: Callable[[], datetime] | None = None,
 ) -> ReportRun:
     """``baton report --from-estimate``: the reports of a ``baton estimate`` result (default
@@ -81,6 +83,7 @@ def report_estimate(
         digest=digest,
         confidence=confidence,
         min_traffic_share=min_traffic_share,
+        design=design,
         clock=clock,
     )
     paths = write_report(study, result, out or estimate.parent / "report")

@@ -19,6 +19,7 @@ from baton.study._ingest import (
 )
 from baton.study._spec import (
     BUILTIN_DIMENSIONS,
+    MULTIPLE_CANDIDATES_DEFAULT,
     DecisionSpec,
     DimensionSpec,
     JudgeSpec,
@@ -36,6 +37,7 @@ from baton.study._spec import (
 __all__ = [
     "BUILTIN_DIMENSIONS",
     "EXPECTED_BEHAVIOUR_TEXT",
+    "MULTIPLE_CANDIDATES_DEFAULT",
     "DecisionSpec",
     "DimensionSpec",
     "IngestFields",

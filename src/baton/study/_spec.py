@@ -37,6 +37,7 @@ from baton.study._ingest import (
 
 __all__ = [
     "BUILTIN_DIMENSIONS",
+    "MULTIPLE_CANDIDATES_DEFAULT",
     "DecisionSpec",
     "DimensionSpec",
     "IngestFields",
@@ -319,6 +320,11 @@ class LabelBudget(_Spec):
     minutes_per_label: float = Field(default=1.0, gt=0)
 
 
+MULTIPLE_CANDIDATES_DEFAULT: Literal["control", "per_candidate"] = "control"
+"""``decision.multiple_candidates`` when a study does not say: false go controlled across the
+candidates, since a study's outcome is go as soon as any candidate is."""
+
+
 class DecisionSpec(_Spec):
     """What a decision needs."""
 
@@ -330,6 +336,30 @@ class DecisionSpec(_Spec):
         ge=0,
         lt=1,
         description="Regions with a smaller share are reported but do not block a go.",
+    )
+    design: Literal["pocock", "obf"] = Field(
+        default="obf",
+        description=(
+            "How the label loop spends its error over its looks: `obf` (O'Brien–Fleming-type "
+            "go boundary, nearly the plain threshold at the end of the budget; a clear loser "
+            "stops early) or `pocock` (one boundary mirrored for no-go, the earlier default)."
+        ),
+    )
+    pool_regions: bool = Field(
+        default=False,
+        description=(
+            "Pool each region's difference with the other regions' (a robust hierarchy): far "
+            "more power when regions agree, but a region that alone is worse by about a "
+            "margin is called go far more often than 1 − confidence. Off: each region's "
+            "error is controlled on its own."
+        ),
+    )
+    multiple_candidates: Literal["control", "per_candidate"] = Field(
+        default=MULTIPLE_CANDIDATES_DEFAULT,
+        description="With several candidates: `control` decides each at confidence "
+        "1 − (1 − confidence) ÷ K (Bonferroni), so the chance that any candidate is a false "
+        "go is at most 1 − confidence; `per_candidate` decides each at the confidence, "
+        "bounding that chance only by K × (1 − confidence).",
     )
 
 
@@ -499,6 +529,10 @@ def study_fingerprint(study: Study) -> str:
             del redaction["addresses"]
         del data["ingest"]["engine"]  # both engines draw the same sample
         del data["ingest"]["spark"]
+    decision = data["decision"]
+    for name in ("design", "pool_regions", "multiple_candidates"):
+        if decision[name] == DecisionSpec.model_fields[name].default:
+            del decision[name]  # nor those written before these settings existed
     _drop_judging(data)
     canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
