@@ -54,6 +54,8 @@ def _use(variant: str) -> None:
         kappa = np.maximum(1.0, _hier._MIN_PRIOR_COUNT / np.minimum(mu, 1.0 - mu))
         own_alpha, own_beta = mu * kappa, (1.0 - mu) * kappa
     _hier._LOG_PRIOR, _hier._OWN_ALPHA, _hier._OWN_BETA = log_prior, own_alpha, own_beta
+    distinct, where = np.unique(np.stack([own_alpha, own_beta]), axis=1, return_inverse=True)
+    _hier._OWN_DISTINCT, _hier._OWN_WHERE = distinct, where
 
 
 def _cells(theta: np.ndarray, sens: float, spec: float) -> tuple[np.ndarray, np.ndarray]:
