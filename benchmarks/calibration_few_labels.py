@@ -10,7 +10,10 @@ Each replication: three regions, 300 prompts each answered by an incumbent and a
 candidate (difficulty shared through a logistic model, so the two answers are
 correlated); each model's rate in each region drawn from the scenario's range; a judge of
 sensitivity 0.95 and specificity 0.6 for both; the same n prompts per region labelled for
-both models. ``method="bayes"``, 2,000 draws. The coverage's MC s.e. is taken over
+both models. ``method="bayes"``, 2,000 draws. ``--both-orders`` (a diagnostic, this tree
+only) draws half of each region's Δ from the joint model with the incumbent first in the
+chain rule and half with the candidate first (negated): the two orders' priors imply
+different priors for Δ. The coverage's MC s.e. is taken over
 replications (the three regions of one replication are not independent). ``all-pass``:
 the replications where every label in the table is a pass.
 """
@@ -72,6 +75,26 @@ def _estimate() -> Callable[..., Any]:
     return entry
 
 
+def _both_orders() -> None:
+    """Patch the engine so that Δ mixes the two orders of the chain rule, half each."""
+    engine: Any = importlib.import_module("baton.calibration._engine")
+    cells_of, draws_of = engine.paired_cells, engine.joint_delta_draws
+
+    def cells(rows_a: pd.DataFrame, rows_b: pd.DataFrame, regions: tuple[str, ...]) -> Any:
+        return cells_of(rows_a, rows_b, regions), cells_of(rows_b, rows_a, regions)
+
+    def draws(pair: Any, *, pool: bool, rng: np.random.Generator, n_draws: int) -> Any:
+        half = n_draws // 2
+        one = draws_of(pair[0], pool=pool, rng=rng, n_draws=n_draws - half)
+        other = draws_of(pair[1], pool=pool, rng=rng, n_draws=half)
+        return {
+            r: None if one[r] is None or other[r] is None else np.concatenate([one[r], -other[r]])
+            for r in one
+        }
+
+    engine.paired_cells, engine.joint_delta_draws = cells, draws
+
+
 def run_block(scenario: str, n: int, reps: int) -> list[dict[str, object]]:
     low, high = SCENARIOS[scenario]
     rows: list[dict[str, object]] = []
@@ -126,8 +149,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--reps", type=int, default=50)
     parser.add_argument("--ns", type=int, nargs="+", default=[2, 3, 5])
     parser.add_argument("--scenarios", nargs="+", default=list(SCENARIOS), choices=SCENARIOS)
+    parser.add_argument("--both-orders", action="store_true", help="diagnostic, see above")
     parser.add_argument("--out", type=Path, default=None, help="also write the rows (CSV)")
     args = parser.parse_args(argv)
+    if args.both_orders:
+        _both_orders()
     started = time.perf_counter()
     rows = [
         row
