@@ -8,11 +8,14 @@ and specificity 0.6, difficulty shared through a logistic model) and ``--n`` hum
 per region, fits ``method="bayes"`` and checks the 90% intervals: the pooled ("all
 regions") one against the mean rate, the regional ones against each region's rate.
 
-It runs the fit twice on the same tables: with the prior as shipped (``floor: κ``, the
-shared Beta floored by raising κ when several regions have labels) and with the floor
-before issue 16 (``floor: minor``, the smaller Beta parameter raised, which moved the
-mean). This grid is where the choice is checked, not where it was made: the prior was
-chosen on fixed rate sets (see ``baton.calibration._hier``).
+It runs the fit on the same tables with the prior as shipped (``prior: shipped``: a
+Jeffreys prior on the shared mean μ, the shared Beta floored by raising κ when several
+regions have labels), with μ flat on the logit instead (``prior: flat-μ``, an alternative
+that removes the Jeffreys pull on μ towards ½ and was not adopted, see
+``docs/benchmarks/calibration.md``) and, with ``--with-minor``, with the floor before issue
+16 (``prior: minor``: the smaller Beta parameter raised, which moved the mean). This grid
+is where choices are checked, not where they were made: the prior was chosen on fixed rate
+sets (see ``baton.calibration._hier``).
 """
 
 from __future__ import annotations
@@ -31,12 +34,21 @@ from baton.calibration import ALL_REGIONS, _hier, estimate_frame
 from baton.simulate._truth import logit_offset
 
 SCENARIOS = {"0.97–0.995": (0.97, 0.995), "0.6–0.9 (control)": (0.6, 0.9)}
-FLOORS = ("κ", "minor")
+PRIORS = ("shipped", "flat-μ", "minor")
 _SHIPPED = _hier._shared_prior
+_SHIPPED_LOG_PRIOR = _hier._LOG_PRIOR
+_FLAT_LOG_PRIOR = (
+    _SHIPPED_LOG_PRIOR - (0.5 * np.log(_hier._MU) + 0.5 * np.log1p(-_hier._MU))[:, None]
+)
 
 
 def _old_floor(trials: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return _hier._ALPHA_ONE, _hier._BETA_ONE
+
+
+def _use(prior: str) -> None:
+    _hier._shared_prior = _old_floor if prior == "minor" else _SHIPPED
+    _hier._LOG_PRIOR = _FLAT_LOG_PRIOR if prior == "flat-μ" else _SHIPPED_LOG_PRIOR
 
 
 def _table(rng: np.random.Generator, rates: np.ndarray, n: int, items: int) -> pd.DataFrame:
@@ -61,15 +73,15 @@ def _table(rng: np.random.Generator, rates: np.ndarray, n: int, items: int) -> p
     return pd.concat(parts, ignore_index=True)
 
 
-def _replication(job: tuple[str, int, int, int]) -> list[dict[str, object]]:
-    scenario, n, rep, items = job
+def _replication(job: tuple[str, int, int, int, tuple[str, ...]]) -> list[dict[str, object]]:
+    scenario, n, rep, items, priors = job
     rng = np.random.default_rng([16, n, rep, list(SCENARIOS).index(scenario)])
     low, high = SCENARIOS[scenario]
     rates = rng.uniform(low, high, 6)
     table = _table(rng, rates, n, items)
     rows: list[dict[str, object]] = []
-    for floor in FLOORS:
-        _hier._shared_prior = _SHIPPED if floor == "κ" else _old_floor
+    for prior in priors:
+        _use(prior)
         fit = estimate_frame(table, ["judge"], seed=rep, n_draws=2000)
         for e in fit.estimates:
             pooled = e.stratum.region == ALL_REGIONS
@@ -78,29 +90,29 @@ def _replication(job: tuple[str, int, int, int]) -> list[dict[str, object]]:
                 {
                     "scenario": scenario,
                     "n": n,
-                    "floor": floor,
+                    "prior": prior,
                     "pooled": pooled,
                     "covered": e.lower <= truth <= e.upper,
                     "width": e.upper - e.lower,
                     "error": e.mean - truth,
                 }
             )
-    _hier._shared_prior = _SHIPPED
+    _use("shipped")
     return rows
 
 
 def summarise(rows: pd.DataFrame) -> str:
     lines = [
-        "| rates | n | floor | pooled cov | MC s.e. | pooled width | regional cov "
+        "| rates | n | prior | pooled cov | MC s.e. | pooled width | regional cov "
         "| regional width | regional bias |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
-    for (scenario, n, floor), cell in rows.groupby(["scenario", "n", "floor"], sort=False):
+    for (scenario, n, prior), cell in rows.groupby(["scenario", "n", "prior"], sort=False):
         pooled, regional = cell[cell["pooled"]], cell[~cell["pooled"]]
         cov = float(pooled["covered"].mean())
         se = math.sqrt(cov * (1 - cov) / len(pooled))
         lines.append(
-            f"| {scenario} | {n} | {floor} | {cov:.3f} | {se:.3f} | "
+            f"| {scenario} | {n} | {prior} | {cov:.3f} | {se:.3f} | "
             f"{pooled['width'].mean():.4f} | {regional['covered'].mean():.3f} | "
             f"{regional['width'].mean():.4f} | {regional['error'].mean():+.4f} |"
         )
@@ -113,9 +125,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--ns", type=int, nargs="+", default=[20, 50])
     parser.add_argument("--items", type=int, default=400, help="judged per region")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--with-minor", action="store_true", help="also the floor before #16")
     args = parser.parse_args(argv)
+    priors = PRIORS if args.with_minor else PRIORS[:2]
     jobs = [
-        (scenario, n, rep, args.items)
+        (scenario, n, rep, args.items, priors)
         for scenario in SCENARIOS
         for n in args.ns
         for rep in range(args.reps)
