@@ -56,14 +56,14 @@ def test_speed_alone_gets_its_verdicts() -> None:
     assert "(CPU 1.50 s)" in _speed_text(speed)
 
 
-def test_the_boundary_benchmark_runs_both_floors_at_toy_size() -> None:
+def test_the_boundary_benchmark_runs_every_prior_at_toy_size() -> None:
     import pandas as pd
-    from benchmarks.calibration_boundary import _replication, summarise
+    from benchmarks.calibration_boundary import PRIORS, _replication, summarise
 
-    rows = _replication(("0.97–0.995", 5, 0, 60))
-    assert {r["floor"] for r in rows} == {"κ", "minor"}
-    assert sum(bool(r["pooled"]) for r in rows) == 2  # one pooled interval per floor
-    assert "| 0.97–0.995 | 5 | κ |" in summarise(pd.DataFrame(rows))
+    rows = _replication(("0.97–0.995", 5, 0, 60, PRIORS))
+    assert {r["prior"] for r in rows} == set(PRIORS)
+    assert sum(bool(r["pooled"]) for r in rows) == len(PRIORS)  # one pooled interval each
+    assert "| 0.97–0.995 | 5 | shipped |" in summarise(pd.DataFrame(rows))
 
 
 def test_the_sequential_benchmark_runs_every_user_at_toy_size() -> None:
