@@ -46,6 +46,9 @@ from ._decisions_summary import arm_table, check_table, markdown, plan_table, ra
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--reps", type=int, default=300, help="replications per scenario")
+    parser.add_argument(
+        "--first-rep", type=int, default=0, help="the first replication (new seeds: past earlier runs)"
+    )
     parser.add_argument("--minutes", type=float, default=None, help="stop starting tasks after")
     parser.add_argument("--scenarios", nargs="+", default=list(SCENARIOS))
     parser.add_argument(
@@ -96,7 +99,7 @@ def _tasks_of_rep(args: argparse.Namespace, rep: int) -> Iterator[Task]:
 
 
 def _tasks(args: argparse.Namespace) -> Iterator[Task]:
-    for rep in range(args.reps):
+    for rep in range(args.first_rep, args.first_rep + args.reps):
         yield from _tasks_of_rep(args, rep)
 
 
