@@ -46,9 +46,7 @@ from ._decisions_summary import arm_table, check_table, markdown, plan_table, ra
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--reps", type=int, default=300, help="replications per scenario")
-    parser.add_argument(
-        "--first-rep", type=int, default=0, help="the first replication (new seeds: past earlier runs)"
-    )
+    parser.add_argument("--first-rep", type=int, default=0, help="first replication (new seeds)")
     parser.add_argument("--minutes", type=float, default=None, help="stop starting tasks after")
     parser.add_argument("--scenarios", nargs="+", default=list(SCENARIOS))
     parser.add_argument(
