@@ -22,7 +22,6 @@ candidates called go (per candidate), each with its Monte Carlo standard error.
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 import time
 from collections.abc import Sequence
@@ -41,6 +40,8 @@ from baton.decision import (
     spending_time,
 )
 from baton.domain import Look, LookCall
+
+from ._rates import hit_rate
 
 RULES: tuple[MultipleCandidates, ...] = ("per_candidate", "control")
 REGION = "r0"
@@ -150,15 +151,9 @@ def rates(
 ) -> tuple[float, float, float, float]:
     """Family-wise false go (share of studies with any candidate go) and per-candidate false
     go (share of candidates go), each with its Monte Carlo standard error."""
-    any_go = np.array([any(o.gone[rule]) for o in outcomes], dtype=float)
-    each = np.array([g for o in outcomes for g in o.gone[rule]], dtype=float)
-    p, q = float(any_go.mean()), float(each.mean())
-    return (
-        p,
-        math.sqrt(p * (1 - p) / any_go.size),
-        q,
-        math.sqrt(q * (1 - q) / each.size),
-    )
+    p, se_p = hit_rate([any(o.gone[rule]) for o in outcomes])
+    q, se_q = hit_rate([g for o in outcomes for g in o.gone[rule]])
+    return p, se_p, q, se_q
 
 
 def to_markdown(outcomes: Sequence[StudyOutcome], s: Settings) -> str:

@@ -26,7 +26,6 @@ It prints the per-cell false-go rate of each, with its Monte Carlo standard erro
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 import time
 from collections.abc import Sequence
@@ -40,6 +39,8 @@ from scipy.special import expit, logit
 from baton.calibration import estimate_frame
 from baton.decision import MIN_LOOK_LABELS, sequential_decisions, spending_time
 from baton.domain import Look, LookCall
+
+from ._rates import hit_rate
 
 USERS = ("plan", "cut, previous rule", "cut, product's rule")
 
@@ -157,10 +158,8 @@ def to_markdown(merged: dict[str, list[bool]], s: Settings) -> str:
         "|---|---|---|---|",
     ]
     for user in USERS:
-        hits = np.asarray(merged[user], dtype=float)
-        p = float(hits.mean())
-        se = math.sqrt(p * (1 - p) / hits.size)
-        lines.append(f"| {user} | {hits.size} | {p:.3f} | {se:.3f} |")
+        p, se = hit_rate(merged[user])
+        lines.append(f"| {user} | {len(merged[user])} | {p:.3f} | {se:.3f} |")
     return "\n".join(lines)
 
 

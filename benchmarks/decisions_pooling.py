@@ -22,7 +22,6 @@ its Monte Carlo standard error.
 from __future__ import annotations
 
 import argparse
-import math
 import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -33,6 +32,8 @@ import pandas as pd
 from scipy.special import expit, logit
 
 from baton.calibration import estimate_frame
+
+from ._rates import hit_rate
 
 SCENARIOS: dict[str, tuple[float, ...]] = {
     "zero": (0.0, 0.0),
@@ -122,9 +123,8 @@ def to_markdown(merged: dict[tuple[str, str], list[bool]], s: Settings) -> str:
     for name in SCENARIOS:
         row = [name, str(len(merged[(name, "own")]))]
         for way in ("own", "pooled"):
-            hits = np.asarray(merged[(name, way)], dtype=float)
-            p = float(hits.mean())
-            row.append(f"{p:.3f} ± {math.sqrt(p * (1 - p) / hits.size):.3f}")
+            p, se = hit_rate(merged[(name, way)])
+            row.append(f"{p:.3f} ± {se:.3f}")
         lines.append("| " + " | ".join(row) + " |")
     return "\n".join(lines)
 
