@@ -1,6 +1,7 @@
 """Pass rates near 100% (issue 16): pooled and regional θ intervals at true rates 0.97–0.995.
 
-Run: ``python -m benchmarks.calibration_boundary --reps 300``.
+Run: ``python -m benchmarks.calibration_boundary --reps 300``; ``--first-rep 300 --reps 700``
+adds replications on new tables (each replication's tables are seeded by its number).
 
 Each replication draws six regional pass rates from 0.97–0.995 (a control: 0.6–0.9),
 simulates one model's judged responses (400 per region; a judge with sensitivity 0.95
@@ -126,13 +127,21 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--items", type=int, default=400, help="judged per region")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--with-minor", action="store_true", help="also the floor before #16")
+    parser.add_argument(
+        "--priors", nargs="+", choices=PRIORS, default=None, help="only these priors"
+    )
+    parser.add_argument("--scenarios", nargs="+", choices=SCENARIOS, default=list(SCENARIOS))
+    parser.add_argument(
+        "--first-rep", type=int, default=0, help="start here: more replications, new tables"
+    )
     args = parser.parse_args(argv)
-    priors = PRIORS if args.with_minor else PRIORS[:2]
+    priors = tuple(args.priors or (PRIORS if args.with_minor else PRIORS[:2]))
+    reps = range(args.first_rep, args.first_rep + args.reps)
     jobs = [
         (scenario, n, rep, args.items, priors)
-        for scenario in SCENARIOS
+        for scenario in args.scenarios
         for n in args.ns
-        for rep in range(args.reps)
+        for rep in reps
         if n == args.ns[0] or scenario == next(iter(SCENARIOS))
     ]
     started = time.perf_counter()
