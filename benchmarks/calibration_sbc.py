@@ -1,7 +1,8 @@
 """Simulation-based calibration (Talts et al., 2018) of ``method="bayes"``'s joint Δ with
 several regions, through ``estimate`` (issue 16: "SBC of the full pipeline").
 
-Run: ``python -m benchmarks.calibration_sbc --reps 400``.
+Run: ``python -m benchmarks.calibration_sbc --reps 400``; ``--mutation`` breaks the
+engine on purpose (see ``mutate``) to show what the SBC can and cannot detect.
 
 Each replication draws the truth from the joint model's own prior (``_joint``, ``_hier``),
 a table from the truth, fits it and ranks the true Δ among the posterior draws — in each
@@ -34,8 +35,9 @@ from __future__ import annotations
 
 import argparse
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -43,6 +45,7 @@ from numpy.typing import NDArray
 from scipy import stats
 
 from baton import estimate
+from baton.calibration import _engine, _hier, _joint
 from baton.calibration._hier import (
     _ALPHA_MANY,
     _BETA_MANY,
@@ -216,14 +219,52 @@ def summary(ranks: NDArray[np.int64], rng: np.random.Generator) -> list[str]:
     return lines
 
 
+def _shifted(draws: Callable[..., Array], by: float, last: int | None) -> Callable[..., Array]:
+    """``draws`` with ``by`` added to every rate (``last``: only that index of the last axis)."""
+
+    def shifted(*args: Any, **kwargs: Any) -> Array:
+        out = draws(*args, **kwargs).copy()
+        at = (..., last) if last is not None else (...,)
+        out[at] = np.clip(out[at] + by, 0.0, 1.0)
+        return out
+
+    return shifted
+
+
+def mutate(name: str) -> None:
+    """Break the engine (not the truth) in this process, to see whether the SBC notices:
+    ``no-robust``: ε → 0 (no own component); ``one-floor``: the one-group floor in every
+    column; ``equal-shares``: ALL pooled with equal region shares; ``shift-a``: +0.02 on
+    P(y_A = 1 | cell); ``shift-t0``: +0.02 on P(y_B = 1 | y_A = 0, cell)."""
+    if name == "no-robust":
+        _hier.OUTLIER_PRIOR = 1e-12  # the truth keeps its own ε (imported above)
+    elif name == "one-floor":
+        _hier._shared_prior = lambda trials: (_hier._ALPHA_ONE, _hier._BETA_ONE)
+    elif name == "equal-shares":
+        _engine._shares = lambda rows, regions: {r: 1.0 / len(regions) for r in regions}
+    elif name == "shift-a":
+        _joint._a_draws = _shifted(_joint._a_draws, 0.02, None)
+    elif name == "shift-t0":
+        _joint._t_draws = _shifted(_joint._t_draws, 0.02, 0)
+
+
+MUTATIONS = ("none", "no-robust", "one-floor", "equal-shares", "shift-a", "shift-t0")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=400)
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--pairs", type=int, nargs=len(REGIONS), default=PAIRS)
+    parser.add_argument("--mutation", choices=MUTATIONS, default="none")
     args = parser.parse_args()
+    mutate(args.mutation)
     start = time.perf_counter()
     ranks, attempts = regional_sbc_ranks(
-        np.random.default_rng(args.seed), args.reps, max_attempts=20 * args.reps
+        np.random.default_rng(args.seed),
+        args.reps,
+        max_attempts=20 * args.reps,
+        pairs=tuple(args.pairs),
     )
     print(f"{len(ranks)} tables kept of {attempts} drawn; {time.perf_counter() - start:.0f} s")
     for line in summary(ranks, np.random.default_rng(args.seed + 1)):

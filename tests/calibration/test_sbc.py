@@ -194,7 +194,7 @@ def test_sbc_of_the_bayes_joint_difference_over_several_regions() -> None:
     region). The true Δ of one region per table (in turn, so the ranks are independent)
     and the pooled Δ (ALL, by traffic share) ranked among 99 draws; χ² and KS on the
     jittered ranks. Fails when A's rate draws are shifted by +0.02 (regional χ² p 0.002;
-    ALL < 0.001) or P(y_B | y_A = 0) by +0.02 (KS p 0.003 regional, 0.001 ALL). Dropping
+    ALL < 0.001) or P(y_B | y_A = 0) by +0.02 (regional KS p 0.003). Dropping
     the robust component, the one-group floor everywhere or equal region shares for ALL
     (each in the engine only) do not fail it: under the prior they barely move Δ's ranks
     (docs/benchmarks/calibration.md, section 6)."""
