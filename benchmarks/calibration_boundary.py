@@ -74,6 +74,19 @@ def _table(rng: np.random.Generator, rates: np.ndarray, n: int, items: int) -> p
     return pd.concat(parts, ignore_index=True)
 
 
+def _other_intervals(draws: np.ndarray, truth: float) -> dict[str, object]:
+    """Whether the central (equal-tailed) and the highest-density 90% intervals of the same
+    draws cover ``truth``: a diagnostic of the interval rule, not what Baton reports."""
+    central = np.quantile(draws, [0.05, 0.95])
+    ordered = np.sort(draws)
+    k = int(np.floor(0.9 * ordered.size))
+    start = int((ordered[k:] - ordered[: ordered.size - k]).argmin())
+    return {
+        "central": bool(central[0] <= truth <= central[1]),
+        "hpd": bool(ordered[start] <= truth <= ordered[start + k]),
+    }
+
+
 def _replication(job: tuple[str, int, int, int, tuple[str, ...]]) -> list[dict[str, object]]:
     scenario, n, rep, items, priors = job
     rng = np.random.default_rng([16, n, rep, list(SCENARIOS).index(scenario)])
@@ -87,8 +100,12 @@ def _replication(job: tuple[str, int, int, int, tuple[str, ...]]) -> list[dict[s
         for e in fit.estimates:
             pooled = e.stratum.region == ALL_REGIONS
             truth = float(rates.mean()) if pooled else float(rates[int(e.stratum.region[1:])])
+            draws = fit.posteriors.strata[e.stratum]
+            assert draws is not None
             rows.append(
                 {
+                    **_other_intervals(draws, truth),
+                    "above": truth > e.upper,
                     "scenario": scenario,
                     "n": n,
                     "prior": prior,
@@ -120,6 +137,25 @@ def summarise(rows: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+def intervals(rows: pd.DataFrame) -> str:
+    """The pooled interval's misses by side, and the coverage of two other interval rules
+    on the same draws (``--intervals``)."""
+    lines = [
+        "| rates | n | prior | pooled cov (Baton's rule) | truth above the interval "
+        "| central | highest density | regional: Baton's rule | central | highest density |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for (scenario, n, prior), cell in rows.groupby(["scenario", "n", "prior"], sort=False):
+        pooled, regional = cell[cell["pooled"]], cell[~cell["pooled"]]
+        lines.append(
+            f"| {scenario} | {n} | {prior} | {pooled['covered'].mean():.3f} | "
+            f"{pooled['above'].mean():.3f} | {pooled['central'].mean():.3f} | "
+            f"{pooled['hpd'].mean():.3f} | {regional['covered'].mean():.3f} | "
+            f"{regional['central'].mean():.3f} | {regional['hpd'].mean():.3f} |"
+        )
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--reps", type=int, default=50)
@@ -134,6 +170,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--first-rep", type=int, default=0, help="start here: more replications, new tables"
     )
+    parser.add_argument(
+        "--intervals", action="store_true", help="also misses by side, other interval rules"
+    )
     args = parser.parse_args(argv)
     priors = tuple(args.priors or (PRIORS if args.with_minor else PRIORS[:2]))
     reps = range(args.first_rep, args.first_rep + args.reps)
@@ -147,7 +186,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     started = time.perf_counter()
     with ProcessPoolExecutor(max_workers=args.workers) as pool:
         rows = [row for batch in pool.map(_replication, jobs, chunksize=4) for row in batch]
-    print(summarise(pd.DataFrame(rows)))
+    frame = pd.DataFrame(rows)
+    print(summarise(frame))
+    if args.intervals:
+        print("\n" + intervals(frame))
     print(f"\n{args.reps} replications per row, {time.perf_counter() - started:.0f} s")
 
 

@@ -15,8 +15,8 @@ The truth, with a binary judge for each model (K_A = K_B = 2) and ``REGIONS`` re
   judged items);
 - a = P(y_A = 1 | r, k_A, k_B): one column per k_A, pooled over the groups (r, k_B) — as
   ``_joint._a_draws`` pools them;
-- t = P(y_B = 1 | y_A, r, k_A, k_B): one column per (k_B, y_A), pooled over the groups
-  (r, k_A) — as ``_joint._t_draws``;
+- t = P(y_B = 1 | y_A, r, k_A, k_B): in each region, one column per (k_B, y_A), pooled
+  over the groups k_A — as ``_joint._t_draws`` (never across regions);
 - in each column one grid point (μ, κ) from ``_hier``'s grid prior, then each group own
   (probability ``OUTLIER_PRIOR``, the own Beta) or shared (the several-groups floor: κ
   raised), then its rate.
@@ -28,7 +28,9 @@ truth uses the several-groups floor, so a table where some column has fewer than
 labelled groups is skipped (the engine would use the other floor there). Selecting on the
 data alone keeps the ranks uniform: the posterior given the table is the posterior given
 the table and the event that selected it. With four regions (eight groups per column)
-nearly every table is kept.
+nearly every table is kept for a; t's columns have two groups in each region, so tables
+where a region lacks a labelled pair in one of them are skipped more often (the count of
+tables drawn is printed).
 """
 
 from __future__ import annotations
@@ -48,7 +50,9 @@ from baton import estimate
 from baton.calibration import _engine, _hier, _joint
 from baton.calibration._hier import (
     _ALPHA_MANY,
+    _ALPHA_ONE,
     _BETA_MANY,
+    _BETA_ONE,
     _LOG_PRIOR,
     _OWN_ALPHA,
     _OWN_BETA,
@@ -83,28 +87,19 @@ class Truth:
         return deltas
 
 
-def pooled_column(rng: np.random.Generator, groups: int) -> Array:
-    """Rates of one pooled column of ``_hier`` with several labelled groups: a grid point
-    (μ, κ) from its prior, then each group's own or shared Beta, then the rate."""
+def pooled_column(rng: np.random.Generator, labelled: Array) -> Array:
+    """Rates of one pooled column of ``_hier`` over its groups: a grid point (μ, κ) from its
+    prior, then each group's own or shared Beta, then the rate. The shared Beta's floor is
+    the engine's for this column: the several-groups floor when two or more groups have
+    labels (``labelled``: a flag per group), the one-group floor otherwise."""
     g = rng.choice(_GRID_PRIOR.size, p=_GRID_PRIOR)
-    own = rng.random(groups) < OUTLIER_PRIOR
-    a = np.where(own, _OWN_ALPHA[g], _ALPHA_MANY[g])
-    b = np.where(own, _OWN_BETA[g], _BETA_MANY[g])
+    many = np.count_nonzero(labelled) >= 2
+    own = rng.random(labelled.size) < OUTLIER_PRIOR
+    alpha, beta = (_ALPHA_MANY, _BETA_MANY) if many else (_ALPHA_ONE, _BETA_ONE)
+    a = np.where(own, _OWN_ALPHA[g], alpha[g])
+    b = np.where(own, _OWN_BETA[g], beta[g])
     rates: Array = rng.beta(a, b)
     return rates
-
-
-def draw_truth(rng: np.random.Generator) -> Truth:
-    """The parameters from the joint model's prior, pooled as the engine pools them."""
-    n_r = len(REGIONS)
-    shares = rng.dirichlet(np.ones(4), size=n_r).reshape(n_r, 2, 2)
-    # a: columns k_A, groups (r, k_B)
-    a_cols = np.stack([pooled_column(rng, n_r * 2).reshape(n_r, 2) for _ in range(2)])
-    a = np.moveaxis(a_cols, 0, 1)  # (r, k_A, k_B)
-    # t: columns (k_B, y_A), groups (r, k_A)
-    t_cols = np.stack([pooled_column(rng, n_r * 2).reshape(n_r, 2) for _ in range(4)])
-    t = np.moveaxis(t_cols.reshape(2, 2, n_r, 2), (0, 1), (2, 3))  # (r, k_A, k_B, y_A)
-    return Truth(shares, a, t)
 
 
 @dataclass(frozen=True)
@@ -118,29 +113,52 @@ class _Region:
     labelled: NDArray[np.bool_]
 
 
-def _region_items(rng: np.random.Generator, truth: Truth, r: int, pairs: int) -> _Region:
-    cell = rng.choice(4, ITEMS[r], p=truth.shares[r].ravel())
-    k_a, k_b = cell // 2, cell % 2
-    y_a = rng.random(ITEMS[r]) < truth.a[r, k_a, k_b]
-    y_b = rng.random(ITEMS[r]) < truth.t[r, k_a, k_b, y_a.astype(int)]
-    labelled = np.zeros(ITEMS[r], dtype=bool)
-    labelled[rng.choice(ITEMS[r], pairs, replace=False)] = True
-    return _Region(k_a, k_b, y_a, y_b, labelled)
+def _has_labels(k_a: Sequence[NDArray[np.int64]], k_b: Sequence[NDArray[np.int64]]) -> Array:
+    """Whether each (region, k_A, k_B) has a labelled item: (regions, 2, 2)."""
+    out = np.zeros((len(k_a), 2, 2))
+    for r, (ka, kb) in enumerate(zip(k_a, k_b, strict=True)):
+        out[r, ka, kb] = 1.0
+    return out
 
 
-def _columns_pooled(regions: Sequence[_Region]) -> bool:
-    """Whether every pooled column has two or more labelled groups (the engine's
-    several-groups floor): a's columns k_A over (r, k_B), t's (k_B, y_A) over (r, k_A)."""
-    a_groups: dict[int, set[tuple[int, int]]] = {0: set(), 1: set()}
-    t_groups: dict[tuple[int, bool], set[tuple[int, int]]] = {
-        (kb, ya): set() for kb in (0, 1) for ya in (False, True)
-    }
-    for r, reg in enumerate(regions):
-        at = reg.labelled
-        for ka, kb, ya in zip(reg.k_a[at], reg.k_b[at], reg.y_a[at], strict=True):
-            a_groups[int(ka)].add((r, int(kb)))
-            t_groups[(int(kb), bool(ya))].add((r, int(ka)))
-    return all(len(g) >= 2 for g in [*a_groups.values(), *t_groups.values()])
+def draw_table(rng: np.random.Generator, pairs: Sequence[int]) -> tuple[Truth, list[_Region]]:
+    """The parameters from the joint model's prior and a table from them. The order follows
+    the engine's floor, which depends on which groups have labels: the joint cells and the
+    labelled items first, then a (its floor from the labelled (r, k_B) groups of each k_A),
+    the incumbent's labels, then t (its floor from the labelled k_A groups of each region's
+    (k_B, y_A)) and the candidate's labels. The floors are functions of observed data, so
+    the engine, which applies the same rule, computes this model's posterior."""
+    n_r = len(REGIONS)
+    shares = rng.dirichlet(np.ones(4), size=n_r).reshape(n_r, 2, 2)
+    cells = [rng.choice(4, ITEMS[r], p=shares[r].ravel()) for r in range(n_r)]
+    labelled = []
+    for r, n in enumerate(pairs):
+        chosen = np.zeros(ITEMS[r], dtype=bool)
+        chosen[rng.choice(ITEMS[r], n, replace=False)] = True
+        labelled.append(chosen)
+    k_a = [c // 2 for c in cells]
+    k_b = [c % 2 for c in cells]
+    seen = _has_labels([ka[at] for ka, at in zip(k_a, labelled, strict=True)],
+                       [kb[at] for kb, at in zip(k_b, labelled, strict=True)])  # fmt: skip
+    # a: columns k_A, groups (r, k_B)
+    a = np.empty((n_r, 2, 2))
+    for ka in (0, 1):
+        a[:, ka, :] = pooled_column(rng, seen[:, ka, :].ravel()).reshape(n_r, 2)
+    y_a = [rng.random(ITEMS[r]) < a[r, k_a[r], k_b[r]] for r in range(n_r)]
+    # t: in each region, columns (k_B, y_A), groups k_A
+    t = np.empty((n_r, 2, 2, 2))
+    for r in range(n_r):
+        at = labelled[r]
+        for kb in (0, 1):
+            for ya in (0, 1):
+                hit = at & (k_b[r] == kb) & (y_a[r] == bool(ya))
+                groups = np.array([np.any(hit & (k_a[r] == ka)) for ka in (0, 1)], dtype=float)
+                t[r, :, kb, ya] = pooled_column(rng, groups)
+    regions = []
+    for r in range(n_r):
+        y_b = rng.random(ITEMS[r]) < t[r, k_a[r], k_b[r], y_a[r].astype(int)]
+        regions.append(_Region(k_a[r], k_b[r], y_a[r], y_b, labelled[r]))
+    return Truth(shares, a, t), regions
 
 
 def _frame(regions: Sequence[_Region]) -> pd.DataFrame:
@@ -173,10 +191,7 @@ def regional_sbc_ranks(
     attempts = 0
     while len(rows) < wanted and attempts < max_attempts:
         attempts += 1
-        truth = draw_truth(rng)
-        regions = [_region_items(rng, truth, r, n) for r, n in enumerate(pairs)]
-        if not _columns_pooled(regions):
-            continue
+        truth, regions = draw_table(rng, pairs)
         fit = estimate(_frame(regions), ["judge"], baseline="inc", seed=attempts, n_draws=n_draws)
         deltas = fit.posteriors.deltas
         true = truth.deltas()
