@@ -75,3 +75,13 @@ def test_the_sequential_benchmark_runs_every_user_at_toy_size() -> None:
     result = _run_study(1, settings)
     assert set(result) == set(USERS)
     assert all(len(calls) == 2 for calls in result.values())
+
+
+def test_first_rep_moves_the_replications_and_keeps_the_default() -> None:
+    # Fails if --first-rep is ignored (fresh runs would repeat seeds 0…) or shifts the default.
+    from benchmarks.calibration import _parser, _sim_tasks
+
+    default = _sim_tasks(_parser().parse_args(["--reps", "3", "--ns", "20"]))
+    assert sorted({t.rep for t in default}) == [0, 1, 2]
+    later = _sim_tasks(_parser().parse_args(["--reps", "3", "--ns", "20", "--first-rep", "300"]))
+    assert sorted({t.rep for t in later}) == [300, 301, 302]
