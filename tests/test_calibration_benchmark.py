@@ -85,3 +85,20 @@ def test_first_rep_moves_the_replications_and_keeps_the_default() -> None:
     assert sorted({t.rep for t in default}) == [0, 1, 2]
     later = _sim_tasks(_parser().parse_args(["--reps", "3", "--ns", "20", "--first-rep", "300"]))
     assert sorted({t.rep for t in later}) == [300, 301, 302]
+
+
+def test_the_tail_benchmark_refits_the_calibration_benchmarks_tables() -> None:
+    # Same seeds as benchmarks.calibration: the bayes and human fits of a replication give
+    # the same P(Δ > −margin) as its records (fails if the table, seed or fit drift apart).
+    import pandas as pd
+    from benchmarks.calibration_tail import FITS, replication, summarise
+
+    rows = replication("lenient", 20, 0, 150, 200)
+    assert [r["fit"] for r in rows] == list(FITS)
+    records = run_task(Task("lenient", n=20, rep=0, items=150, draws=200))
+    for fit in ("bayes", "human"):
+        (record,) = [r for r in records if r.method == fit and r.kind == "delta"]
+        (row,) = [r for r in rows if r["fit"] == fit]
+        assert row["p_noninferior"] == pytest.approx(record.p_noninferior)
+    assert all(int(r["a_only"]) + int(r["b_only"]) <= 20 for r in rows)  # type: ignore[call-overload]
+    assert "| bayes | human |" in summarise(pd.DataFrame(rows))
