@@ -29,6 +29,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict
 from pathlib import Path
 from typing import TypeVar
 
@@ -56,6 +57,13 @@ T = TypeVar("T")
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--reps", type=int, default=30, help="replications per cell")
+    parser.add_argument(
+        "--first-rep",
+        type=int,
+        default=0,
+        help="first replication (its seed follows from its index: past an earlier run's "
+        "--reps gives fresh tables)",
+    )
     parser.add_argument("--real-reps", type=int, default=15, help="NQ-301 subsamples per cell")
     parser.add_argument("--ns", type=int, nargs="+", default=[20, 50, 150])
     parser.add_argument("--families", nargs="+", default=list(CALIBRATION_FAMILIES))
@@ -74,6 +82,12 @@ def _parser() -> argparse.ArgumentParser:
         help="only the speed benchmark (e.g. on an idle machine)",
     )
     parser.add_argument("--out", type=Path, default=None, help="also write the report here")
+    parser.add_argument(
+        "--records",
+        type=Path,
+        default=None,
+        help="also write the simulated families' intervals here (CSV, one row per interval)",
+    )
     return parser
 
 
@@ -109,7 +123,7 @@ def _sim_tasks(args: argparse.Namespace) -> list[Task]:
 
     return [
         Task(family, n, rep, items(family), args.draws)
-        for rep in range(args.reps)
+        for rep in range(args.first_rep, args.first_rep + args.reps)
         for family in args.families
         for n in args.ns
     ]
@@ -142,12 +156,17 @@ def _speed_text(speed: SpeedResult) -> str:
     )
 
 
+def _from(first_rep: int) -> str:
+    return f" (from replication {first_rep})" if first_rep else ""
+
+
 def _simulated_section(args: argparse.Namespace, seconds: float, table: pd.DataFrame) -> str:
     items = f"{args.items} judged per stratum"
     if args.items_3x6 and args.items_3x6 != args.items:
         items += f" ({args.items_3x6} in 3x6)"
     head = (
-        f"## Simulated families: {args.reps} replications per cell, {items}, "
+        f"## Simulated families: {args.reps} replications per cell{_from(args.first_rep)}, "
+        f"{items}, "
         f"{args.draws} draws per fit, {seconds:.0f} s on {args.workers} workers"
     )
     short = to_markdown(condensed(table))
@@ -181,6 +200,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     sections: list[str] = []
     started = time.perf_counter()
     sim_records = _run(run_task, _sim_tasks(args), args.workers, "simulated")
+    if args.records is not None:
+        pd.DataFrame([asdict(r) for r in sim_records]).to_csv(args.records, index=False)
     simulated = summarise(sim_records, METHODS)
     sections.append(_simulated_section(args, time.perf_counter() - started, simulated))
     print(sections[-1], flush=True)

@@ -75,3 +75,30 @@ def test_the_sequential_benchmark_runs_every_user_at_toy_size() -> None:
     result = _run_study(1, settings)
     assert set(result) == set(USERS)
     assert all(len(calls) == 2 for calls in result.values())
+
+
+def test_first_rep_moves_the_replications_and_keeps_the_default() -> None:
+    # Fails if --first-rep is ignored (fresh runs would repeat seeds 0…) or shifts the default.
+    from benchmarks.calibration import _parser, _sim_tasks
+
+    default = _sim_tasks(_parser().parse_args(["--reps", "3", "--ns", "20"]))
+    assert sorted({t.rep for t in default}) == [0, 1, 2]
+    later = _sim_tasks(_parser().parse_args(["--reps", "3", "--ns", "20", "--first-rep", "300"]))
+    assert sorted({t.rep for t in later}) == [300, 301, 302]
+
+
+def test_the_tail_benchmark_refits_the_calibration_benchmarks_tables() -> None:
+    # Same seeds as benchmarks.calibration: the bayes and human fits of a replication give
+    # the same P(Δ > −margin) as its records (fails if the table, seed or fit drift apart).
+    import pandas as pd
+    from benchmarks.calibration_tail import FITS, replication, summarise
+
+    rows = replication("lenient", 20, 0, 150, 200)
+    assert [r["fit"] for r in rows] == list(FITS)
+    records = run_task(Task("lenient", n=20, rep=0, items=150, draws=200))
+    for fit in ("bayes", "human"):
+        (record,) = [r for r in records if r.method == fit and r.kind == "delta"]
+        (row,) = [r for r in rows if r["fit"] == fit]
+        assert row["p_noninferior"] == pytest.approx(record.p_noninferior)
+    assert all(int(r["a_only"]) + int(r["b_only"]) <= 20 for r in rows)  # type: ignore[call-overload]
+    assert "| bayes | human |" in summarise(pd.DataFrame(rows))
