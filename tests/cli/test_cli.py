@@ -9,6 +9,7 @@ import yaml
 
 from baton import __version__
 from baton.cli._app import console
+from baton.cli._render import first_reasons
 from baton.cli.main import main
 from baton.study import load_study
 
@@ -109,3 +110,10 @@ def test_check_states_the_decision_rule(
     assert main(["check", str(study)]) == 0
     line = next(x for x in capsys.readouterr().out.splitlines() if "decisions" in x)
     assert "at 0.95, Δ pooled across regions" in line
+
+
+def test_a_verdict_names_how_many_reasons_it_leaves_out() -> None:
+    """Four open regions: three are named, the fourth counted, none left out unsaid."""
+    reasons = tuple(f"undecided on helpful in {r}" for r in ("apac", "eu", "latam", "na"))
+    assert first_reasons(reasons).endswith("in latam; and 1 more")
+    assert first_reasons(reasons[:3]).endswith("in latam")

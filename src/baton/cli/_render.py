@@ -40,6 +40,7 @@ __all__ = [
     "decisions_table",
     "delta_pp",
     "failure_lines",
+    "first_reasons",
     "new_table",
     "open_reasons",
     "outcome_text",
@@ -127,10 +128,17 @@ def verdict_table(result: StudyResult) -> Table:
     return table
 
 
+def first_reasons(reasons: tuple[str, ...], shown: int = 3) -> str:
+    """The first ``shown`` reasons, and how many more there are (none left out unsaid)."""
+    text = "; ".join(reasons[:shown])
+    left = len(reasons) - shown
+    return text + (f"; and {left} more" if left > 0 else "")
+
+
 def verdict_reasons(result: StudyResult) -> list[str]:
     """Why each candidate got its call, one line each (Rich markup)."""
     return [
-        f"{escape(v.candidate)} {outcome_text(v.outcome)}: {escape('; '.join(v.reasons[:3]))}"
+        f"{escape(v.candidate)} {outcome_text(v.outcome)}: {escape(first_reasons(v.reasons))}"
         for v in result.verdicts
     ]
 

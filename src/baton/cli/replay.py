@@ -41,7 +41,8 @@ from baton.study import Study
 
 
 def usage_table(study: Study, responses: Sequence[Response]) -> Table:
-    numbers = ("responses", "errors", "tokens in", "tokens out", "cost (USD)", "p50 / p95 s")
+    # tokens in and out share a column, so a model's name keeps room in 80 columns
+    numbers = ("responses", "errors", "tokens in / out", "cost (USD)", "p50 / p95 s")
     table = new_table("Responses in the store", "model", *numbers, right=numbers, wrap=("model",))
     for spec in study.models:
         own = [r for r in responses if r.model == spec.name]
@@ -50,8 +51,7 @@ def usage_table(study: Study, responses: Sequence[Response]) -> Table:
             spec.name,
             f"{len(own):,}",
             f"{sum(r.error is not None for r in own):,}",
-            f"{sum(r.input_tokens for r in own):,}",
-            f"{sum(r.output_tokens for r in own):,}",
+            f"{sum(r.input_tokens for r in own):,} / {sum(r.output_tokens for r in own):,}",
             f"{sum(r.cost_usd for r in own):,.4f}",
             _percentiles(latencies),
         )
