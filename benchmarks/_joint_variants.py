@@ -26,7 +26,7 @@ from baton.calibration import _engine, _joint
 __all__ = ["VARIANTS", "use"]
 
 Array = NDArray[np.float64]
-_SHIPPED_T, _SHIPPED_JOINT = _joint._t_draws, _engine.joint_delta_draws
+_SHIPPED_T, _SHIPPED_JOINT = _joint._t_draws, _joint.joint_delta_draws
 
 
 def _t_across_regions(cells: Any, *, pool: bool, rng: np.random.Generator, n_draws: int) -> Array:
@@ -80,4 +80,6 @@ VARIANTS: dict[str, tuple[Callable[..., Any], Callable[..., Any]]] = {
 
 def use(variant: str) -> None:
     """Install ``variant`` in the engine (``chain`` restores the shipped model)."""
-    _joint._t_draws, _engine.joint_delta_draws = VARIANTS[variant]
+    _joint._t_draws, joint = VARIANTS[variant]
+    # the name the engine calls it by (not exported, so mypy wants setattr)
+    setattr(_engine, "joint_delta_draws", joint)  # noqa: B010

@@ -51,7 +51,8 @@ def _table(
     rng: np.random.Generator, n: int, spec: tuple[float, float, float | None], *, items: int = 300
 ) -> tuple[pd.DataFrame, dict[tuple[str, str], float]]:
     low, high, offset = spec
-    parts, truth = [], {}
+    parts: list[pd.DataFrame] = []
+    truth: dict[tuple[str, str], float] = {}
     for region in REGIONS:
         difficulty = rng.normal(0.0, 1.5, items)
         labelled = np.zeros(items, dtype=bool)
@@ -113,6 +114,10 @@ def run_block(scenario: str, n: int, reps: int) -> list[dict[str, object]]:
     return rows
 
 
+def _has_offset(scenario: str) -> bool:
+    return SCENARIOS[scenario][2] is not None
+
+
 def summarise(rows: pd.DataFrame) -> str:
     lines = [
         "| rates | n | Δ cov | MC s.e. | mean width | median width | bias | all-pass reps "
@@ -132,7 +137,11 @@ def summarise(rows: pd.DataFrame) -> str:
                 if len(agree)
                 else "– | – |"
             )
-            + (f" {block['go'].mean():.3f} |" if SCENARIOS[scenario][2] is not None else " – |")
+            + (
+                f" {block['go'].mean():.3f} |"
+                if SCENARIOS[str(scenario)][2] is not None
+                else " – |"
+            )
         )
     return "\n".join(lines)
 
