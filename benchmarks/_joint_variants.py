@@ -1,11 +1,10 @@
 """Alternatives to the joint model of Δ (``baton.calibration._joint``), for comparison in the
 benchmarks only: each is installed by patching the engine for the life of the process.
 
-- ``chain`` (shipped): P(y_A | j) pooled over regions and B's categories, then
-  P(y_B | y_A, j) pooled over A's categories within each region only, with the robust
-  hierarchical prior.
-- ``chain, t across regions``: P(y_B | y_A, j) pooled over the regions as well (Baton's
-  model until 2026-12-06).
+- ``chain`` (shipped): P(y_A | j), then P(y_B | y_A, j), each pooled over regions (and the
+  other model's judge categories) with the robust hierarchical prior.
+- ``chain, t per region``: the same, with P(y_B | y_A, j) pooled over A's categories within
+  each region only (no borrowing of the candidate's conditional rate across regions).
 - ``chain, t unpooled``: P(y_B | y_A, j) with a Jeffreys prior in every region and cell.
 - ``symmetric``: c_j = P(y_A = y_B | j) and u_j = P(y_B = 1 | y_A ≠ y_B, j), each pooled
   over the regions within its joint cell; Δ = Σ_j π_j (1 − c_j)(2 u_j − 1). Swapping the
@@ -29,11 +28,17 @@ Array = NDArray[np.float64]
 _SHIPPED_T, _SHIPPED_JOINT = _joint._t_draws, _joint.joint_delta_draws
 
 
-def _t_across_regions(cells: Any, *, pool: bool, rng: np.random.Generator, n_draws: int) -> Array:
+def _t_per_region(cells: Any, *, pool: bool, rng: np.random.Generator, n_draws: int) -> Array:
     n_r, k_a, k_b = cells.judged.shape
-    grouped = (x.reshape(n_r * k_a, k_b * 2) for x in (cells.passes_b, cells.trials_b))
-    draws = _joint._rate_draws(*grouped, pool=pool, rng=rng, n_draws=n_draws)
-    return draws.reshape(n_draws, n_r, k_a, k_b, 2)
+    if not pool:
+        return _SHIPPED_T(cells, pool=pool, rng=rng, n_draws=n_draws)
+    out = np.empty((n_draws, n_r, k_a, k_b, 2))
+    for r in range(n_r):
+        passes = cells.passes_b[r].reshape(k_a, k_b * 2)
+        trials = cells.trials_b[r].reshape(k_a, k_b * 2)
+        draws = _joint._rate_draws(passes, trials, pool=True, rng=rng, n_draws=n_draws)
+        out[:, r] = draws.reshape(n_draws, k_a, k_b, 2)
+    return out
 
 
 def _t_unpooled(cells: Any, *, pool: bool, rng: np.random.Generator, n_draws: int) -> Array:
@@ -72,7 +77,7 @@ def _symmetric(
 
 VARIANTS: dict[str, tuple[Callable[..., Any], Callable[..., Any]]] = {
     "chain": (_SHIPPED_T, _SHIPPED_JOINT),
-    "chain, t across regions": (_t_across_regions, _SHIPPED_JOINT),
+    "chain, t per region": (_t_per_region, _SHIPPED_JOINT),
     "chain, t unpooled": (_t_unpooled, _SHIPPED_JOINT),
     "symmetric": (_SHIPPED_T, _symmetric),
 }

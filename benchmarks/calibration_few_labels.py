@@ -12,11 +12,10 @@ correlated); each model's rate in each region drawn from the scenario's range (i
 ``candidate −margin`` scenario the candidate's is the incumbent's minus the margin, 0.05,
 so that every interval whose lower end is above −margin would be a false go); a judge of
 sensitivity 0.95 and specificity 0.6 for both; the same n prompts per region labelled for
-both models. ``method="bayes"``, 2,000 draws. ``--joint symmetric`` (this tree only) fits
-Δ with the symmetric alternative of ``benchmarks._joint_variants`` instead of the shipped
-chain rule. The coverage's MC s.e. is taken over
-replications (the three regions of one replication are not independent). ``all-pass``:
-the replications where every label in the table is a pass; ``lower > −margin``: the share
+both models. ``method="bayes"``, 2,000 draws. ``--joint NAME`` (this tree only) fits Δ
+with one of the alternatives of ``benchmarks._joint_variants`` instead of the shipped
+model. The coverage's MC s.e. is taken over replications (the three regions of one
+replication are not independent). ``all-pass``: the replications where every label in the table is a pass; ``lower > −margin``: the share
 of intervals whose lower end is above −0.05 (a false go where the truth is −margin).
 """
 
@@ -152,7 +151,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--ns", type=int, nargs="+", default=[2, 3, 5])
     parser.add_argument("--scenarios", nargs="+", default=list(SCENARIOS), choices=SCENARIOS)
     parser.add_argument(
-        "--joint", choices=("chain", "symmetric"), default="chain", help="Δ's model, see above"
+        "--joint",
+        choices=("chain", "chain, t per region", "chain, t unpooled", "symmetric"),
+        default="chain",
+        help="Δ's model, see above",
     )
     parser.add_argument("--out", type=Path, default=None, help="also write the rows (CSV)")
     args = parser.parse_args(argv)

@@ -15,22 +15,16 @@ The truth, with a binary judge for each model (K_A = K_B = 2) and ``REGIONS`` re
   judged items);
 - a = P(y_A = 1 | r, k_A, k_B): one column per k_A, pooled over the groups (r, k_B) — as
   ``_joint._a_draws`` pools them;
-- t = P(y_B = 1 | y_A, r, k_A, k_B): in each region, one column per (k_B, y_A), pooled
-  over the groups k_A — as ``_joint._t_draws`` (never across regions);
+- t = P(y_B = 1 | y_A, r, k_A, k_B): one column per (k_B, y_A), pooled over the groups
+  (r, k_A) — as ``_joint._t_draws``;
 - in each column one grid point (μ, κ) from ``_hier``'s grid prior, then each group own
-  (probability ``OUTLIER_PRIOR``, the own Beta) or shared (the several-groups floor: κ
-  raised), then its rate.
+  (probability ``OUTLIER_PRIOR``, the own Beta) or shared, then its rate.
 
 Every region's items are judged for both models; ``PAIRS`` of them labelled for both, at
 random. The shared prior's floor in the engine depends on the data: the several-groups
 floor when two or more groups of a column have labels, the one-group floor otherwise. The
-truth uses the several-groups floor, so a table where some column has fewer than two
-labelled groups is skipped (the engine would use the other floor there). Selecting on the
-data alone keeps the ranks uniform: the posterior given the table is the posterior given
-the table and the event that selected it. With four regions (eight groups per column)
-nearly every table is kept for a; t's columns have two groups in each region, so tables
-where a region lacks a labelled pair in one of them are skipped more often (the count of
-tables drawn is printed).
+truth uses the same rule, drawn in an order that makes it a prior given observed data
+(``draw_table``), so no table is skipped and every column's floor is the engine's.
 """
 
 from __future__ import annotations
@@ -125,7 +119,7 @@ def draw_table(rng: np.random.Generator, pairs: Sequence[int]) -> tuple[Truth, l
     """The parameters from the joint model's prior and a table from them. The order follows
     the engine's floor, which depends on which groups have labels: the joint cells and the
     labelled items first, then a (its floor from the labelled (r, k_B) groups of each k_A),
-    the incumbent's labels, then t (its floor from the labelled k_A groups of each region's
+    the incumbent's labels, then t (its floor from the labelled (r, k_A) groups of each
     (k_B, y_A)) and the candidate's labels. The floors are functions of observed data, so
     the engine, which applies the same rule, computes this model's posterior."""
     n_r = len(REGIONS)
@@ -145,15 +139,19 @@ def draw_table(rng: np.random.Generator, pairs: Sequence[int]) -> tuple[Truth, l
     for ka in (0, 1):
         a[:, ka, :] = pooled_column(rng, seen[:, ka, :].ravel()).reshape(n_r, 2)
     y_a = [rng.random(ITEMS[r]) < a[r, k_a[r], k_b[r]] for r in range(n_r)]
-    # t: in each region, columns (k_B, y_A), groups k_A
+    # t: columns (k_B, y_A), groups (r, k_A)
     t = np.empty((n_r, 2, 2, 2))
-    for r in range(n_r):
-        at = labelled[r]
-        for kb in (0, 1):
-            for ya in (0, 1):
-                hit = at & (k_b[r] == kb) & (y_a[r] == bool(ya))
-                groups = np.array([np.any(hit & (k_a[r] == ka)) for ka in (0, 1)], dtype=float)
-                t[r, :, kb, ya] = pooled_column(rng, groups)
+    for kb in (0, 1):
+        for ya in (0, 1):
+            groups = np.array(
+                [
+                    np.any(labelled[r] & (k_b[r] == kb) & (y_a[r] == bool(ya)) & (k_a[r] == ka))
+                    for r in range(n_r)
+                    for ka in (0, 1)
+                ],
+                dtype=float,
+            )
+            t[:, :, kb, ya] = pooled_column(rng, groups).reshape(n_r, 2)
     regions = []
     for r in range(n_r):
         y_b = rng.random(ITEMS[r]) < t[r, k_a[r], k_b[r], y_a[r].astype(int)]

@@ -41,6 +41,7 @@ from ._decisions_bounds import allocation_bounds
 from ._decisions_runs import ARMS, DESIGNS, DIAGNOSTIC_ARMS, Kind, Task, run_task
 from ._decisions_scenarios import CHECKS, DECISION_SCENARIOS, SCENARIOS
 from ._decisions_summary import arm_table, check_table, markdown, plan_table, ratio_table
+from ._joint_variants import VARIANTS, use
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -67,6 +68,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--pool", action="store_true", help="pool each region's Δ with the others' (opt-in)"
+    )
+    parser.add_argument(
+        "--joint",
+        default="chain",
+        choices=list(VARIANTS),
+        help="the joint model of Δ (benchmarks._joint_variants; chain: Baton's)",
     )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--records", type=Path, default=None, help="append records (JSONL)")
@@ -177,6 +184,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         raise SystemExit(f"unknown scenarios: {', '.join(sorted(unknown))}")
     for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(variable, "1")  # one BLAS thread per worker process
+    use(args.joint)  # in this process; forked workers inherit it
     records = _load(args.summarise) if args.summarise else _run(args)
     if not records:
         raise SystemExit("no task finished")

@@ -64,7 +64,7 @@ def test_demo_exits_with_the_documented_code(
     out = capsys.readouterr().out
     assert "…" not in out
     assert max(len(line) for line in out.splitlines()) <= 80
-    assert "+12.3 pp [+9.2, +15.2]" in out  # Δ in percentage points
+    assert "+12.0 pp [+9.1, +14.9]" in out  # Δ in percentage points
     assert "cand-a" in out
     assert "NO-GO" in out
     assert (tmp_path / "report.html").exists()

@@ -14,25 +14,19 @@ so that θ_A = Σ_j π_j a_j, θ_B = Σ_j π_j (a_j t_j1 + (1 − a_j) t_j0) and
 
 the share of items B passes and A fails minus the share A passes and B fails. The joint
 cell shares π come from every item judged for both (a Bayesian bootstrap, as for one
-model). Each rate is a Beta posterior, partially and robustly pooled (``_hier``: a shared
-Beta with learnt mean and concentration, an own component for a group that differs,
-Jeffreys floor): a_j over the regions and B's categories within each of A's categories, as
-the per-model calibration pools regions; t_j — how the candidate fares given the
-incumbent's label, which carries the difference — over A's categories within each region
-and (B's category, y_A), never across regions. So a region's Δ rests on its own pairs: a
-region where the candidate alone is a margin worse is not pulled towards the others.
-(Pooling t across regions as well, as Baton did before, called such a region's cell go
-10.3% ± 1.8% of the time at one look where the level is 5%, and covered the Δ of a region
-40 points worse with 10 pairs 60% of the time, against 6.0% ± 1.4% and 97.5% now; the
-price is power when regions agree: 35.6% of cells go at Δ = 0 against 42.2%, 120 pairs per
-region — ``benchmarks/calibration_joint_variants.py``. Pooling the differences across
-regions is the study's choice: ``decision.pool_regions``.) Human-only estimates (one cell,
-no judge) take each region on its own with a Jeffreys prior. So Δ's posterior comes from
-the model: prompt difficulty cancels through the pairs, and when every label agrees the
-discordant rates keep their prior's uncertainty instead of collapsing. Labels chosen with
-unequal probability count by the inverse of their inclusion probability (Kish effective
-counts). A region without a labelled pair gets no paired draws: the caller falls back to
-the unpaired difference of the two calibrations.
+model). Each rate is a Beta posterior, partially and robustly pooled as the per-model
+calibration pools regions (``_hier``: a shared Beta with learnt mean and concentration, an
+own component for a group that differs, Jeffreys floor): a_j over the regions and B's
+categories within each of A's categories, t_j over the regions and A's categories within
+each (B's category, y_A) — so a joint cell with few labels leans on the same model's
+calibration in its judge category, and a region or category that differs keeps its own
+rate. Human-only estimates (one cell, no judge) take each region on its own with a
+Jeffreys prior. So Δ's
+posterior comes from the model: prompt difficulty cancels through the pairs, and when
+every label agrees the discordant rates keep their prior's uncertainty instead of
+collapsing. Labels chosen with unequal probability count by the inverse of their inclusion
+probability (Kish effective counts). A region without a labelled pair gets no paired
+draws: the caller falls back to the unpaired difference of the two calibrations.
 """
 
 from __future__ import annotations
@@ -161,15 +155,12 @@ def _a_draws(cells: PairedCells, *, pool: bool, rng: np.random.Generator, n_draw
 
 
 def _t_draws(cells: PairedCells, *, pool: bool, rng: np.random.Generator, n_draws: int) -> Array:
-    """P(y_B = 1 | y_A, region, k_A, k_B), pooled over A's categories within each region and
-    (B's category, y_A) — never across regions: (n_draws, regions, K_A, K_B, 2)."""
+    """P(y_B = 1 | y_A, region, k_A, k_B), pooled over regions and A's categories within each
+    (B's category, y_A): (n_draws, regions, K_A, K_B, 2)."""
     n_r, k_a, k_b = cells.judged.shape
-    draws = np.empty((n_draws, n_r, k_a, k_b, 2))
-    for r in range(n_r):
-        passes, trials = (x[r].reshape(k_a, k_b * 2) for x in (cells.passes_b, cells.trials_b))
-        region = _rate_draws(passes, trials, pool=pool, rng=rng, n_draws=n_draws)
-        draws[:, r] = region.reshape(n_draws, k_a, k_b, 2)
-    return draws
+    grouped = (x.reshape(n_r * k_a, k_b * 2) for x in (cells.passes_b, cells.trials_b))
+    draws = _rate_draws(*grouped, pool=pool, rng=rng, n_draws=n_draws)
+    return draws.reshape(n_draws, n_r, k_a, k_b, 2)
 
 
 def joint_delta_draws(
