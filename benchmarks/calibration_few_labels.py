@@ -15,8 +15,9 @@ sensitivity 0.95 and specificity 0.6 for both; the same n prompts per region lab
 both models. ``method="bayes"``, 2,000 draws. ``--joint NAME`` (this tree only) fits Δ
 with one of the alternatives of ``benchmarks._joint_variants`` instead of the shipped
 model. The coverage's MC s.e. is taken over replications (the three regions of one
-replication are not independent). ``all-pass``: the replications where every label in the table is a pass; ``lower > −margin``: the share
-of intervals whose lower end is above −0.05 (a false go where the truth is −margin).
+replication are not independent). ``all-pass``: the replications where every label in the
+table is a pass; ``lower > −margin``: the share of intervals whose lower end is above
+−0.05 (a false go where the truth is −margin).
 """
 
 from __future__ import annotations
