@@ -39,3 +39,15 @@ def test_agreeing_labels_reach_the_bound() -> None:
     assert 0.01 < upper < 0.15
     _, lower, upper = credible_interval(rng.beta(12.5, 8.5, 4000), 0.9)
     assert 0.0 < lower < upper < 1.0
+
+
+def test_a_posterior_near_a_bound_but_not_against_it_gets_the_central_interval() -> None:
+    """Piled against a bound is judged at the posterior's own scale: a pooled rate near 0.98
+    with a standard deviation of 0.01 is not piled against 1 (with a fortieth of the range
+    as the bin, it was, and its one-sided interval cost coverage near 100%)."""
+    rng = np.random.default_rng(2)
+    near = np.clip(rng.normal(0.98, 0.01, 4000), 0.0, 1.0)
+    _, lower, upper = credible_interval(near, 0.9)
+    central = np.quantile(near, [0.05, 0.95])
+    assert upper < 1.0
+    assert (lower, upper) == pytest.approx(tuple(central))
