@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from baton.storage import Store
-from baton.study import DecisionSpec, IngestSpark, Study, study_fingerprint
+from baton.study import IngestSpark, Study, drop_later_decision_defaults, study_fingerprint
 
 __all__ = [
     "Scope",
@@ -100,10 +100,7 @@ def study_document(study: Study) -> dict[str, Any]:
         for name, unset in _PLATFORM_DEFAULTS.items():
             if spec.get(name, unset) == unset:
                 spec.pop(name, None)  # versions recorded before these fields read the same
-    decision = data["decision"]
-    for name, unset in _DECISION_DEFAULTS.items():
-        if decision.get(name, unset) == unset:
-            decision.pop(name, None)  # versions recorded before these settings read the same
+    drop_later_decision_defaults(data["decision"])  # versions before them read the same
     return _without_default_engine(data)
 
 
@@ -130,13 +127,6 @@ _PLATFORM_DEFAULTS: dict[str, Any] = {
 }
 """Model fields added after versions were first recorded (the native providers', batch
 prices), left out of a version's document while unset."""
-
-
-_DECISION_DEFAULTS: dict[str, Any] = {
-    name: DecisionSpec.model_fields[name].default
-    for name in ("design", "pool_regions", "multiple_candidates")
-}
-"""Decision fields added after versions were first recorded, left out at their defaults."""
 
 
 def _model_documents(data: dict[str, Any]) -> list[dict[str, Any]]:

@@ -8,6 +8,12 @@ from __future__ import annotations
 
 from importlib import resources
 
+from baton.study._decision import (
+    MULTIPLE_CANDIDATES_DEFAULT,
+    DecisionSpec,
+    drop_later_decision_defaults,
+)
+from baton.study._fingerprint import study_fingerprint
 from baton.study._guidance import EXPECTED_BEHAVIOUR_TEXT, RaterGuidance, rater_guidance
 from baton.study._ingest import (
     IngestFields,
@@ -19,8 +25,6 @@ from baton.study._ingest import (
 )
 from baton.study._spec import (
     BUILTIN_DIMENSIONS,
-    MULTIPLE_CANDIDATES_DEFAULT,
-    DecisionSpec,
     DimensionSpec,
     JudgeSpec,
     LabelBudget,
@@ -30,7 +34,6 @@ from baton.study._spec import (
     Study,
     load_study,
     parse_study,
-    study_fingerprint,
     study_json_schema,
 )
 
@@ -53,6 +56,7 @@ __all__ = [
     "RegionSpec",
     "ServiceSpec",
     "Study",
+    "drop_later_decision_defaults",
     "example_study_text",
     "load_study",
     "parse_study",

@@ -12,7 +12,9 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from phonenumbers import SUPPORTED_REGIONS
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
+
+from baton.study._base import Spec
 
 __all__ = [
     "IngestFields",
@@ -27,11 +29,7 @@ Allocation = Literal["proportional", "equal", "custom"]
 Engine = Literal["duckdb", "spark"]
 
 
-class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class IngestFields(_Spec):
+class IngestFields(Spec):
     """Which column (CSV, Parquet) or key (JSONL) of the log holds each field of an item."""
 
     prompt: str | None = Field(
@@ -86,7 +84,7 @@ class IngestFields(_Spec):
         return self
 
 
-class IngestSampling(_Spec):
+class IngestSampling(Spec):
     """How items are drawn from the logs: stratified by region, then by `strata`."""
 
     size: int = Field(default=1000, ge=1, description="Items to draw in all.")
@@ -149,7 +147,7 @@ class IngestSampling(_Spec):
         return sum(self.per_region.values()) if self.per_region is not None else self.size
 
 
-class RedactionPattern(_Spec):
+class RedactionPattern(Spec):
     """A user pattern: every match is replaced by ``[NAME]``."""
 
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="Counted and shown as [NAME].")
@@ -167,7 +165,7 @@ class RedactionPattern(_Spec):
         return value
 
 
-class IngestRedaction(_Spec):
+class IngestRedaction(Spec):
     """Personal data removed from prompts, context, logged answers and references before
     anything is stored (and so before anything is sent to a model)."""
 
@@ -219,7 +217,7 @@ class IngestRedaction(_Spec):
         return self.builtins or self.addresses or bool(self.patterns) or self.function is not None
 
 
-class IngestSpark(_Spec):
+class IngestSpark(Spec):
     """Which Spark session draws the sample with `engine: spark`: a Spark Connect server
     (`remote`), else a session of this process on `master` (default: every local core)."""
 
@@ -242,7 +240,7 @@ class IngestSpark(_Spec):
     )
 
 
-class IngestSpec(_Spec):
+class IngestSpec(Spec):
     """How `baton ingest` turns production logs into items."""
 
     fields: IngestFields = Field(default_factory=IngestFields)

@@ -8,8 +8,6 @@ human-label budget and the confidence a decision needs.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
@@ -17,8 +15,6 @@ from urllib.parse import urlsplit
 
 import yaml
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     ValidationError,
     field_validator,
@@ -26,6 +22,8 @@ from pydantic import (
 )
 
 from baton.errors import StudyError
+from baton.study._base import Spec
+from baton.study._decision import DecisionSpec
 from baton.study._ingest import (
     IngestFields,
     IngestRedaction,
@@ -37,8 +35,7 @@ from baton.study._ingest import (
 
 __all__ = [
     "BUILTIN_DIMENSIONS",
-    "MULTIPLE_CANDIDATES_DEFAULT",
-    "DecisionSpec",
+    "OPERATIONAL_FIELDS",
     "DimensionSpec",
     "IngestFields",
     "IngestRedaction",
@@ -54,18 +51,13 @@ __all__ = [
     "Study",
     "load_study",
     "parse_study",
-    "study_fingerprint",
     "study_json_schema",
 ]
 
 _SHARE_TOLERANCE = 1e-6
 
 
-class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ServiceSpec(_Spec):
+class ServiceSpec(Spec):
     """The production service: what every model is asked with."""
 
     system_prompt: str = Field(description="System prompt sent before every item.")
@@ -80,7 +72,7 @@ class ServiceSpec(_Spec):
     )
 
 
-class ModelSpec(_Spec):
+class ModelSpec(Spec):
     """One model under study: the incumbent or a candidate."""
 
     name: str = Field(min_length=1, description="Short unique name used in reports.")
@@ -185,7 +177,7 @@ class ModelSpec(_Spec):
         return value
 
 
-_OPERATIONAL = (
+OPERATIONAL_FIELDS = (
     "api_key_env",
     "rpm",
     "tpm",
@@ -199,7 +191,7 @@ _OPERATIONAL = (
 """ModelSpec fields that change how a replay runs, not what it produces."""
 
 
-class RegionSpec(_Spec):
+class RegionSpec(Spec):
     """A region of production traffic."""
 
     name: str = Field(min_length=1)
@@ -217,7 +209,7 @@ BUILTIN_DIMENSIONS = ("correctness", "refusal", "style")
 defaults to ``rubric``, an LLM judge of the dimension's own rubric text."""
 
 
-class JudgeSpec(_Spec):
+class JudgeSpec(Spec):
     """An automated judge of one dimension.
 
     ``name`` is a registered judge: the LLM judges ``correctness``, ``refusal``, ``style``
@@ -275,7 +267,7 @@ class JudgeSpec(_Spec):
         return category > (self.categories[0] + self.categories[-1]) / 2
 
 
-class DimensionSpec(_Spec):
+class DimensionSpec(Spec):
     """One thing users care about, judged automatically and by humans."""
 
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="Identifier, e.g. correctness.")
@@ -313,57 +305,14 @@ class DimensionSpec(_Spec):
         return [self.judge, *self.checks]
 
 
-class LabelBudget(_Spec):
+class LabelBudget(Spec):
     """How many human labels the study may ask for."""
 
     budget: int = Field(ge=0, description="Total human labels across all strata.")
     minutes_per_label: float = Field(default=1.0, gt=0)
 
 
-MULTIPLE_CANDIDATES_DEFAULT: Literal["control", "per_candidate"] = "control"
-"""``decision.multiple_candidates`` when a study does not say: false go controlled across the
-candidates, since a study's outcome is go as soon as any candidate is."""
-
-
-class DecisionSpec(_Spec):
-    """What a decision needs."""
-
-    confidence: float = Field(
-        default=0.95, gt=0.5, lt=1, description="P(non-inferior) needed for go."
-    )
-    min_traffic_share: float = Field(
-        default=0.05,
-        ge=0,
-        lt=1,
-        description="Regions with a smaller share are reported but do not block a go.",
-    )
-    design: Literal["pocock", "obf"] = Field(
-        default="obf",
-        description=(
-            "How the label loop spends its error over its looks: `obf` (O'Brien–Fleming-type "
-            "go boundary, nearly the plain threshold at the end of the budget; a clear loser "
-            "stops early) or `pocock` (one boundary mirrored for no-go, the earlier default)."
-        ),
-    )
-    pool_regions: bool = Field(
-        default=False,
-        description=(
-            "Pool each region's difference with the other regions' (a robust hierarchy): far "
-            "more power when regions agree, but a region that alone is worse by about a "
-            "margin is called go far more often than 1 − confidence. Off: each region's "
-            "error is controlled on its own."
-        ),
-    )
-    multiple_candidates: Literal["control", "per_candidate"] = Field(
-        default=MULTIPLE_CANDIDATES_DEFAULT,
-        description="With several candidates: `control` decides each at confidence "
-        "1 − (1 − confidence) ÷ K (Bonferroni), so the chance that any candidate is a false "
-        "go is at most 1 − confidence; `per_candidate` decides each at the confidence, "
-        "bounding that chance only by K × (1 − confidence).",
-    )
-
-
-class Study(_Spec):
+class Study(Spec):
     """One migration question."""
 
     name: str = Field(min_length=1)
@@ -503,56 +452,6 @@ def load_study(path: str | Path) -> Study:
     except RecursionError:
         raise StudyError(source, [("(file)", "not valid YAML: nested too deeply")]) from None
     return parse_study(data, source=source)
-
-
-def study_fingerprint(study: Study) -> str:
-    """A hash of everything in the study that changes what a run produces.
-
-    Rate limits, timeouts and where the API key is read from do not count; an unset base
-    URL, batch price or phone region list is left out, so studies written before it existed
-    keep their fingerprint.
-    """
-    data = study.model_dump(mode="json")
-    for spec in (data["incumbent"], *data["candidates"]):
-        for name in _OPERATIONAL:
-            spec.pop(name)
-        for name in ("base_url", "batch_price_per_mtok_input", "batch_price_per_mtok_output"):
-            if spec[name] is None:
-                del spec[name]
-    if data.get("ingest") is None:
-        data.pop("ingest", None)  # studies without the section keep their fingerprint
-    else:
-        redaction = data["ingest"]["redaction"]
-        if redaction["phone_regions"] is None:
-            del redaction["phone_regions"]  # nor those written before it
-        if not redaction["addresses"]:
-            del redaction["addresses"]
-        del data["ingest"]["engine"]  # both engines draw the same sample
-        del data["ingest"]["spark"]
-    decision = data["decision"]
-    for name in ("design", "pool_regions", "multiple_candidates"):
-        if decision[name] == DecisionSpec.model_fields[name].default:
-            del decision[name]  # nor those written before these settings existed
-    _drop_judging(data)
-    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
-
-
-_JUDGE_FIELDS = ("mode", "rubric", "template", "model", "structured_output")
-
-
-def _drop_judging(data: dict[str, Any]) -> None:
-    """Leave out how answers are judged, beyond each dimension's judge name, scale and
-    options: verdicts carry their judge's version, so a judge can be edited (and its stale
-    verdicts redone) in the same store."""
-    data.pop("judge_model", None)
-    data["service"].pop("style_guide", None)
-    for region in data["regions"]:
-        region.pop("language", None)
-    for dimension in data["dimensions"]:
-        dimension.pop("checks", None)
-        for name in _JUDGE_FIELDS:
-            dimension["judge"].pop(name, None)
 
 
 def study_json_schema() -> dict[str, Any]:
