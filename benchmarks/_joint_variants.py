@@ -63,16 +63,7 @@ def _symmetric(
         flat(b_only), flat(a_only + b_only), pool=pool, rng=rng, n_draws=n_draws
     )
     per_cell = (1.0 - agree) * (2.0 * b_wins - 1.0)
-    out: dict[str, Array | None] = {}
-    for r, region in enumerate(cells.regions):
-        judged = cells.judged[r].reshape(-1)
-        present = judged > 0
-        if cells.pairs[r] == 0 or not present.any():
-            out[region] = None
-            continue
-        shares = rng.dirichlet(judged[present], size=n_draws)
-        out[region] = (shares * per_cell[:, r, present]).sum(axis=1)
-    return out
+    return _joint.region_deltas(cells, per_cell.reshape(n_draws, n_r, k_a, k_b), rng=rng)
 
 
 VARIANTS: dict[str, tuple[Callable[..., Any], Callable[..., Any]]] = {

@@ -24,8 +24,7 @@ import time
 from collections.abc import Sequence
 
 import numpy as np
-import pandas as pd
-from tests.calibration._sim import paired_table
+from tests.calibration._sim import outlier_region_table
 
 from baton.calibration import estimate_frame
 from benchmarks._joint_variants import VARIANTS, use
@@ -60,20 +59,8 @@ def outlier(reps: int) -> tuple[list[bool], list[float]]:
     rng = np.random.default_rng(9)
     covered, errors = [], []
     for rep in range(reps):
-        parts, truth = [], {}
-        for region in [*(f"r{i}" for i in range(7)), "odd"]:
-            odd = region == "odd"
-            frame, t = paired_table(
-                rng,
-                thetas={"inc": 0.85, "cand": 0.45 if odd else 0.85},
-                judge={"inc": (0.9, 0.9), "cand": (0.9, 0.9)},
-                n_judged=300,
-                n_labelled=10 if odd else 40,
-                regions=(region,),
-            )
-            parts.append(frame)
-            truth.update(t)
-        fit = estimate_frame(pd.concat(parts), ["judge"], baseline="inc", seed=rep, n_draws=1500)
+        table, truth = outlier_region_table(rng)
+        fit = estimate_frame(table, ["judge"], baseline="inc", seed=rep, n_draws=1500)
         delta = next(c for c in fit.comparisons if c.region == "odd")
         true_delta = truth[("cand", "odd")] - truth[("inc", "odd")]
         covered.append(delta.lower <= true_delta <= delta.upper)

@@ -95,3 +95,25 @@ def unequal_inclusion_table(
     ]
     truth = {model: float(y.mean()) for model, (y, _) in answers.items()}
     return pd.concat(parts, ignore_index=True), truth
+
+
+def outlier_region_table(
+    rng: np.random.Generator,
+) -> tuple[pd.DataFrame, dict[tuple[str, str], float]]:
+    """Seven regions where both models pass 85% (40 labelled pairs each) and a small eighth,
+    ``odd``, where the candidate passes 45% (10 pairs); judges 0.9/0.9, 300 items each.
+    Returns the table and the true pass rate per (model, region)."""
+    parts, truth = [], {}
+    for region in [*(f"r{i}" for i in range(7)), "odd"]:
+        odd = region == "odd"
+        frame, t = paired_table(
+            rng,
+            thetas={"inc": 0.85, "cand": 0.45 if odd else 0.85},
+            judge={"inc": (0.9, 0.9), "cand": (0.9, 0.9)},
+            n_judged=300,
+            n_labelled=10 if odd else 40,
+            regions=(region,),
+        )
+        parts.append(frame)
+        truth.update(t)
+    return pd.concat(parts), truth

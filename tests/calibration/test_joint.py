@@ -10,7 +10,7 @@ import pytest
 from baton import estimate
 from baton.calibration import ALL_REGIONS
 from baton.decision import allocate_units
-from tests.calibration._sim import paired_table
+from tests.calibration._sim import outlier_region_table, paired_table
 
 JUDGE = {"inc": (0.85, 0.8), "cand": (0.8, 0.85)}
 REGIONS = ("eu", "us", "apac")
@@ -112,20 +112,8 @@ def test_a_region_that_differs_keeps_its_own_difference() -> None:
     rng = np.random.default_rng(9)
     errors, covered = [], []
     for rep in range(10):
-        parts, truth = [], {}
-        for region in [*(f"r{i}" for i in range(7)), "odd"]:
-            odd = region == "odd"
-            frame, t = paired_table(
-                rng,
-                thetas={"inc": 0.85, "cand": 0.45 if odd else 0.85},
-                judge={"inc": (0.9, 0.9), "cand": (0.9, 0.9)},
-                n_judged=300,
-                n_labelled=10 if odd else 40,
-                regions=(region,),
-            )
-            parts.append(frame)
-            truth.update(t)
-        fit = estimate(pd.concat(parts), ["judge"], baseline="inc", seed=rep, n_draws=1500)
+        table, truth = outlier_region_table(rng)
+        fit = estimate(table, ["judge"], baseline="inc", seed=rep, n_draws=1500)
         theta = next(
             e for e in fit.estimates if e.stratum.region == "odd" and e.stratum.model == "cand"
         )

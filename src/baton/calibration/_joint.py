@@ -39,7 +39,7 @@ from numpy.typing import NDArray
 
 from baton.calibration._hier import hierarchical_cell_rate_draws
 
-__all__ = ["PairedCells", "joint_delta_draws", "paired_cells"]
+__all__ = ["PairedCells", "joint_delta_draws", "paired_cells", "region_deltas"]
 
 Array = NDArray[np.float64]
 _JEFFREYS = 0.5
@@ -172,6 +172,16 @@ def joint_delta_draws(
     a = _a_draws(cells, pool=pool, rng=rng, n_draws=n_draws)
     t = _t_draws(cells, pool=pool, rng=rng, n_draws=n_draws)
     per_cell = a * (t[..., 1] - 1.0) + (1.0 - a) * t[..., 0]
+    return region_deltas(cells, per_cell, rng=rng)
+
+
+def region_deltas(
+    cells: PairedCells, per_cell: Array, *, rng: np.random.Generator
+) -> dict[str, Array | None]:
+    """Each region's Δ from draws of every joint cell's difference, (n_draws, regions,
+    K_A, K_B), weighted by the cells' shares (a Bayesian bootstrap on the judged counts);
+    None for a region without a labelled pair."""
+    n_draws = per_cell.shape[0]
     out: dict[str, Array | None] = {}
     for r, region in enumerate(cells.regions):
         judged = cells.judged[r].reshape(-1)
