@@ -174,3 +174,19 @@ def stored_responses(path: Path) -> list[Any]:
         return list(store.responses())
     finally:
         store.close()
+
+
+def test_the_usage_table_keeps_a_model_name_whole_in_80_columns(
+    tmp_path: Path, study_data: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With tokens in and out in two columns, the numbers took the width and a six-letter
+    name was split over two lines ("legac" / "y")."""
+    study_data["incumbent"]["name"] = "legacy"
+    study_data["candidates"][0]["name"] = "cheaper"
+    path = write_study(tmp_path, study_data)
+    add_items(path, 2)
+    assert main(["replay", str(path)]) == 0
+    rows = capsys.readouterr().out.splitlines()
+    assert any(line.split()[:1] == ["legacy"] for line in rows)
+    assert any(line.split()[:1] == ["cheaper"] for line in rows)
+    assert max(len(line) for line in rows) <= 80
